@@ -1,0 +1,25 @@
+//! # lwm2m-bootstrap
+//!
+//! The client side of the OMA LwM2M Bootstrap Interface (Core TS 1.1 §5.1 / 1.1.1 §6.1) as a
+//! sans-IO engine: datagrams and the current time go in, datagrams, deadlines and events come
+//! out. Nothing below [`client`] reads a clock, a socket or a file.
+//!
+//! Layers, each depending only on those below it:
+//! - [`client`]: the façade ([`client::Client`]);
+//! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
+//! - [`registration`]: Register / Update / Deregister;
+//! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
+//! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
+//! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod bootstrap;
+pub mod client;
+pub mod coap;
+pub mod codec;
+pub mod model;
+pub mod registration;
