@@ -24,11 +24,7 @@ impl BlockOption {
 
     /// A block option; `szx` above 6 is clamped to 6 and `num` to [`Self::MAX_NUM`].
     pub fn new(num: u32, more: bool, szx: u8) -> BlockOption {
-        BlockOption {
-            num: num.min(Self::MAX_NUM),
-            more,
-            szx: szx.min(Self::MAX_SZX),
-        }
+        BlockOption { num: num.min(Self::MAX_NUM), more, szx: szx.min(Self::MAX_SZX) }
     }
 
     /// The block size in bytes, `16 << szx` (an out-of-range `szx` counts as 6).
@@ -62,11 +58,7 @@ impl BlockOption {
         if szx == 7 {
             return Err(DecodeError::InvalidBlockOption);
         }
-        Ok(BlockOption {
-            num: value >> 4,
-            more: value & 0x08 != 0,
-            szx,
-        })
+        Ok(BlockOption { num: value >> 4, more: value & 0x08 != 0, szx })
     }
 
     /// The largest SZX whose block size is at most `size` (0 for sizes below 32, 6 from 1024).
@@ -91,10 +83,7 @@ mod tests {
         assert_eq!(BlockOption::new(0, true, 6).encode(), vec![0x0e]);
         assert_eq!(BlockOption::new(15, false, 2).encode(), vec![0xf2]);
         assert_eq!(BlockOption::new(16, false, 2).encode(), vec![0x01, 0x02]);
-        assert_eq!(
-            BlockOption::new(4096, true, 6).encode(),
-            vec![0x01, 0x00, 0x0e]
-        );
+        assert_eq!(BlockOption::new(4096, true, 6).encode(), vec![0x01, 0x00, 0x0e]);
         assert_eq!(
             BlockOption::new(BlockOption::MAX_NUM, true, 6).encode(),
             vec![0xff, 0xff, 0xfe]
@@ -104,33 +93,16 @@ mod tests {
     #[test]
     fn decodes_and_rejects() {
         assert_eq!(BlockOption::decode(&[]), Ok(BlockOption::new(0, false, 0)));
-        assert_eq!(
-            BlockOption::decode(&[0x01, 0x00, 0x0e]),
-            Ok(BlockOption::new(4096, true, 6))
-        );
-        assert_eq!(
-            BlockOption::decode(&[0x0f]),
-            Err(DecodeError::InvalidBlockOption)
-        );
-        assert_eq!(
-            BlockOption::decode(&[0, 0, 0, 1]),
-            Err(DecodeError::InvalidBlockOption)
-        );
+        assert_eq!(BlockOption::decode(&[0x01, 0x00, 0x0e]), Ok(BlockOption::new(4096, true, 6)));
+        assert_eq!(BlockOption::decode(&[0x0f]), Err(DecodeError::InvalidBlockOption));
+        assert_eq!(BlockOption::decode(&[0, 0, 0, 1]), Err(DecodeError::InvalidBlockOption));
     }
 
     #[test]
     fn sizes() {
         assert_eq!(BlockOption::new(0, false, 0).size(), 16);
         assert_eq!(BlockOption::new(0, false, 6).size(), 1024);
-        assert_eq!(
-            BlockOption {
-                num: 3,
-                more: false,
-                szx: 9
-            }
-            .size(),
-            1024
-        );
+        assert_eq!(BlockOption { num: 3, more: false, szx: 9 }.size(), 1024);
         assert_eq!(BlockOption::new(3, false, 4).offset(), Some(768));
         assert_eq!(BlockOption::szx_for_size(0), 0);
         assert_eq!(BlockOption::szx_for_size(31), 0);

@@ -21,10 +21,7 @@ impl RequestKey {
         RequestKey {
             code: request.code,
             path: request.options(opt::URI_PATH).map(<[u8]>::to_vec).collect(),
-            query: request
-                .options(opt::URI_QUERY)
-                .map(<[u8]>::to_vec)
-                .collect(),
+            query: request.options(opt::URI_QUERY).map(<[u8]>::to_vec).collect(),
         }
     }
 }
@@ -68,9 +65,7 @@ pub(super) fn accept_block1(
         *state = None;
     }
     let key = RequestKey::of(&request);
-    let announced = request
-        .uint_option(opt::SIZE1)
-        .and_then(|s| usize::try_from(s).ok());
+    let announced = request.uint_option(opt::SIZE1).and_then(|s| usize::try_from(s).ok());
     if announced.is_some_and(|s| s > limits.max_body) {
         return too_large(state, &request, limits.max_body);
     }
@@ -84,11 +79,7 @@ pub(super) fn accept_block1(
     }
     if block.more {
         let echo = BlockOption::new(block.num, true, block.szx.min(limits.szx));
-        *state = Some(Reassembly {
-            key,
-            body,
-            expires: limits.expires,
-        });
+        *state = Some(Reassembly { key, body, expires: limits.expires });
         let mut cont = reply(&request, Code::CONTINUE);
         cont.set_block1(echo);
         return Block1Outcome::Reply(cont);
@@ -166,11 +157,7 @@ mod tests {
     }
 
     fn limits() -> Block1Limits {
-        Block1Limits {
-            szx: 6,
-            max_body: 100,
-            expires: 1000,
-        }
+        Block1Limits { szx: 6, max_body: 100, expires: 1000 }
     }
 
     #[test]
@@ -191,9 +178,7 @@ mod tests {
             put_block(1, false, 1, &[2; 5]),
             BlockOption::new(1, false, 1),
         );
-        let Block1Outcome::Complete(req, echo) = out else {
-            panic!("not complete")
-        };
+        let Block1Outcome::Complete(req, echo) = out else { panic!("not complete") };
         assert_eq!(req.payload.len(), 37);
         assert_eq!(req.block1(), None);
         assert_eq!(echo, BlockOption::new(1, false, 1));

@@ -41,12 +41,7 @@ impl DedupCache {
         while self.entries.len() >= DEDUP_CAPACITY {
             self.entries.pop_front();
         }
-        self.entries.push_back(DedupEntry {
-            mid,
-            expires,
-            reply: None,
-            block1_echo: None,
-        });
+        self.entries.push_back(DedupEntry { mid, expires, reply: None, block1_echo: None });
     }
 
     /// Drops expired entries.

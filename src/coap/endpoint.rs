@@ -160,10 +160,7 @@ impl Endpoint {
     /// Block2 asks for) is served block-wise with Block2 and Size2. The encoded reply is
     /// cached for duplicates of the request.
     pub fn respond(&mut self, now: u64, request: &Message, mut response: Message) {
-        let echo = self
-            .incoming
-            .get_mut(now, request.message_id)
-            .and_then(|e| e.block1_echo);
+        let echo = self.incoming.get_mut(now, request.message_id).and_then(|e| e.block1_echo);
         if let Some(echo) = echo {
             response.set_block1(echo);
         }
@@ -201,12 +198,8 @@ impl Endpoint {
 
     /// Retransmits and gives up on requests whose deadline is at or before `now`.
     pub fn handle_timeout(&mut self, now: u64) {
-        let due: Vec<RequestId> = self
-            .outgoing
-            .iter()
-            .filter(|(_, o)| o.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
+        let due: Vec<RequestId> =
+            self.outgoing.iter().filter(|(_, o)| o.deadline <= now).map(|(id, _)| *id).collect();
         for id in due {
             self.on_deadline(now, id);
         }
@@ -262,22 +255,13 @@ impl Endpoint {
         let (phase, deadline) = if request.message_type == MessageType::Confirmable {
             let p = &self.params;
             let timeout = self.rng.range(p.ack_timeout_ms, p.max_initial_timeout_ms());
-            let phase = Phase::AwaitingAck {
-                retransmits: 0,
-                timeout,
-            };
+            let phase = Phase::AwaitingAck { retransmits: 0, timeout };
             (phase, now.saturating_add(timeout))
         } else {
             let deadline = now.saturating_add(self.params.exchange_lifetime_ms());
             (Phase::AwaitingResponse, deadline)
         };
-        let outgoing = Outgoing {
-            request,
-            bytes,
-            phase,
-            deadline,
-            body,
-        };
+        let outgoing = Outgoing { request, bytes, phase, deadline, body };
         self.outgoing.insert(id, outgoing);
     }
 
@@ -286,16 +270,12 @@ impl Endpoint {
             return;
         };
         match out.phase {
-            Phase::AwaitingAck {
-                retransmits,
-                timeout,
-            } if retransmits < self.params.max_retransmit => {
+            Phase::AwaitingAck { retransmits, timeout }
+                if retransmits < self.params.max_retransmit =>
+            {
                 self.transmits.push_back(out.bytes.clone());
                 let timeout = timeout.saturating_mul(2);
-                out.phase = Phase::AwaitingAck {
-                    retransmits: retransmits + 1,
-                    timeout,
-                };
+                out.phase = Phase::AwaitingAck { retransmits: retransmits + 1, timeout };
                 out.deadline = now.saturating_add(timeout);
                 self.outgoing.insert(id, out);
             }
@@ -309,10 +289,7 @@ impl Endpoint {
     }
 
     fn find_by_mid(&self, mid: u16) -> Option<RequestId> {
-        self.outgoing
-            .iter()
-            .find(|(_, o)| o.request.message_id == mid)
-            .map(|(id, _)| *id)
+        self.outgoing.iter().find(|(_, o)| o.request.message_id == mid).map(|(id, _)| *id)
     }
 
     fn on_empty(&mut self, now: u64, message: &Message) {
@@ -359,10 +336,7 @@ impl Endpoint {
             }
             return;
         }
-        let matched = self
-            .outgoing
-            .iter()
-            .find(|(_, o)| o.request.token == message.token);
+        let matched = self.outgoing.iter().find(|(_, o)| o.request.token == message.token);
         let Some(id) = matched.map(|(id, _)| *id) else {
             if confirmable {
                 self.transmit(Message::reset(mid));
@@ -389,11 +363,7 @@ impl Endpoint {
             if block.more && total <= self.params.max_reassembly {
                 out.body.extend_from_slice(&response.payload);
                 let mut next = out.request;
-                next.set_block2(BlockOption::new(
-                    block.num.saturating_add(1),
-                    false,
-                    block.szx,
-                ));
+                next.set_block2(BlockOption::new(block.num.saturating_add(1), false, block.szx));
                 self.transmit_request(now, id, next, out.body);
                 return;
             }
@@ -403,8 +373,7 @@ impl Endpoint {
                 response.remove_option(super::opt::BLOCK2);
             }
         }
-        self.events
-            .push_back(EndpointEvent::Response { id, response });
+        self.events.push_back(EndpointEvent::Response { id, response });
     }
 
     fn on_request(&mut self, now: u64, request: Message) {

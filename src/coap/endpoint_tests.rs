@@ -11,9 +11,7 @@ fn endpoint() -> Endpoint {
 }
 
 fn sent(ep: &mut Endpoint) -> Vec<Message> {
-    core::iter::from_fn(|| ep.poll_transmit())
-        .map(|b| Message::decode(&b).unwrap())
-        .collect()
+    core::iter::from_fn(|| ep.poll_transmit()).map(|b| Message::decode(&b).unwrap()).collect()
 }
 
 fn events(ep: &mut Endpoint) -> Vec<EndpointEvent> {
@@ -45,11 +43,7 @@ fn send_get(ep: &mut Endpoint, now: u64) -> (RequestId, Message) {
 
 fn answer(ep: &mut Endpoint, now: u64, request: &Message, kind: MessageType, code: Code) {
     let mut r = Message::new(kind, code);
-    r.message_id = if kind == MessageType::Acknowledgement {
-        request.message_id
-    } else {
-        0x9999
-    };
+    r.message_id = if kind == MessageType::Acknowledgement { request.message_id } else { 0x9999 };
     r.token = request.token.clone();
     ep.handle_datagram(now, &r.encode());
 }
@@ -129,27 +123,13 @@ fn send_request_fills_header() {
 fn piggybacked_response() {
     let mut ep = endpoint();
     let (id, req) = send_get(&mut ep, 0);
-    answer(
-        &mut ep,
-        100,
-        &req,
-        MessageType::Acknowledgement,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 100, &req, MessageType::Acknowledgement, Code::CONTENT);
     let ev = events(&mut ep);
-    assert!(
-        matches!(&ev[..], [EndpointEvent::Response { id: i, response }]
-        if *i == id && response.code == Code::CONTENT)
-    );
+    assert!(matches!(&ev[..], [EndpointEvent::Response { id: i, response }]
+        if *i == id && response.code == Code::CONTENT));
     assert_eq!(ep.poll_timeout(), None);
     // A duplicate ACK is now unmatched and ignored.
-    answer(
-        &mut ep,
-        200,
-        &req,
-        MessageType::Acknowledgement,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 200, &req, MessageType::Acknowledgement, Code::CONTENT);
     assert!(events(&mut ep).is_empty() && sent(&mut ep).is_empty());
 }
 
@@ -158,13 +138,7 @@ fn piggybacked_with_wrong_token_is_ignored() {
     let mut ep = endpoint();
     let (_, mut req) = send_get(&mut ep, 0);
     req.set_token(&[0xde, 0xad]);
-    answer(
-        &mut ep,
-        100,
-        &req,
-        MessageType::Acknowledgement,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 100, &req, MessageType::Acknowledgement, Code::CONTENT);
     assert!(events(&mut ep).is_empty());
     assert!(ep.poll_timeout().unwrap() <= 3000);
 }
@@ -176,28 +150,13 @@ fn empty_ack_then_separate_con_response() {
     ep.handle_datagram(100, &Message::empty_ack(req.message_id).encode());
     assert_eq!(ep.poll_timeout(), Some(100 + 247_000));
     ep.handle_timeout(50_000);
-    assert!(
-        sent(&mut ep).is_empty(),
-        "no retransmission after the empty ACK"
-    );
-    answer(
-        &mut ep,
-        60_000,
-        &req,
-        MessageType::Confirmable,
-        Code::CHANGED,
-    );
+    assert!(sent(&mut ep).is_empty(), "no retransmission after the empty ACK");
+    answer(&mut ep, 60_000, &req, MessageType::Confirmable, Code::CHANGED);
     assert_eq!(sent(&mut ep), vec![Message::empty_ack(0x9999)]);
     let ev = events(&mut ep);
     assert!(matches!(&ev[..], [EndpointEvent::Response { id: i, .. }] if *i == id));
     // The retransmitted separate response is ACKed again, without a second event.
-    answer(
-        &mut ep,
-        61_000,
-        &req,
-        MessageType::Confirmable,
-        Code::CHANGED,
-    );
+    answer(&mut ep, 61_000, &req, MessageType::Confirmable, Code::CHANGED);
     assert_eq!(sent(&mut ep), vec![Message::empty_ack(0x9999)]);
     assert!(events(&mut ep).is_empty());
 }
@@ -207,13 +166,7 @@ fn separate_non_response() {
     let mut ep = endpoint();
     let (id, req) = send_get(&mut ep, 0);
     ep.handle_datagram(10, &Message::empty_ack(req.message_id).encode());
-    answer(
-        &mut ep,
-        20,
-        &req,
-        MessageType::NonConfirmable,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 20, &req, MessageType::NonConfirmable, Code::CONTENT);
     assert!(sent(&mut ep).is_empty());
     assert!(matches!(&events(&mut ep)[..], [EndpointEvent::Response { id: i, .. }] if *i == id));
 }
@@ -236,13 +189,7 @@ fn empty_ack_then_no_response_times_out() {
     ep.handle_timeout(1000 + 246_999);
     assert!(events(&mut ep).is_empty());
     ep.handle_timeout(1000 + 247_000);
-    assert_eq!(
-        events(&mut ep),
-        vec![EndpointEvent::Failed {
-            id,
-            reason: FailureReason::Timeout
-        }]
-    );
+    assert_eq!(events(&mut ep), vec![EndpointEvent::Failed { id, reason: FailureReason::Timeout }]);
 }
 
 #[test]
@@ -252,13 +199,7 @@ fn reset_fails_request() {
     ep.handle_datagram(10, &Message::reset(req.message_id.wrapping_add(1)).encode());
     assert!(events(&mut ep).is_empty());
     ep.handle_datagram(10, &Message::reset(req.message_id).encode());
-    assert_eq!(
-        events(&mut ep),
-        vec![EndpointEvent::Failed {
-            id,
-            reason: FailureReason::Reset
-        }]
-    );
+    assert_eq!(events(&mut ep), vec![EndpointEvent::Failed { id, reason: FailureReason::Reset }]);
     assert_eq!(ep.poll_timeout(), None);
 }
 
@@ -266,13 +207,8 @@ fn reset_fails_request() {
 fn peer_request_reusing_our_mid_and_token_is_a_request() {
     let mut ep = endpoint();
     let (id, ours) = send_get(&mut ep, 0);
-    let mut theirs = peer_request(
-        MessageType::Confirmable,
-        Code::PUT,
-        ours.message_id,
-        &ours.token,
-        &["0"],
-    );
+    let mut theirs =
+        peer_request(MessageType::Confirmable, Code::PUT, ours.message_id, &ours.token, &["0"]);
     theirs.payload = b"x".to_vec();
     ep.handle_datagram(50, &theirs.encode());
     let ev = events(&mut ep);
@@ -281,24 +217,14 @@ fn peer_request_reusing_our_mid_and_token_is_a_request() {
     assert!(ep.has_outstanding());
     let deadline = ep.poll_timeout().unwrap();
     assert!((2000..=3000).contains(&deadline));
-    ep.respond(
-        60,
-        &theirs,
-        Message::new(MessageType::Acknowledgement, Code::CHANGED),
-    );
+    ep.respond(60, &theirs, Message::new(MessageType::Acknowledgement, Code::CHANGED));
     let reply = sent(&mut ep);
     assert_eq!(reply[0].message_type, MessageType::Acknowledgement);
     assert_eq!(reply[0].code, Code::CHANGED);
     ep.handle_timeout(deadline);
     assert_eq!(sent(&mut ep), vec![ours.clone()]);
     // Its real ACK still completes it.
-    answer(
-        &mut ep,
-        deadline + 1,
-        &ours,
-        MessageType::Acknowledgement,
-        Code::CHANGED,
-    );
+    answer(&mut ep, deadline + 1, &ours, MessageType::Acknowledgement, Code::CHANGED);
     assert!(matches!(&events(&mut ep)[..], [EndpointEvent::Response { id: i, .. }] if *i == id));
 }
 
@@ -311,11 +237,7 @@ fn duplicate_con_request_gets_cached_reply() {
     // Duplicate before we responded: ignored.
     ep.handle_datagram(1, &req.encode());
     assert!(events(&mut ep).is_empty() && sent(&mut ep).is_empty());
-    ep.respond(
-        2,
-        &req,
-        Message::new(MessageType::Acknowledgement, Code::DELETED),
-    );
+    ep.respond(2, &req, Message::new(MessageType::Acknowledgement, Code::DELETED));
     let first = ep.poll_transmit().unwrap();
     ep.handle_datagram(3000, &req.encode());
     assert_eq!(ep.poll_transmit(), Some(first.clone()));
@@ -334,11 +256,7 @@ fn non_request_gets_non_response_with_fresh_mid() {
     let req = peer_request(MessageType::NonConfirmable, Code::GET, MID, &[7], &["1"]);
     ep.handle_datagram(0, &req.encode());
     assert_eq!(events(&mut ep).len(), 1);
-    ep.respond(
-        0,
-        &req,
-        Message::new(MessageType::Acknowledgement, Code::CONTENT),
-    );
+    ep.respond(0, &req, Message::new(MessageType::Acknowledgement, Code::CONTENT));
     let reply = sent(&mut ep);
     assert_eq!(reply[0].message_type, MessageType::NonConfirmable);
     assert_eq!(reply[0].token.as_slice(), &[7]);
@@ -356,26 +274,11 @@ fn unmatched_messages() {
     let mut stranger = req.clone();
     stranger.set_token(&[9, 9, 9]);
     // CON response for an unknown token: RST.
-    answer(
-        &mut ep,
-        1,
-        &stranger,
-        MessageType::Confirmable,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 1, &stranger, MessageType::Confirmable, Code::CONTENT);
     assert_eq!(sent(&mut ep), vec![Message::reset(0x9999)]);
     // NON response, ACK and RST for unknown exchanges: ignored.
-    answer(
-        &mut ep,
-        1,
-        &stranger,
-        MessageType::NonConfirmable,
-        Code::CONTENT,
-    );
-    ep.handle_datagram(
-        1,
-        &Message::empty_ack(req.message_id.wrapping_sub(1)).encode(),
-    );
+    answer(&mut ep, 1, &stranger, MessageType::NonConfirmable, Code::CONTENT);
+    ep.handle_datagram(1, &Message::empty_ack(req.message_id.wrapping_sub(1)).encode());
     ep.handle_datagram(1, &Message::reset(req.message_id.wrapping_sub(1)).encode());
     let mut non_empty = Message::new(MessageType::NonConfirmable, Code::EMPTY);
     non_empty.message_id = 5;
@@ -416,13 +319,7 @@ fn cancel_stops_everything() {
     ep.cancel(id);
     assert_eq!(ep.poll_timeout(), None);
     ep.handle_timeout(100_000);
-    answer(
-        &mut ep,
-        1,
-        &req,
-        MessageType::Acknowledgement,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 1, &req, MessageType::Acknowledgement, Code::CONTENT);
     assert!(sent(&mut ep).is_empty() && events(&mut ep).is_empty());
 }
 
@@ -437,13 +334,7 @@ fn our_non_request() {
     assert_eq!(ep.poll_timeout(), Some(247_000));
     ep.handle_timeout(10_000);
     assert!(sent(&mut ep).is_empty(), "NON is never retransmitted");
-    answer(
-        &mut ep,
-        20_000,
-        &req,
-        MessageType::NonConfirmable,
-        Code::CONTENT,
-    );
+    answer(&mut ep, 20_000, &req, MessageType::NonConfirmable, Code::CONTENT);
     assert!(matches!(&events(&mut ep)[..], [EndpointEvent::Response { id: i, .. }] if *i == id));
 }
 
@@ -453,11 +344,7 @@ fn incoming_dedup_cache_is_bounded() {
     for mid in 0..(crate::coap::DEDUP_CAPACITY as u16 + 1) {
         let req = peer_request(MessageType::Confirmable, Code::GET, mid, &[1], &["0"]);
         ep.handle_datagram(0, &req.encode());
-        ep.respond(
-            0,
-            &req,
-            Message::new(MessageType::Acknowledgement, Code::CONTENT),
-        );
+        ep.respond(0, &req, Message::new(MessageType::Acknowledgement, Code::CONTENT));
     }
     assert_eq!(events(&mut ep).len(), crate::coap::DEDUP_CAPACITY + 1);
     sent(&mut ep);
@@ -473,13 +360,7 @@ fn incoming_dedup_cache_is_bounded() {
 }
 
 fn put_block(mid: u16, num: u32, more: bool, szx: u8, payload: &[u8]) -> Message {
-    let mut m = peer_request(
-        MessageType::Confirmable,
-        Code::PUT,
-        mid,
-        &[mid as u8],
-        &["0", "1"],
-    );
+    let mut m = peer_request(MessageType::Confirmable, Code::PUT, mid, &[mid as u8], &["0", "1"]);
     m.set_block1(BlockOption::new(num, more, szx));
     m.set_content_format(crate::coap::content_format::TLV);
     m.payload = payload.to_vec();
@@ -498,34 +379,22 @@ fn block1_reassembly() {
     let body: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
     for (i, chunk) in body.chunks(1024).enumerate() {
         let more = i < 2;
-        ep.handle_datagram(
-            i as u64,
-            &put_block(10 + i as u16, i as u32, more, 6, chunk).encode(),
-        );
+        ep.handle_datagram(i as u64, &put_block(10 + i as u16, i as u32, more, 6, chunk).encode());
         if more {
             let reply = single_reply(&mut ep);
             assert_eq!(reply.code, Code::CONTINUE);
             assert_eq!(reply.message_id, 10 + i as u16);
-            assert_eq!(
-                reply.block1(),
-                Some(Ok(BlockOption::new(i as u32, true, 6)))
-            );
+            assert_eq!(reply.block1(), Some(Ok(BlockOption::new(i as u32, true, 6))));
             assert!(events(&mut ep).is_empty());
         }
     }
     let ev = events(&mut ep);
-    let [EndpointEvent::Request(req)] = &ev[..] else {
-        panic!("{ev:?}")
-    };
+    let [EndpointEvent::Request(req)] = &ev[..] else { panic!("{ev:?}") };
     assert_eq!(req.payload, body);
     assert_eq!(req.block1(), None);
     assert_eq!(req.content_format(), Some(11542));
     assert_eq!(req.message_id, 12);
-    ep.respond(
-        3,
-        req,
-        Message::new(MessageType::Acknowledgement, Code::CHANGED),
-    );
+    ep.respond(3, req, Message::new(MessageType::Acknowledgement, Code::CHANGED));
     let reply = single_reply(&mut ep);
     assert_eq!(reply.code, Code::CHANGED);
     assert_eq!(reply.block1(), Some(Ok(BlockOption::new(2, false, 6))));
@@ -536,10 +405,7 @@ fn block1_reassembly() {
 
 #[test]
 fn block1_with_reduced_block_size() {
-    let params = TransmissionParams {
-        block_szx: 4,
-        ..TransmissionParams::default()
-    };
+    let params = TransmissionParams { block_szx: 4, ..TransmissionParams::default() };
     let mut ep = Endpoint::new(params, 3);
     ep.handle_datagram(0, &put_block(1, 0, true, 6, &[1; 1024]).encode());
     let reply = single_reply(&mut ep);
@@ -547,9 +413,7 @@ fn block1_with_reduced_block_size() {
     // The client continues at byte 1024 with 256-byte blocks: num 4.
     ep.handle_datagram(1, &put_block(2, 4, false, 4, &[2; 10]).encode());
     let ev = events(&mut ep);
-    let [EndpointEvent::Request(req)] = &ev[..] else {
-        panic!("{ev:?}")
-    };
+    let [EndpointEvent::Request(req)] = &ev[..] else { panic!("{ev:?}") };
     assert_eq!(req.payload.len(), 1034);
 }
 
@@ -574,10 +438,7 @@ fn block1_out_of_order_or_interleaved() {
 
 #[test]
 fn block1_too_large() {
-    let params = TransmissionParams {
-        max_reassembly: 2000,
-        ..TransmissionParams::default()
-    };
+    let params = TransmissionParams { max_reassembly: 2000, ..TransmissionParams::default() };
     let mut ep = Endpoint::new(params, 3);
     ep.handle_datagram(0, &put_block(1, 0, true, 6, &[0; 1024]).encode());
     assert_eq!(single_reply(&mut ep).code, Code::CONTINUE);
@@ -605,19 +466,10 @@ fn fetch_blocks(ep: &mut Endpoint, first: Message, szx: u8) -> Vec<u8> {
     let mut mid = 100;
     while block.more {
         mid += 1;
-        let mut req = peer_request(
-            MessageType::Confirmable,
-            Code::GET,
-            mid,
-            &[mid as u8],
-            &["0"],
-        );
+        let mut req = peer_request(MessageType::Confirmable, Code::GET, mid, &[mid as u8], &["0"]);
         req.set_block2(BlockOption::new(block.num + 1, false, szx));
         ep.handle_datagram(0, &req.encode());
-        assert!(
-            events(ep).is_empty(),
-            "follow-ups are served without an event"
-        );
+        assert!(events(ep).is_empty(), "follow-ups are served without an event");
         let reply = single_reply(ep);
         assert_eq!(reply.message_id, mid);
         assert_eq!(reply.code, Code::CONTENT);
@@ -710,10 +562,7 @@ fn block2_fetch_for_our_request() {
         ep.handle_datagram(num as u64, &r.encode());
         if num < 2 {
             let next = single_reply(&mut ep);
-            assert_eq!(
-                next.block2(),
-                Some(Ok(BlockOption::new(num as u32 + 1, false, 6)))
-            );
+            assert_eq!(next.block2(), Some(Ok(BlockOption::new(num as u32 + 1, false, 6))));
             assert_eq!(next.token, current.token);
             assert_ne!(next.message_id, current.message_id);
             assert_eq!(next.uri_path().unwrap(), vec!["bs"]);
@@ -722,9 +571,7 @@ fn block2_fetch_for_our_request() {
         }
     }
     let ev = events(&mut ep);
-    let [EndpointEvent::Response { id: i, response }] = &ev[..] else {
-        panic!("{ev:?}")
-    };
+    let [EndpointEvent::Response { id: i, response }] = &ev[..] else { panic!("{ev:?}") };
     assert_eq!(*i, id);
     assert_eq!(response.payload, body);
     assert_eq!(response.block2(), None);

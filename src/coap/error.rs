@@ -52,13 +52,7 @@ mod tests {
 
     #[test]
     fn display_mentions_details() {
-        assert_eq!(
-            DecodeError::UnsupportedVersion(2).to_string(),
-            "unsupported CoAP version 2"
-        );
-        assert_eq!(
-            DecodeError::ReservedCode(Code::new(7, 1)).to_string(),
-            "reserved code 7.01"
-        );
+        assert_eq!(DecodeError::UnsupportedVersion(2).to_string(), "unsupported CoAP version 2");
+        assert_eq!(DecodeError::ReservedCode(Code::new(7, 1)).to_string(), "reserved code 7.01");
     }
 }

@@ -66,24 +66,17 @@ impl Message {
     pub fn set_token(&mut self, token: &[u8]) {
         self.token.clear();
         let n = token.len().min(8);
-        let _ = self
-            .token
-            .extend_from_slice(token.get(..n).unwrap_or_default());
+        let _ = self.token.extend_from_slice(token.get(..n).unwrap_or_default());
     }
 
     /// Every option as `(number, value)`, in ascending number order.
     pub fn iter_options(&self) -> impl Iterator<Item = (u16, &[u8])> {
-        self.options
-            .iter()
-            .flat_map(|(n, vs)| vs.iter().map(move |v| (*n, v.as_slice())))
+        self.options.iter().flat_map(|(n, vs)| vs.iter().map(move |v| (*n, v.as_slice())))
     }
 
     /// The values of option `number`, in order.
     pub fn options(&self, number: u16) -> impl Iterator<Item = &[u8]> {
-        self.options
-            .get(&number)
-            .into_iter()
-            .flat_map(|vs| vs.iter().map(Vec::as_slice))
+        self.options.get(&number).into_iter().flat_map(|vs| vs.iter().map(Vec::as_slice))
     }
 
     /// The first value of option `number`.
@@ -223,11 +216,8 @@ impl Message {
     /// ID 0 (the endpoint assigns a fresh one).
     pub fn response_to(request: &Message, code: Code) -> Message {
         let confirmable = request.message_type == MessageType::Confirmable;
-        let message_type = if confirmable {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::NonConfirmable
-        };
+        let message_type =
+            if confirmable { MessageType::Acknowledgement } else { MessageType::NonConfirmable };
         let mut response = Message::new(message_type, code);
         response.token = request.token.clone();
         if confirmable {
@@ -354,10 +344,7 @@ mod tests {
         req.set_token(&[9, 9]);
         let ack = Message::response_to(&req, Code::CHANGED);
         assert_eq!(ack.message_type, MessageType::Acknowledgement);
-        assert_eq!(
-            (ack.message_id, ack.token.as_slice()),
-            (0x1234, &[9u8, 9][..])
-        );
+        assert_eq!((ack.message_id, ack.token.as_slice()), (0x1234, &[9u8, 9][..]));
         req.message_type = MessageType::NonConfirmable;
         let non = Message::response_to(&req, Code::CHANGED);
         assert_eq!(non.message_type, MessageType::NonConfirmable);

@@ -52,10 +52,7 @@ impl TransmissionParams {
     /// MAX_TRANSMIT_SPAN = ACK_TIMEOUT * (2^MAX_RETRANSMIT - 1) * ACK_RANDOM_FACTOR
     /// (45 000 ms with the defaults).
     pub fn max_transmit_span_ms(&self) -> u64 {
-        self.scaled(
-            self.ack_timeout_ms
-                .saturating_mul(pow2_minus_1(self.max_retransmit)),
-        )
+        self.scaled(self.ack_timeout_ms.saturating_mul(pow2_minus_1(self.max_retransmit)))
     }
 
     /// MAX_TRANSMIT_WAIT = ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR
@@ -116,10 +113,7 @@ mod tests {
         assert_eq!(p.max_transmit_wait_ms(), 14_000);
         assert_eq!(p.exchange_lifetime_ms(), 6000 + 200_000 + 1000);
         assert_eq!(p.szx(), 6);
-        let low = TransmissionParams {
-            ack_random_factor_permille: 10,
-            ..p
-        };
+        let low = TransmissionParams { ack_random_factor_permille: 10, ..p };
         assert_eq!(low.max_initial_timeout_ms(), 1000);
     }
 

@@ -183,10 +183,7 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         assert_eq!(decode(&[0x40, 0x01, 0x00]), Err(DecodeError::Truncated));
-        assert_eq!(
-            decode(&[0x80, 0x01, 0, 1]),
-            Err(DecodeError::UnsupportedVersion(2))
-        );
+        assert_eq!(decode(&[0x80, 0x01, 0, 1]), Err(DecodeError::UnsupportedVersion(2)));
         assert_eq!(
             decode(&[0x49, 0x01, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
             Err(DecodeError::InvalidTokenLength(9))
@@ -194,43 +191,16 @@ mod tests {
         assert_eq!(decode(&[0x42, 0x01, 0, 1, 7]), Err(DecodeError::Truncated));
         for class in [1u8, 6, 7] {
             let code = Code::new(class, 1);
-            assert_eq!(
-                decode(&[0x40, code.0, 0, 1]),
-                Err(DecodeError::ReservedCode(code))
-            );
+            assert_eq!(decode(&[0x40, code.0, 0, 1]), Err(DecodeError::ReservedCode(code)));
         }
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0xf1, 0]),
-            Err(DecodeError::InvalidOptionNibble)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0x1f, 0]),
-            Err(DecodeError::InvalidOptionNibble)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0xff]),
-            Err(DecodeError::EmptyPayload)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0xb3, b'a']),
-            Err(DecodeError::Truncated)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0xd1]),
-            Err(DecodeError::Truncated)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x01, 0, 1, 0xe1, 0]),
-            Err(DecodeError::Truncated)
-        );
-        assert_eq!(
-            decode(&[0x40, 0x00, 0, 1, 0xff, 1]),
-            Err(DecodeError::NonEmptyEmptyMessage)
-        );
-        assert_eq!(
-            decode(&[0x41, 0x00, 0, 1, 7]),
-            Err(DecodeError::NonEmptyEmptyMessage)
-        );
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0xf1, 0]), Err(DecodeError::InvalidOptionNibble));
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0x1f, 0]), Err(DecodeError::InvalidOptionNibble));
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0xff]), Err(DecodeError::EmptyPayload));
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0xb3, b'a']), Err(DecodeError::Truncated));
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0xd1]), Err(DecodeError::Truncated));
+        assert_eq!(decode(&[0x40, 0x01, 0, 1, 0xe1, 0]), Err(DecodeError::Truncated));
+        assert_eq!(decode(&[0x40, 0x00, 0, 1, 0xff, 1]), Err(DecodeError::NonEmptyEmptyMessage));
+        assert_eq!(decode(&[0x41, 0x00, 0, 1, 7]), Err(DecodeError::NonEmptyEmptyMessage));
     }
 
     #[test]

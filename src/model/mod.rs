@@ -8,17 +8,22 @@ mod path;
 mod security;
 mod server;
 mod store;
+mod uri;
 mod value;
+mod version;
 
-pub use definitions::{Operations, 
-    object_definition, ObjectDefinition, ResourceDefinition, ACCESS_CONTROL, SECURITY, SERVER,
+pub use definitions::{
+    object_definition, ObjectDefinition, Operations, ResourceDefinition, ACCESS_CONTROL, SECURITY,
+    SERVER,
 };
 pub use instance::{Instance, Origin};
 pub use path::{Path, PathError};
 pub use security::{security_res, SecurityAccount, SecurityMode};
 pub use server::{server_res, ServerAccount, DEFAULT_LIFETIME_S};
 pub use store::{DataModel, Store};
+pub use uri::{Scheme, ServerUri, UriError};
 pub use value::{DataType, ResourceValue, Value};
+pub use version::{ObjectInfo, Version};
 
 /// Object ID of the LwM2M Security object.
 pub const OBJ_SECURITY: u16 = 0;

@@ -88,7 +88,8 @@ impl DataModel {
 
     /// Every Server instance as an account view.
     pub fn server_accounts(&self) -> impl Iterator<Item = ServerAccount<'_>> {
-        self.instances(OBJ_SERVER).map(|(instance_id, instance)| ServerAccount { instance_id, instance })
+        self.instances(OBJ_SERVER)
+            .map(|(instance_id, instance)| ServerAccount { instance_id, instance })
     }
 
     /// The Bootstrap-Server account (the first one if, wrongly, several exist).
@@ -110,8 +111,7 @@ impl DataModel {
     pub fn server_account_pairs(
         &self,
     ) -> impl Iterator<Item = (SecurityAccount<'_>, ServerAccount<'_>)> {
-        self.server_accounts()
-            .filter_map(|srv| Some((self.security_for_ssid(srv.ssid()?)?, srv)))
+        self.server_accounts().filter_map(|srv| Some((self.security_for_ssid(srv.ssid()?)?, srv)))
     }
 }
 
@@ -200,7 +200,11 @@ mod tests {
     fn commit_replaces_committed_state() {
         let mut store = Store::default();
         store.staged_mut().insert(0, 3, account(7));
-        store.staged_mut().insert(1, 0, Instance::default().with(server_res::SSID, Value::Integer(7)));
+        store.staged_mut().insert(
+            1,
+            0,
+            Instance::default().with(server_res::SSID, Value::Integer(7)),
+        );
         assert!(store.commit());
         let pairs: alloc::vec::Vec<_> = store.committed().server_account_pairs().collect();
         assert_eq!(pairs.len(), 1);

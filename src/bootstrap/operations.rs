@@ -1,0 +1,320 @@
+//! The Bootstrap-Server's operations on the client (LwM2M Core 1.1 §5.2.7, Transport §6.1):
+//! Write, Delete, Read, Discover and Finish, with the response codes of REFERENCE §1.4.
+//! Everything is applied to the staged copy of the [`Store`]; Finish validates and commits.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::validate::{validate, Inconsistency, ValidationPolicy};
+use crate::coap::{content_format as cf, Code, Message};
+use crate::codec::{link, text, tlv};
+use crate::model::{
+    object_definition, DataModel, ObjectInfo, Origin, Path, PathError, ResourceValue, Store,
+    Version, OBJ_DEVICE, OBJ_SECURITY,
+};
+
+/// What the client knows about itself that the operations need.
+#[derive(Clone, Copy, Debug)]
+pub struct OperationContext<'a> {
+    /// The enabler version the client speaks.
+    pub version: Version,
+    /// The firmware's own objects (listed in Discover).
+    pub objects: &'a [ObjectInfo],
+    /// The Finish validation policy.
+    pub policy: &'a ValidationPolicy,
+}
+
+/// What a handled request means for the bootstrap session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// An ordinary operation (Write, Delete, Read, Discover, or an error reply).
+    Operation,
+    /// Bootstrap-Finish accepted: the staged configuration is now committed (2.04).
+    Finished,
+    /// Bootstrap-Finish refused with 4.06; the staged writes were rolled back.
+    Rejected(Vec<Inconsistency>),
+}
+
+/// Handles one request from the Bootstrap-Server and returns its response.
+pub fn handle(
+    store: &mut Store,
+    request: &Message,
+    ctx: &OperationContext<'_>,
+) -> (Message, Outcome) {
+    let mut reply = Reply::new(Code::BAD_REQUEST);
+    let mut outcome = Outcome::Operation;
+    match parse_path(request) {
+        Err(code) => reply.code = code,
+        Ok(Target::Finish) => {
+            (reply, outcome) = finish(store, request, ctx.policy);
+        }
+        Ok(Target::Path(path)) => {
+            reply = dispatch(store, request, &path, ctx);
+        }
+    }
+    (reply.into_message(request), outcome)
+}
+
+enum Target {
+    Finish,
+    Path(Path),
+}
+
+fn parse_path(request: &Message) -> Result<Target, Code> {
+    let segments = request.uri_path().map_err(|_| Code::BAD_REQUEST)?;
+    if segments == ["bs"] {
+        return Ok(Target::Finish);
+    }
+    match Path::parse(&segments) {
+        Ok(path) => Ok(Target::Path(path)),
+        Err(PathError::TooDeep) => Err(Code::BAD_OPTION),
+        Err(PathError::NotAnId) => Err(Code::NOT_FOUND),
+    }
+}
+
+/// A response under construction.
+struct Reply {
+    code: Code,
+    content_format: Option<u16>,
+    payload: Vec<u8>,
+}
+
+impl Reply {
+    fn new(code: Code) -> Reply {
+        Reply { code, content_format: None, payload: Vec::new() }
+    }
+
+    fn content(content_format: u16, payload: Vec<u8>) -> Reply {
+        Reply { code: Code::CONTENT, content_format: Some(content_format), payload }
+    }
+
+    fn into_message(self, request: &Message) -> Message {
+        let mut msg = Message::response_to(request, self.code);
+        if let Some(format) = self.content_format {
+            msg.set_content_format(format);
+        }
+        msg.payload = self.payload;
+        msg
+    }
+}
+
+fn dispatch(
+    store: &mut Store,
+    request: &Message,
+    path: &Path,
+    ctx: &OperationContext<'_>,
+) -> Reply {
+    match request.code {
+        Code::PUT => write(store, request, path),
+        Code::DELETE => Reply::new(delete(store, path)),
+        Code::GET if request.accept() == Some(cf::LINK_FORMAT) => {
+            discover(store.current(), path, ctx)
+        }
+        Code::GET => read(store.current(), request, path),
+        _ => Reply::new(Code::METHOD_NOT_ALLOWED),
+    }
+}
+
+/// Bootstrap-Finish: validate, then commit (2.04) or roll back (4.06).
+fn finish(store: &mut Store, request: &Message, policy: &ValidationPolicy) -> (Reply, Outcome) {
+    if request.code != Code::POST {
+        return (Reply::new(Code::METHOD_NOT_ALLOWED), Outcome::Operation);
+    }
+    let findings = validate(store.current(), policy);
+    if findings.is_empty() {
+        store.staged_mut();
+        store.commit();
+        (Reply::new(Code::CHANGED), Outcome::Finished)
+    } else {
+        store.rollback();
+        (Reply::new(Code::NOT_ACCEPTABLE), Outcome::Rejected(findings))
+    }
+}
+
+/// Bootstrap-Write on `/O`, `/O/I` or `/O/I/R`: creates what is missing, answers 2.04.
+fn write(store: &mut Store, request: &Message, path: &Path) -> Reply {
+    let (Some(object), 1..=3) = (path.object_id(), path.depth()) else {
+        return Reply::new(if path.is_root() {
+            Code::METHOD_NOT_ALLOWED
+        } else {
+            Code::BAD_REQUEST
+        });
+    };
+    let Some(def) = object_definition(object) else {
+        return Reply::new(Code::NOT_FOUND);
+    };
+    let instances = match decode_write(request, path, def) {
+        Ok(instances) => instances,
+        Err(code) => return Reply::new(code),
+    };
+    if object == OBJ_SECURITY && adds_second_bootstrap_account(store.current(), &instances) {
+        return Reply::new(Code::BAD_REQUEST);
+    }
+    let staged = store.staged_mut();
+    for (iid, resources) in instances {
+        staged.write(object, iid, resources, Origin::BootstrapServer);
+    }
+    Reply::new(Code::CHANGED)
+}
+
+type Instances = Vec<(u16, alloc::collections::BTreeMap<u16, ResourceValue>)>;
+
+fn decode_write(
+    request: &Message,
+    path: &Path,
+    def: &crate::model::ObjectDefinition,
+) -> Result<Instances, Code> {
+    let format = request.content_format().unwrap_or(cf::TLV);
+    if format == cf::TLV || format == cf::OLD_TLV {
+        return tlv::decode_instances(&request.payload, path, def).map_err(|_| Code::BAD_REQUEST);
+    }
+    let (Some(iid), Some(rid)) = (path.instance_id(), path.resource_id()) else {
+        return Err(Code::UNSUPPORTED_CONTENT_FORMAT);
+    };
+    let value = match (format, def.resource(rid)) {
+        (_, None) => return Ok(Vec::new()),
+        (_, Some(res)) if res.multiple => return Err(Code::BAD_REQUEST),
+        (cf::TEXT_PLAIN, Some(res)) => text::decode_text(&request.payload, res.data_type),
+        (cf::OCTET_STREAM, Some(res)) => text::decode_opaque(&request.payload, res.data_type),
+        _ => return Err(Code::UNSUPPORTED_CONTENT_FORMAT),
+    }
+    .map_err(|_| Code::BAD_REQUEST)?;
+    let mut resources = alloc::collections::BTreeMap::new();
+    resources.insert(rid, ResourceValue::Single(value));
+    Ok(alloc::vec![(iid, resources)])
+}
+
+/// At most one Bootstrap-Server account (Core §5.2.2): a write that would flag a second
+/// instance as Bootstrap-Server is refused with 4.00 (policy decision, see the README).
+fn adds_second_bootstrap_account(model: &DataModel, instances: &Instances) -> bool {
+    let existing = model.bootstrap_account().map(|a| a.instance_id);
+    instances.iter().any(|(iid, resources)| {
+        let flagged = resources.get(&crate::model::security_res::BOOTSTRAP_SERVER)
+            == Some(&ResourceValue::Single(crate::model::Value::Boolean(true)));
+        flagged && existing.is_some_and(|bs| bs != *iid)
+    })
+}
+
+/// Bootstrap-Delete on `/`, `/O` or `/O/I` (2.02). Never the Bootstrap-Server account nor
+/// the Device instance /3/0; a resource path is 4.00.
+fn delete(store: &mut Store, path: &Path) -> Code {
+    if path.depth() > 2 {
+        return Code::BAD_REQUEST;
+    }
+    let bootstrap_iid = store.current().bootstrap_account().map(|a| a.instance_id);
+    let is_protected = |object: u16, iid: u16| {
+        (object == OBJ_SECURITY && Some(iid) == bootstrap_iid) || (object == OBJ_DEVICE && iid == 0)
+    };
+    if let (Some(object), Some(iid)) = (path.object_id(), path.instance_id()) {
+        if is_protected(object, iid) {
+            return Code::BAD_REQUEST;
+        }
+    }
+    let staged = store.staged_mut();
+    let doomed: Vec<(u16, u16)> = staged
+        .object_ids()
+        .filter(|o| path.object_id().is_none_or(|p| p == *o))
+        .flat_map(|o| staged.instance_ids(o).map(move |i| (o, i)).collect::<Vec<_>>())
+        .filter(|&(o, i)| path.instance_id().is_none_or(|p| p == i) && !is_protected(o, i))
+        .collect();
+    for (object, iid) in doomed {
+        staged.remove(object, iid);
+    }
+    Code::DELETED
+}
+
+/// Bootstrap-Read (1.1): only /1 and /2, at object or instance level; /0 is never readable.
+fn read(model: &DataModel, request: &Message, path: &Path) -> Reply {
+    let Some(object) = path.object_id() else {
+        return Reply::new(Code::METHOD_NOT_ALLOWED);
+    };
+    if !matches!(object, 1 | 2) {
+        return Reply::new(Code::METHOD_NOT_ALLOWED);
+    }
+    if path.depth() > 2 {
+        return Reply::new(Code::BAD_REQUEST);
+    }
+    if !matches!(request.accept(), None | Some(cf::TLV) | Some(cf::OLD_TLV)) {
+        return Reply::new(Code::NOT_ACCEPTABLE);
+    }
+    let instances: Vec<_> = model
+        .instances(object)
+        .filter(|(iid, _)| path.instance_id().is_none_or(|p| p == *iid))
+        .collect();
+    if path.instance_id().is_some() && instances.is_empty() {
+        return Reply::new(Code::NOT_FOUND);
+    }
+    let format = request.accept().unwrap_or(cf::TLV);
+    Reply::content(format, tlv::encode_instances(&instances, path.instance_id().is_none()))
+}
+
+/// Bootstrap-Discover on `/` or `/O`: enabler version, then every instance with `ssid` (and,
+/// in 1.1, `uri`) on Security and Server instances.
+fn discover(model: &DataModel, path: &Path, ctx: &OperationContext<'_>) -> Reply {
+    if path.depth() > 1 {
+        return Reply::new(Code::BAD_REQUEST);
+    }
+    let mut links = Vec::new();
+    links.push(match ctx.version {
+        Version::V1_0 => link::Link::new("").quoted_attr("lwm2m", "1.0"),
+        Version::V1_1 => link::Link::new("/").attr("lwm2m", "1.1"),
+    });
+    let mut known = false;
+    for object in listed_objects(model, ctx.objects) {
+        if path.object_id().is_some_and(|p| p != object.id) {
+            continue;
+        }
+        known = true;
+        object_links(model, &object, ctx.version, &mut links);
+    }
+    if !known {
+        return Reply::new(Code::NOT_FOUND);
+    }
+    Reply::content(cf::LINK_FORMAT, link::encode_links(&links).into_bytes())
+}
+
+/// The objects a client lists: /0, /1, /2 from the model, then the firmware's objects.
+pub fn listed_objects(model: &DataModel, firmware: &[ObjectInfo]) -> Vec<ObjectInfo> {
+    let mut objects: Vec<ObjectInfo> = [0u16, 1, 2]
+        .iter()
+        .filter_map(|&id| object_definition(id))
+        .map(|def| ObjectInfo {
+            id: def.id,
+            version: def.version.map(String::from),
+            instances: model.instance_ids(def.id).collect(),
+        })
+        .collect();
+    objects.extend(firmware.iter().filter(|o| o.id > 2).cloned());
+    objects
+}
+
+fn object_links(
+    model: &DataModel,
+    object: &ObjectInfo,
+    version: Version,
+    links: &mut Vec<link::Link>,
+) {
+    let mut head = link::Link::new(alloc::format!("/{}", object.id));
+    if let Some(ver) = object.version.as_deref().filter(|_| version != Version::V1_0) {
+        head = head.attr("ver", ver);
+    }
+    if object.instances.is_empty() || !head.attributes.is_empty() {
+        links.push(head);
+    }
+    for &iid in &object.instances {
+        let mut l = link::Link::new(alloc::format!("/{}/{}", object.id, iid));
+        if let Some(instance) = model.instance(object.id, iid) {
+            let ssid_res = if object.id == OBJ_SECURITY { 10 } else { 0 };
+            let is_bs = object.id == OBJ_SECURITY && instance.boolean(1) == Some(true);
+            if let (Some(ssid), false, true) = (instance.int(ssid_res), is_bs, object.id <= 1) {
+                l = l.attr("ssid", ssid);
+            }
+            if let (Some(uri), true, Version::V1_1) =
+                (instance.string(0), object.id == OBJ_SECURITY, version)
+            {
+                l = l.quoted_attr("uri", uri);
+            }
+        }
+        links.push(l);
+    }
+}

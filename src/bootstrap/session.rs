@@ -1,0 +1,160 @@
+//! One bootstrap attempt: Bootstrap-Request sent, operations flowing, Finish awaited.
+//! The Finish deadline is EXCHANGE_LIFETIME after the *last* Bootstrap-Server operation
+//! (Core 1.1 §5.2.3.3), restarted by every operation.
+
+use core::fmt;
+
+use crate::coap::{Code, RequestId};
+
+/// Why a bootstrap attempt failed. Nothing of a failed attempt is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootstrapFailure {
+    /// There is no Bootstrap-Server account to bootstrap from.
+    NoBootstrapAccount,
+    /// The Bootstrap-Server URI is unusable (scheme, host, port).
+    BadUri,
+    /// The Security Mode of the Bootstrap-Server account is not supported by this build.
+    UnsupportedSecurity,
+    /// The Bootstrap-Server answered the Bootstrap-Request with this error code.
+    Rejected(Code),
+    /// The Bootstrap-Request got no response (retransmissions exhausted).
+    RequestTimeout,
+    /// The Bootstrap-Server answered the Bootstrap-Request with RST.
+    Reset,
+    /// No Bootstrap-Finish within EXCHANGE_LIFETIME after the last operation.
+    FinishTimeout,
+    /// The client was stopped during the bootstrap.
+    Cancelled,
+}
+
+impl fmt::Display for BootstrapFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoBootstrapAccount => f.write_str("no Bootstrap-Server account"),
+            Self::BadUri => f.write_str("unusable Bootstrap-Server URI"),
+            Self::UnsupportedSecurity => {
+                f.write_str("Bootstrap-Server security mode not supported")
+            }
+            Self::Rejected(code) => write!(f, "Bootstrap-Request rejected with {code}"),
+            Self::RequestTimeout => f.write_str("Bootstrap-Request timed out"),
+            Self::Reset => f.write_str("Bootstrap-Request reset by the server"),
+            Self::FinishTimeout => f.write_str("no Bootstrap-Finish within EXCHANGE_LIFETIME"),
+            Self::Cancelled => f.write_str("bootstrap cancelled"),
+        }
+    }
+}
+
+/// Where a bootstrap attempt stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Bootstrap-Request sent, no response and no operation yet.
+    Requesting(RequestId),
+    /// The server accepted the request (or already sent operations): waiting for Finish.
+    Open,
+}
+
+/// State of one bootstrap attempt.
+#[derive(Clone, Debug)]
+pub struct BootstrapSession {
+    phase: Phase,
+    exchange_lifetime_ms: u64,
+    finish_deadline: Option<u64>,
+    operations: u32,
+}
+
+impl BootstrapSession {
+    /// A client-initiated bootstrap whose Bootstrap-Request is `request`.
+    pub fn client_initiated(request: RequestId, exchange_lifetime_ms: u64) -> BootstrapSession {
+        BootstrapSession {
+            phase: Phase::Requesting(request),
+            exchange_lifetime_ms,
+            finish_deadline: None,
+            operations: 0,
+        }
+    }
+
+    /// The phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Number of Bootstrap-Server operations handled so far.
+    pub fn operations(&self) -> u32 {
+        self.operations
+    }
+
+    /// The Bootstrap-Request id, while it is outstanding.
+    pub fn pending_request(&self) -> Option<RequestId> {
+        match self.phase {
+            Phase::Requesting(id) => Some(id),
+            Phase::Open => None,
+        }
+    }
+
+    /// The response to the Bootstrap-Request arrived: 2.04 opens the session.
+    pub fn on_request_response(&mut self, now: u64, code: Code) -> Result<(), BootstrapFailure> {
+        if !code.is_success() {
+            return Err(BootstrapFailure::Rejected(code));
+        }
+        if self.phase != Phase::Open {
+            self.open(now);
+        }
+        Ok(())
+    }
+
+    /// A Bootstrap-Server operation arrived (possibly before the request's response, whose
+    /// ACK may have been lost): restart the Finish deadline.
+    pub fn on_operation(&mut self, now: u64) {
+        self.operations = self.operations.saturating_add(1);
+        self.open(now);
+    }
+
+    fn open(&mut self, now: u64) {
+        self.phase = Phase::Open;
+        self.finish_deadline = Some(now.saturating_add(self.exchange_lifetime_ms));
+    }
+
+    /// When the attempt fails for lack of a Finish.
+    pub fn deadline(&self) -> Option<u64> {
+        self.finish_deadline
+    }
+
+    /// Checks the Finish deadline.
+    pub fn check_timeout(&self, now: u64) -> Result<(), BootstrapFailure> {
+        match self.finish_deadline {
+            Some(deadline) if now >= deadline => Err(BootstrapFailure::FinishTimeout),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_restarts_on_every_operation() {
+        let mut s = BootstrapSession::client_initiated(RequestId(1), 247_000);
+        assert_eq!(s.deadline(), None);
+        s.on_request_response(1_000, Code::CHANGED).unwrap();
+        assert_eq!(s.deadline(), Some(248_000));
+        s.on_operation(200_000);
+        assert_eq!(s.deadline(), Some(447_000));
+        assert!(s.check_timeout(446_999).is_ok());
+        assert_eq!(s.check_timeout(447_000), Err(BootstrapFailure::FinishTimeout));
+    }
+
+    #[test]
+    fn operation_before_response_opens_the_session() {
+        let mut s = BootstrapSession::client_initiated(RequestId(1), 10);
+        s.on_operation(5);
+        assert_eq!(s.phase(), Phase::Open);
+        assert_eq!(s.on_request_response(6, Code::CHANGED), Ok(()));
+        assert_eq!(s.deadline(), Some(15), "a late 2.04 must not move the deadline back");
+        let mut r = BootstrapSession::client_initiated(RequestId(2), 10);
+        assert_eq!(
+            r.on_request_response(0, Code::BAD_REQUEST),
+            Err(BootstrapFailure::Rejected(Code::BAD_REQUEST))
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! Bootstrap-Finish validation (LwM2M Core 1.1 §5.2.6, REFERENCE §8): is the loaded
+//! configuration consistent? Any finding means 4.06 Not Acceptable.
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::model::{
+    security_res as sec, DataModel, ObjectDefinition, Scheme, SecurityAccount, SecurityMode,
+    ServerUri, ACCESS_CONTROL, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
+};
+
+/// One reason a configuration is inconsistent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inconsistency {
+    /// More than one Security instance has /0/x/1 = true.
+    SeveralBootstrapAccounts,
+    /// No LwM2M Server account (Security + Server pair) exists.
+    NoServerAccount,
+    /// A mandatory resource is missing: `(object, instance, resource)`.
+    MissingResource(u16, u16, u16),
+    /// Short Server ID absent or outside 1..=65534: `(object, instance)`.
+    BadShortServerId(u16, u16),
+    /// Two instances of the object share a Short Server ID: `(object, ssid)`.
+    DuplicateShortServerId(u16, u16),
+    /// A Security instance has no Server partner, or a Server no Security: `(object, instance)`.
+    Unpaired(u16, u16),
+    /// The URI is not a `coap://` or `coaps://` URI: Security instance ID.
+    BadUri(u16),
+    /// `coap://` with a secure mode or `coaps://` with NoSec: Security instance ID.
+    SchemeModeMismatch(u16),
+    /// Security Mode out of range or not supported by this build: Security instance ID.
+    UnsupportedMode(u16),
+    /// The credentials the mode needs are missing: Security instance ID.
+    MissingCredentials(u16),
+}
+
+impl fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::SeveralBootstrapAccounts => f.write_str("more than one Bootstrap-Server account"),
+            Self::NoServerAccount => f.write_str("no LwM2M Server account"),
+            Self::MissingResource(o, i, r) => write!(f, "/{o}/{i}/{r} is mandatory and missing"),
+            Self::BadShortServerId(o, i) => {
+                write!(f, "/{o}/{i}: Short Server ID missing or out of range")
+            }
+            Self::DuplicateShortServerId(o, s) => write!(f, "/{o}: Short Server ID {s} used twice"),
+            Self::Unpaired(o, i) => {
+                write!(f, "/{o}/{i} has no partner with the same Short Server ID")
+            }
+            Self::BadUri(i) => write!(f, "/0/{i}/0 is not a coap:// or coaps:// URI"),
+            Self::SchemeModeMismatch(i) => {
+                write!(f, "/0/{i}: URI scheme does not match the Security Mode")
+            }
+            Self::UnsupportedMode(i) => write!(f, "/0/{i}/2: Security Mode not supported"),
+            Self::MissingCredentials(i) => {
+                write!(f, "/0/{i}: credentials for the Security Mode missing")
+            }
+        }
+    }
+}
+
+/// What the validation may assume about this build.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidationPolicy {
+    /// Security modes the engine can use (NoSec always; DTLS modes when a DTLS provider exists).
+    pub supports_mode: fn(SecurityMode) -> bool,
+    /// Require at least one LwM2M Server account (Core §5.2.2); on by default.
+    pub require_server_account: bool,
+}
+
+impl Default for ValidationPolicy {
+    fn default() -> Self {
+        ValidationPolicy {
+            supports_mode: |m| m == SecurityMode::NoSec,
+            require_server_account: true,
+        }
+    }
+}
+
+/// Checks the whole validation list and returns every finding (empty = consistent).
+pub fn validate(model: &DataModel, policy: &ValidationPolicy) -> Vec<Inconsistency> {
+    let mut found = Vec::new();
+    check_mandatory(model, &SECURITY, &[0, 1, 2], &mut found);
+    check_mandatory(model, &SERVER, &[0, 1, 6, 7], &mut found);
+    check_mandatory(model, &ACCESS_CONTROL, &[0, 1, 3], &mut found);
+    if model.security_accounts().filter(SecurityAccount::is_bootstrap).count() > 1 {
+        found.push(Inconsistency::SeveralBootstrapAccounts);
+    }
+    for account in model.security_accounts() {
+        check_security(account, policy, &mut found);
+    }
+    check_pairing(model, &mut found);
+    if policy.require_server_account && model.server_account_pairs().next().is_none() {
+        found.push(Inconsistency::NoServerAccount);
+    }
+    found
+}
+
+fn check_mandatory(
+    model: &DataModel,
+    def: &ObjectDefinition,
+    ids: &[u16],
+    found: &mut Vec<Inconsistency>,
+) {
+    for (iid, instance) in model.instances(def.id) {
+        for &rid in ids.iter().filter(|&&rid| !instance.has(rid)) {
+            found.push(Inconsistency::MissingResource(def.id, iid, rid));
+        }
+    }
+}
+
+fn check_security(
+    account: SecurityAccount<'_>,
+    policy: &ValidationPolicy,
+    found: &mut Vec<Inconsistency>,
+) {
+    let iid = account.instance_id;
+    let Some(uri) = account.uri() else { return };
+    let Some(mode) = account.mode() else {
+        if account.instance.has(sec::MODE) {
+            found.push(Inconsistency::UnsupportedMode(iid));
+        }
+        return;
+    };
+    if !(policy.supports_mode)(mode) {
+        found.push(Inconsistency::UnsupportedMode(iid));
+    }
+    match ServerUri::parse(uri) {
+        Err(_) => found.push(Inconsistency::BadUri(iid)),
+        Ok(uri) if (uri.scheme == Scheme::Coap) != (mode == SecurityMode::NoSec) => {
+            found.push(Inconsistency::SchemeModeMismatch(iid))
+        }
+        Ok(_) => {}
+    }
+    if !has_credentials(account, mode) {
+        found.push(Inconsistency::MissingCredentials(iid));
+    }
+}
+
+fn has_credentials(account: SecurityAccount<'_>, mode: SecurityMode) -> bool {
+    let present = |rid| account.instance.bytes(rid).is_some_and(|b| !b.is_empty());
+    let needed: &[u16] = match mode {
+        SecurityMode::NoSec => &[],
+        SecurityMode::Psk => &[sec::PUBLIC_KEY_OR_IDENTITY, sec::SECRET_KEY],
+        SecurityMode::Rpk | SecurityMode::Certificate => {
+            &[sec::PUBLIC_KEY_OR_IDENTITY, sec::SERVER_PUBLIC_KEY, sec::SECRET_KEY]
+        }
+        SecurityMode::CertificateEst => &[sec::SERVER_PUBLIC_KEY],
+    };
+    needed.iter().all(|&rid| present(rid))
+}
+
+fn check_pairing(model: &DataModel, found: &mut Vec<Inconsistency>) {
+    let mut security_ssids = BTreeSet::new();
+    for account in model.security_accounts().filter(|a| !a.is_bootstrap()) {
+        match account.ssid() {
+            None => found.push(Inconsistency::BadShortServerId(OBJ_SECURITY, account.instance_id)),
+            Some(ssid) if !security_ssids.insert(ssid) => {
+                found.push(Inconsistency::DuplicateShortServerId(OBJ_SECURITY, ssid))
+            }
+            Some(ssid) if model.server_for_ssid(ssid).is_none() => {
+                found.push(Inconsistency::Unpaired(OBJ_SECURITY, account.instance_id))
+            }
+            Some(_) => {}
+        }
+    }
+    let mut server_ssids = BTreeSet::new();
+    for server in model.server_accounts() {
+        match server.ssid() {
+            None if server.instance.has(0) => {
+                found.push(Inconsistency::BadShortServerId(OBJ_SERVER, server.instance_id))
+            }
+            None => {}
+            Some(ssid) if !server_ssids.insert(ssid) => {
+                found.push(Inconsistency::DuplicateShortServerId(OBJ_SERVER, ssid))
+            }
+            Some(ssid) if !security_ssids.contains(&ssid) => {
+                found.push(Inconsistency::Unpaired(OBJ_SERVER, server.instance_id))
+            }
+            Some(_) => {}
+        }
+    }
+    let _ = OBJ_ACCESS_CONTROL;
+}

@@ -1,0 +1,133 @@
+//! Client configuration and the factory-provisioning account descriptions.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::bootstrap::ValidationPolicy;
+use crate::coap::{content_format, TransmissionParams};
+use crate::model::{
+    security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, SecurityMode, Value,
+    Version,
+};
+
+/// What the client is and how it behaves.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Endpoint Client Name (`ep=`).
+    pub endpoint: String,
+    /// Enabler version spoken (1.1 by default).
+    pub version: Version,
+    /// CoAP timers (RFC 7252 defaults).
+    pub transmission: TransmissionParams,
+    /// The firmware's own objects, listed in Register and Discover (for example `/3/0`).
+    pub objects: Vec<ObjectInfo>,
+    /// Seed for message IDs, tokens and jitter (the firmware passes entropy here).
+    pub seed: u64,
+    /// Bootstrap-Finish validation policy.
+    pub policy: ValidationPolicy,
+    /// Content format announced with `pct=` in a 1.1 Bootstrap-Request (OMA-TLV).
+    pub preferred_format: u16,
+}
+
+impl Config {
+    /// A configuration with defaults for `endpoint`, listing the Device instance /3/0.
+    pub fn new(endpoint: &str) -> Config {
+        Config {
+            endpoint: endpoint.into(),
+            version: Version::V1_1,
+            transmission: TransmissionParams::default(),
+            objects: alloc::vec![ObjectInfo { id: 3, version: None, instances: alloc::vec![0] }],
+            seed: 0x5eed,
+            policy: ValidationPolicy::default(),
+            preferred_format: content_format::TLV,
+        }
+    }
+}
+
+/// Security material of one account (/0/x/0, 2, 3, 4, 5).
+#[derive(Clone, Debug)]
+pub struct SecurityConfig {
+    /// Server URI, `coap://` or `coaps://`.
+    pub uri: String,
+    /// Security mode.
+    pub mode: SecurityMode,
+    /// PSK identity, or own certificate / public key.
+    pub identity: Vec<u8>,
+    /// Server certificate or public key.
+    pub server_key: Vec<u8>,
+    /// PSK or private key.
+    pub secret_key: Vec<u8>,
+}
+
+impl SecurityConfig {
+    /// A NoSec account for `uri`.
+    pub fn nosec(uri: &str) -> SecurityConfig {
+        SecurityConfig {
+            uri: uri.into(),
+            mode: SecurityMode::NoSec,
+            identity: Vec::new(),
+            server_key: Vec::new(),
+            secret_key: Vec::new(),
+        }
+    }
+
+    pub(crate) fn to_instance(&self, bootstrap: bool) -> Instance {
+        Instance::new(Origin::Factory)
+            .with(sec::URI, Value::String(self.uri.clone()))
+            .with(sec::BOOTSTRAP_SERVER, Value::Boolean(bootstrap))
+            .with(sec::MODE, Value::Integer(self.mode.as_i64()))
+            .with(sec::PUBLIC_KEY_OR_IDENTITY, Value::opaque(&self.identity))
+            .with(sec::SERVER_PUBLIC_KEY, Value::opaque(&self.server_key))
+            .with(sec::SECRET_KEY, Value::opaque(&self.secret_key))
+    }
+}
+
+/// A factory Bootstrap-Server account.
+#[derive(Clone, Debug)]
+pub struct BootstrapAccountConfig {
+    /// Security material.
+    pub security: SecurityConfig,
+    /// Client Hold Off Time (/0/x/11), seconds.
+    pub hold_off_s: u64,
+    /// Bootstrap-Server Account Timeout (/0/x/12), seconds; 0 = never.
+    pub account_timeout_s: u64,
+}
+
+impl BootstrapAccountConfig {
+    pub(crate) fn to_instance(&self) -> Instance {
+        self.security
+            .to_instance(true)
+            .with(sec::HOLD_OFF, Value::Integer(clamp(self.hold_off_s)))
+            .with(sec::BS_ACCOUNT_TIMEOUT, Value::Integer(clamp(self.account_timeout_s)))
+    }
+}
+
+/// A factory LwM2M Server account: a Security and a Server instance sharing `ssid`.
+#[derive(Clone, Debug)]
+pub struct ServerAccountConfig {
+    /// Short Server ID, 1..=65534.
+    pub ssid: u16,
+    /// Security material.
+    pub security: SecurityConfig,
+    /// Registration lifetime (/1/x/1), seconds.
+    pub lifetime_s: u64,
+    /// Binding (/1/x/7), "U".
+    pub binding: String,
+}
+
+impl ServerAccountConfig {
+    pub(crate) fn to_instances(&self) -> (Instance, Instance) {
+        let security =
+            self.security.to_instance(false).with(sec::SSID, Value::Integer(self.ssid.into()));
+        let server = Instance::new(Origin::Factory)
+            .with(srv::SSID, Value::Integer(self.ssid.into()))
+            .with(srv::LIFETIME, Value::Integer(clamp(self.lifetime_s)))
+            .with(srv::NOTIFICATION_STORING, Value::Boolean(false))
+            .with(srv::BINDING, Value::String(self.binding.clone()));
+        (security, server)
+    }
+}
+
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,103 @@
+//! What the client hands out: datagrams, events and its state.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::bootstrap::BootstrapFailure;
+use crate::registration::RegistrationFailure;
+
+/// Identifies one connection (one server account's transport association).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u32);
+
+/// A datagram to send on a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// The connection.
+    pub conn: ConnId,
+    /// The datagram.
+    pub data: Vec<u8>,
+}
+
+/// Something the firmware should know or do. May grow.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Open a transport association to `uri`; datagrams for `conn` follow.
+    Connect {
+        /// The connection.
+        conn: ConnId,
+        /// Server URI (/0/x/0).
+        uri: String,
+    },
+    /// Close the connection; every datagram for it was already handed out.
+    Disconnect {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A client-initiated bootstrap started (Bootstrap-Request about to be sent).
+    BootstrapStarted,
+    /// Bootstrap-Finish accepted and the new configuration committed.
+    BootstrapFinished {
+        /// LwM2M Server accounts in the new configuration.
+        accounts: usize,
+    },
+    /// A Bootstrap-Finish was refused with 4.06; the server may correct and finish again.
+    BootstrapFinishRefused {
+        /// Number of inconsistencies found.
+        findings: usize,
+    },
+    /// The bootstrap failed; the previous configuration is intact.
+    BootstrapFailed {
+        /// Why.
+        reason: BootstrapFailure,
+    },
+    /// The committed configuration changed: persist it now.
+    ConfigurationChanged,
+    /// Registered with a server.
+    Registered {
+        /// Short Server ID.
+        ssid: u16,
+        /// Location path, for example `/rd/5a3f`.
+        location: String,
+    },
+    /// Registration updated.
+    Updated {
+        /// Short Server ID.
+        ssid: u16,
+    },
+    /// Deregistered from a server.
+    Deregistered {
+        /// Short Server ID.
+        ssid: u16,
+    },
+    /// Registering with a server failed.
+    RegistrationFailed {
+        /// Short Server ID.
+        ssid: u16,
+        /// Why.
+        reason: RegistrationFailure,
+    },
+    /// The client stopped: every registration ended and every connection closed.
+    Stopped,
+}
+
+/// The client's overall state. May grow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum State {
+    /// Not started (or stopped).
+    Idle,
+    /// Waiting the Client Hold Off Time before a client-initiated bootstrap.
+    HoldOff,
+    /// A bootstrap is in progress.
+    Bootstrapping,
+    /// Registering with the configured servers; none registered yet.
+    Registering,
+    /// Registered with at least one server.
+    Registered,
+    /// Every path failed: no server reachable and no bootstrap possible or it failed.
+    Failed,
+    /// Deregistering before stopping.
+    Stopping,
+}

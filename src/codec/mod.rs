@@ -1,0 +1,79 @@
+//! Payload codecs of the Bootstrap Interface, all `no_std` + `alloc` and panic-free on any
+//! input:
+//! - [`tlv`]: OMA-TLV (content formats 11542 and 1542), Write payloads and Read responses;
+//! - [`text`]: plain text (0) and opaque (42) for resource-level writes;
+//! - [`link`]: CoRE link-format (RFC 6690, content format 40) for Register and
+//!   Bootstrap-Discover.
+//!
+//! Every decoder borrows its input and returns a [`CodecError`] on malformed data; none
+//! reads out of bounds.
+
+use core::fmt;
+
+pub mod link;
+pub mod text;
+pub mod tlv;
+
+pub use link::{encode_links, parse_links, Link, LinkAttribute};
+pub use text::{decode_opaque, decode_text, encode_text};
+pub use tlv::{decode_instances, encode_instances, encode_resource, Tlv, TlvKind};
+
+/// Why a payload could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodecError {
+    /// The input ends inside a header or a value.
+    Truncated,
+    /// Bytes are left after a value that must fill its input.
+    TrailingBytes,
+    /// A value's length is not valid for its data type (e.g. a 3-byte integer).
+    BadLength,
+    /// The data type cannot be carried in this format (e.g. an executable resource).
+    BadType,
+    /// Text is not valid UTF-8.
+    BadUtf8,
+    /// A textual number is malformed or out of range.
+    BadNumber,
+    /// A value is out of its domain (e.g. a boolean byte other than 0 or 1, bad base64).
+    BadValue,
+    /// A TLV of an unexpected kind (e.g. a Multiple Resource for a single resource).
+    UnexpectedTlv,
+    /// A TLV identifier does not match the request path.
+    IdMismatch,
+    /// The same instance, resource or resource-instance ID appears twice.
+    Duplicate,
+    /// The path depth is not valid for this operation.
+    BadPath,
+    /// Malformed CoRE link-format.
+    BadLink,
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CodecError::Truncated => "input truncated",
+            CodecError::TrailingBytes => "trailing bytes after value",
+            CodecError::BadLength => "invalid value length for data type",
+            CodecError::BadType => "data type not supported by this format",
+            CodecError::BadUtf8 => "invalid UTF-8",
+            CodecError::BadNumber => "malformed or out-of-range number",
+            CodecError::BadValue => "value out of domain",
+            CodecError::UnexpectedTlv => "unexpected TLV kind",
+            CodecError::IdMismatch => "TLV identifier does not match the path",
+            CodecError::Duplicate => "duplicate identifier",
+            CodecError::BadPath => "invalid path depth",
+            CodecError::BadLink => "malformed link-format",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn errors_display() {
+        assert_eq!(CodecError::Truncated.to_string(), "input truncated");
+        assert_eq!(CodecError::BadLink.to_string(), "malformed link-format");
+    }
+}

@@ -1,0 +1,85 @@
+//! Register / Update / De-register messages.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::bootstrap::listed_objects;
+use crate::coap::{content_format as cf, Code, Message, MessageType};
+use crate::codec::link::{encode_links, Link};
+use crate::model::{DataModel, ObjectInfo, ServerUri, Version, OBJ_SECURITY};
+
+/// `POST {server path}/rd?ep=&lt=&lwm2m=&b=` with the object list as link-format payload.
+pub fn register_request(
+    uri: &ServerUri,
+    endpoint: &str,
+    lifetime_s: u64,
+    version: Version,
+    binding: &str,
+    payload: String,
+) -> Message {
+    let mut msg = Message::new(MessageType::Confirmable, Code::POST);
+    let mut path: Vec<&str> = uri.path.iter().map(String::as_str).collect();
+    path.push("rd");
+    msg.set_uri_path(&path);
+    msg.add_uri_query(&format!("ep={endpoint}"));
+    msg.add_uri_query(&format!("lt={lifetime_s}"));
+    msg.add_uri_query(&format!("lwm2m={}", version.as_str()));
+    msg.add_uri_query(&format!("b={binding}"));
+    msg.set_content_format(cf::LINK_FORMAT);
+    msg.payload = payload.into_bytes();
+    msg
+}
+
+/// The Register payload: `</>;rt="oma.lwm2m";ct=11542` (1.1), then every object and instance
+/// except the Security object /0, which is never listed.
+pub fn register_payload(model: &DataModel, firmware: &[ObjectInfo], version: Version) -> String {
+    let mut links = Vec::new();
+    if version != Version::V1_0 {
+        links.push(Link::new("/").quoted_attr("rt", "oma.lwm2m").attr("ct", cf::TLV));
+    }
+    for object in listed_objects(model, firmware).into_iter().filter(|o| o.id != OBJ_SECURITY) {
+        let versioned = object.version.as_deref().filter(|_| version != Version::V1_0);
+        if object.instances.is_empty() || versioned.is_some() {
+            let head = Link::new(format!("/{}", object.id));
+            links.push(match versioned {
+                Some(ver) => head.attr("ver", ver),
+                None => head,
+            });
+        }
+        for iid in object.instances {
+            links.push(Link::new(format!("/{}/{}", object.id, iid)));
+        }
+    }
+    encode_links(&links)
+}
+
+/// Update: `POST {location}` with no payload; `lt=` only when the lifetime changed.
+pub fn update_request(location: &[String], new_lifetime_s: Option<u64>) -> Message {
+    let mut msg = Message::new(MessageType::Confirmable, Code::POST);
+    let path: Vec<&str> = location.iter().map(String::as_str).collect();
+    msg.set_uri_path(&path);
+    if let Some(lt) = new_lifetime_s {
+        msg.add_uri_query(&format!("lt={lt}"));
+    }
+    msg
+}
+
+/// De-register: `DELETE {location}`.
+pub fn deregister_request(location: &[String]) -> Message {
+    let mut msg = Message::new(MessageType::Confirmable, Code::DELETE);
+    let path: Vec<&str> = location.iter().map(String::as_str).collect();
+    msg.set_uri_path(&path);
+    msg
+}
+
+/// Delay after a successful Register/Update before the next Update: early enough that the
+/// Update (with all its retransmissions, MAX_TRANSMIT_WAIT) lands before the lifetime ends.
+pub fn update_delay_ms(lifetime_s: u64, max_transmit_wait_ms: u64) -> u64 {
+    let lifetime_ms = lifetime_s.saturating_mul(1000);
+    if lifetime_ms > max_transmit_wait_ms.saturating_mul(2) {
+        lifetime_ms - max_transmit_wait_ms
+    } else {
+        (lifetime_ms / 2).max(1000)
+    }
+}
