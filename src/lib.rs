@@ -11,8 +11,10 @@
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
+//!
+//! [`ffi`] is the C ABI over [`client`]: the only module allowed `unsafe` and `extern "C"`.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
@@ -21,5 +23,7 @@ pub mod bootstrap;
 pub mod client;
 pub mod coap;
 pub mod codec;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod model;
 pub mod registration;
