@@ -7,7 +7,7 @@ use core::fmt;
 
 use crate::model::{
     security_res as sec, DataModel, ObjectDefinition, Scheme, SecurityAccount, SecurityMode,
-    ServerUri, ACCESS_CONTROL, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
+    ServerUri, ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
 };
 
 /// One reason a configuration is inconsistent.
@@ -181,5 +181,97 @@ fn check_pairing(model: &DataModel, found: &mut Vec<Inconsistency>) {
             Some(_) => {}
         }
     }
-    let _ = OBJ_ACCESS_CONTROL;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{server_res as srv, Instance, Origin, Value};
+
+    fn security(uri: &str, bootstrap: bool, mode: i64, ssid: Option<i64>) -> Instance {
+        let mut i = Instance::new(Origin::BootstrapServer)
+            .with(sec::URI, Value::String(uri.into()))
+            .with(sec::BOOTSTRAP_SERVER, Value::Boolean(bootstrap))
+            .with(sec::MODE, Value::Integer(mode));
+        if let Some(ssid) = ssid {
+            i.set(sec::SSID, Value::Integer(ssid));
+        }
+        i
+    }
+
+    fn server(ssid: i64) -> Instance {
+        Instance::new(Origin::BootstrapServer)
+            .with(srv::SSID, Value::Integer(ssid))
+            .with(srv::LIFETIME, Value::Integer(60))
+            .with(srv::NOTIFICATION_STORING, Value::Boolean(false))
+            .with(srv::BINDING, Value::String("U".into()))
+    }
+
+    fn consistent() -> DataModel {
+        let mut m = DataModel::new();
+        m.insert(0, 0, security("coap://bs", true, 3, None));
+        m.insert(0, 1, security("coap://dm", false, 3, Some(1)));
+        m.insert(1, 0, server(1));
+        m
+    }
+
+    #[test]
+    fn a_complete_account_is_consistent() {
+        assert_eq!(validate(&consistent(), &ValidationPolicy::default()), []);
+    }
+
+    #[test]
+    fn each_rule_reports_its_finding() {
+        let policy = ValidationPolicy::default();
+        let mut m = consistent();
+        m.insert(0, 5, security("coap://bs2", true, 3, None));
+        assert!(validate(&m, &policy).contains(&Inconsistency::SeveralBootstrapAccounts));
+
+        let mut m = consistent();
+        m.insert(0, 1, security("coaps://dm", false, 3, Some(1)));
+        assert_eq!(validate(&m, &policy), [Inconsistency::SchemeModeMismatch(1)]);
+
+        let mut m = consistent();
+        m.insert(0, 1, security("coaps://dm", false, 0, Some(1)));
+        let found = validate(&m, &policy);
+        assert!(found.contains(&Inconsistency::UnsupportedMode(1)), "{found:?}");
+        assert!(found.contains(&Inconsistency::MissingCredentials(1)), "{found:?}");
+        let psk_ok = ValidationPolicy { supports_mode: |_| true, ..policy };
+        assert_eq!(validate(&m, &psk_ok), [Inconsistency::MissingCredentials(1)]);
+
+        let mut m = consistent();
+        m.insert(0, 1, security("http://dm", false, 3, Some(1)));
+        assert_eq!(validate(&m, &policy), [Inconsistency::BadUri(1)]);
+
+        let mut m = consistent();
+        m.insert(0, 1, security("coap://dm", false, 3, Some(0)));
+        let found = validate(&m, &policy);
+        assert!(found.contains(&Inconsistency::BadShortServerId(0, 1)), "{found:?}");
+
+        let mut m = consistent();
+        m.instance_mut(1, 0).unwrap().resources.remove(&srv::BINDING);
+        assert_eq!(validate(&m, &policy), [Inconsistency::MissingResource(1, 0, 7)]);
+
+        let mut m = consistent();
+        m.insert(1, 1, server(2));
+        assert_eq!(validate(&m, &policy), [Inconsistency::Unpaired(1, 1)]);
+
+        let mut m = consistent();
+        m.insert(2, 0, Instance::default().with(0, Value::Integer(3)));
+        let found = validate(&m, &policy);
+        assert_eq!(
+            found,
+            [Inconsistency::MissingResource(2, 0, 1), Inconsistency::MissingResource(2, 0, 3)]
+        );
+    }
+
+    #[test]
+    fn a_server_account_is_required_unless_the_policy_says_otherwise() {
+        let mut m = DataModel::new();
+        m.insert(0, 0, security("coap://bs", true, 3, None));
+        let strict = ValidationPolicy::default();
+        assert_eq!(validate(&m, &strict), [Inconsistency::NoServerAccount]);
+        let lax = ValidationPolicy { require_server_account: false, ..strict };
+        assert_eq!(validate(&m, &lax), []);
+    }
 }

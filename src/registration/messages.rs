@@ -83,3 +83,45 @@ pub fn update_delay_ms(lifetime_s: u64, max_transmit_wait_ms: u64) -> u64 {
         (lifetime_ms / 2).max(1000)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Instance, Origin, Value};
+
+    #[test]
+    fn updates_leave_max_transmit_wait_before_the_lifetime_ends() {
+        assert_eq!(update_delay_ms(86_400, 93_000), 86_400_000 - 93_000);
+        assert_eq!(update_delay_ms(100, 93_000), 50_000);
+        assert_eq!(update_delay_ms(1, 93_000), 1_000);
+        assert_eq!(update_delay_ms(0, 93_000), 1_000);
+    }
+
+    #[test]
+    fn register_payload_lists_server_and_firmware_objects_never_security() {
+        let mut model = DataModel::new();
+        model.insert(
+            0,
+            0,
+            Instance::new(Origin::Factory).with(0, Value::String("coap://x".into())),
+        );
+        model.insert(1, 4, Instance::new(Origin::Factory).with(0, Value::Integer(1)));
+        let firmware = [ObjectInfo { id: 3, version: None, instances: alloc::vec![0] }];
+        let text = register_payload(&model, &firmware, Version::V1_1);
+        assert_eq!(text, "</>;rt=\"oma.lwm2m\";ct=11542,</1>;ver=1.1,</1/4>,</2>,</3/0>");
+        let text10 = register_payload(&model, &firmware, Version::V1_0);
+        assert_eq!(text10, "</1/4>,</2>,</3/0>");
+    }
+
+    #[test]
+    fn register_keeps_the_server_uri_path() {
+        let uri = ServerUri::parse("coap://h:1/lwm2m").unwrap();
+        let msg = register_request(&uri, "ep", 60, Version::V1_1, "UQ", String::new());
+        assert_eq!(msg.uri_path().unwrap(), ["lwm2m", "rd"]);
+        assert_eq!(msg.uri_query().unwrap(), ["ep=ep", "lt=60", "lwm2m=1.1", "b=UQ"]);
+        let upd = update_request(&["rd".into(), "7".into(), String::new()], Some(30));
+        assert_eq!(upd.uri_path().unwrap(), ["rd", "7", ""]);
+        assert_eq!(upd.uri_query().unwrap(), ["lt=30"]);
+        assert_eq!(deregister_request(&["rd".into()]).code, Code::DELETE);
+    }
+}

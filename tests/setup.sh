@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the build, the demo and the tests need on a fresh Debian machine, and creates
+# the Python virtual environment in .venv. Idempotent: quick when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+command -v coap-rd-openssl >/dev/null 2>&1 || need_apt+=(libcoap3-bin)
+[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need_apt+=(libclang-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then
+  rustup component add rustfmt clippy
+fi
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest' 2>/dev/null; then
+  echo "== python venv (.venv)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+fi
