@@ -1,9 +1,77 @@
 //! Requests from LwM2M (DM) servers to the objects the library owns. The Security object is
 //! never accessible to them (Core 1.1 §5.2: 4.01 Unauthorized, any method).
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
 use crate::coap::{content_format as cf, Code, Message};
 use crate::codec::tlv;
-use crate::model::{server_res, DataModel, Path, OBJ_SECURITY, OBJ_SERVER};
+use crate::model::{server_res, DataModel, Path, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER};
+
+/// A DM server's request for one of the firmware's own objects (anything but /0, /1, /2),
+/// handed to the [`DmHandler`] after the library enforced its access rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DmRequest<'a> {
+    /// Short Server ID of the requesting server.
+    pub ssid: u16,
+    /// CoAP method (GET, POST, PUT, DELETE, ...).
+    pub method: Code,
+    /// The target: at least an object ID.
+    pub path: Path,
+    /// Content-Format of the payload, if any.
+    pub content_format: Option<u16>,
+    /// Accept option, if any.
+    pub accept: Option<u16>,
+    /// Request body (already reassembled when it came in blocks).
+    pub payload: &'a [u8],
+}
+
+/// The firmware's answer to a [`DmRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DmResponse {
+    /// Response code, for example 2.05 Content.
+    pub code: Code,
+    /// Content-Format of `payload`, if any.
+    pub content_format: Option<u16>,
+    /// Response body.
+    pub payload: Vec<u8>,
+}
+
+/// Answers DM requests for the firmware's own objects. Without one, they get 4.04.
+pub type DmHandler = Box<dyn FnMut(&DmRequest<'_>) -> DmResponse + Send>;
+
+/// The request as a [`DmRequest`] when it targets one of the firmware's objects and the access
+/// rules let it through (not /0, /1 or /2, no bootstrap running, a well-formed path).
+pub(crate) fn firmware_request<'a>(
+    request: &'a Message,
+    ssid: u16,
+    bootstrapping: bool,
+) -> Option<DmRequest<'a>> {
+    let segments = request.uri_path().ok()?;
+    let path = Path::parse(&segments).ok()?;
+    let object = path.object_id()?;
+    if bootstrapping || [OBJ_SECURITY, OBJ_SERVER, OBJ_ACCESS_CONTROL].contains(&object) {
+        return None;
+    }
+    Some(DmRequest {
+        ssid,
+        method: request.code,
+        path,
+        content_format: request.content_format(),
+        accept: request.accept(),
+        payload: &request.payload,
+    })
+}
+
+/// The CoAP response carrying the firmware's answer.
+pub(crate) fn firmware_response(request: &Message, answer: DmResponse) -> Message {
+    let mut response = Message::response_to(request, answer.code);
+    if let Some(format) = answer.content_format {
+        response.set_content_format(format);
+    }
+    response.payload = answer.payload;
+    response
+}
 
 /// Answers a DM request; the flag asks for a Registration Update (/1/x/8 executed).
 pub(crate) fn handle(model: &DataModel, request: &Message, bootstrapping: bool) -> (Message, bool) {

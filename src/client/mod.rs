@@ -25,6 +25,7 @@ use alloc::vec::Vec;
 
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
 use connection::{Connection, Role};
+pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
 use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContext, Outcome};
@@ -62,6 +63,7 @@ pub struct Client {
     registrations: BTreeMap<u16, (ConnId, Registration)>,
     events: VecDeque<Event>,
     transmits: VecDeque<Transmit>,
+    dm_handler: Option<DmHandler>,
 }
 
 impl Client {
@@ -80,6 +82,7 @@ impl Client {
             registrations: BTreeMap::new(),
             events: VecDeque::new(),
             transmits: VecDeque::new(),
+            dm_handler: None,
         }
     }
 
@@ -169,6 +172,12 @@ impl Client {
             return Err(ClientError::InvalidAccount);
         }
         Ok(())
+    }
+
+    /// Installs (or removes) the handler for DM requests to the firmware's own objects
+    /// (anything but /0, /1, /2). Without one they are answered 4.04 Not Found.
+    pub fn set_dm_handler(&mut self, handler: Option<DmHandler>) {
+        self.dm_handler = handler;
     }
 
     // ----- commands: life cycle ------------------------------------------------------------
@@ -639,6 +648,11 @@ impl Client {
 
     fn on_dm_request(&mut self, now: u64, conn: ConnId, ssid: u16, request: Message) {
         let bootstrapping = self.bootstrap.is_some();
+        let firmware = dm::firmware_request(&request, ssid, bootstrapping);
+        if let (Some(handler), Some(dm_request)) = (self.dm_handler.as_mut(), firmware) {
+            let response = dm::firmware_response(&request, handler(&dm_request));
+            return self.respond(now, conn, &request, response);
+        }
         let (response, trigger_update) =
             dm::handle(self.store.committed(), &request, bootstrapping);
         self.respond(now, conn, &request, response);

@@ -1,0 +1,590 @@
+"""Python bindings (ctypes) for the lwm2m-bootstrap C ABI, plus a UDP transport for labs/tests.
+
+Typical use::
+
+    from lwm2m_bootstrap import Client, State
+    with Client("urn:dev:1") as client:          # a UdpTransport is created by default
+        client.provision_bootstrap_server("coap://127.0.0.1:5783")
+        client.start()
+        client.run_until(lambda: client.state == State.REGISTERED, timeout=30)
+
+The library is loaded from ``$LWBS_LIBRARY`` or ``target/{release,debug}`` of this repository.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import select
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lwm2m_bootstrap import _ffi
+from lwm2m_bootstrap._ffi import (UINT64_NONE, BootstrapFailure, EventKind, Result, SecurityMode,
+                                  State, load_library)
+
+__all__ = ["Client", "Event", "LwbsError", "UdpTransport", "MemoryStorage", "FileStorage",
+           "VirtualClock", "Result", "State", "EventKind", "BootstrapFailure", "SecurityMode",
+           "load_library", "result_str", "version"]
+
+log = logging.getLogger("lwm2m_bootstrap")
+
+
+# ----- errors ----------------------------------------------------------------------------------
+
+class LwbsError(Exception):
+    """A C function returned something other than LWBS_OK.
+
+    ``code`` is the :class:`Result`, ``message`` the text of ``lwbs_result_str``. Each code
+    has a subclass (for example :class:`InvalidStateError`); ``LwbsError.for_code`` picks it.
+    """
+
+    def __init__(self, code: int, message: str | None = None, function: str = ""):
+        self.code = Result(code) if code in Result._value2member_map_ else code
+        self.message = message if message is not None else result_str(code)
+        self.function = function
+        where = f"{function}: " if function else ""
+        super().__init__(f"{where}{self.message} ({getattr(self.code, 'name', self.code)})")
+
+    @staticmethod
+    def for_code(code: int, function: str = "") -> "LwbsError":
+        """The exception instance (of the right subclass) for ``code``."""
+        return _ERROR_CLASSES.get(code, LwbsError)(code, function=function)
+
+
+class NullPointerError(LwbsError): """LWBS_ERR_NULL."""
+class InvalidArgumentError(LwbsError): """LWBS_ERR_INVALID_ARGUMENT."""
+class InvalidStateError(LwbsError): """LWBS_ERR_INVALID_STATE."""
+class NoBootstrapAccountError(LwbsError): """LWBS_ERR_NO_BOOTSTRAP_ACCOUNT."""
+class BootstrapInProgressError(LwbsError): """LWBS_ERR_BOOTSTRAP_IN_PROGRESS."""
+class UnknownConnectionError(LwbsError): """LWBS_ERR_UNKNOWN_CONNECTION."""
+class InvalidAccountError(LwbsError): """LWBS_ERR_INVALID_ACCOUNT."""
+class BufferTooSmallError(LwbsError): """LWBS_ERR_BUFFER_TOO_SMALL."""
+class NotFoundError(LwbsError): """LWBS_ERR_NOT_FOUND."""
+class PlatformError(LwbsError): """LWBS_ERR_PLATFORM."""
+class StorageError(LwbsError): """LWBS_ERR_STORAGE."""
+class BusyError(LwbsError): """LWBS_ERR_BUSY."""
+class PanicError(LwbsError): """LWBS_ERR_PANIC."""
+
+
+_ERROR_CLASSES = {
+    Result.ERR_NULL: NullPointerError, Result.ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    Result.ERR_INVALID_STATE: InvalidStateError,
+    Result.ERR_NO_BOOTSTRAP_ACCOUNT: NoBootstrapAccountError,
+    Result.ERR_BOOTSTRAP_IN_PROGRESS: BootstrapInProgressError,
+    Result.ERR_UNKNOWN_CONNECTION: UnknownConnectionError,
+    Result.ERR_INVALID_ACCOUNT: InvalidAccountError,
+    Result.ERR_BUFFER_TOO_SMALL: BufferTooSmallError, Result.ERR_NOT_FOUND: NotFoundError,
+    Result.ERR_PLATFORM: PlatformError, Result.ERR_STORAGE: StorageError,
+    Result.ERR_BUSY: BusyError, Result.ERR_PANIC: PanicError,
+}
+__all__ += [c.__name__ for c in _ERROR_CLASSES.values()]
+
+
+def result_str(code: int) -> str:
+    """``lwbs_result_str(code)``."""
+    return load_library().lwbs_result_str(code).decode()
+
+
+def version() -> str:
+    """``lwbs_version()``, e.g. ``"0.1.0"``."""
+    return load_library().lwbs_version().decode()
+
+
+def _check(code: int, function: str = "") -> None:
+    if code != Result.OK:
+        raise LwbsError.for_code(code, function)
+
+
+# ----- events, clock, storage ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """One ``lwbs_event``, copied out of the callback."""
+
+    kind: EventKind | int
+    ssid: int = 0
+    accounts: int = 0
+    reason: BootstrapFailure | int = 0
+    location: str | None = None
+    detail: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The kind's name, e.g. ``"REGISTERED"``."""
+        return getattr(self.kind, "name", str(self.kind))
+
+
+class VirtualClock:
+    """A millisecond clock that follows ``time.monotonic`` and can jump forward."""
+
+    def __init__(self, start_ms: int = 1_000_000):
+        self._base = time.monotonic()
+        self._start = start_ms
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return self._start + int((time.monotonic() - self._base) * 1000) + self.offset_ms
+
+    def advance(self, ms: int) -> int:
+        """Jumps forward ``ms`` milliseconds; returns the new time."""
+        self.offset_ms += ms
+        return self()
+
+
+def monotonic_ms() -> int:
+    """The default clock: ``time.monotonic`` in milliseconds."""
+    return time.monotonic_ns() // 1_000_000
+
+
+class MemoryStorage:
+    """Persisted image kept in :attr:`data` (``None`` = nothing stored)."""
+
+    def __init__(self, data: bytes | None = None):
+        self.data = data
+        self.saves = 0
+
+    def load(self) -> bytes | None:
+        return self.data
+
+    def save(self, data: bytes) -> None:
+        self.data = bytes(data)
+        self.saves += 1
+
+
+class FileStorage(MemoryStorage):
+    """Persisted image in a file (written atomically)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        super().__init__()
+
+    def load(self) -> bytes | None:
+        return self.path.read_bytes() if self.path.exists() else None
+
+    def save(self, data: bytes) -> None:
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, self.path)
+        self.saves += 1
+
+
+# ----- transport -------------------------------------------------------------------------------
+
+class UdpTransport:
+    """One connected UDP socket per ``lwbs_conn``, to the URI's host and port."""
+
+    DEFAULT_PORTS = {"coap": 5683, "coaps": 5684}
+
+    def __init__(self):
+        self.sockets: dict[int, socket.socket] = {}
+        self.uris: dict[int, str] = {}
+        self.sent: list[tuple[int, bytes]] = []
+        self.opened: list[tuple[int, str]] = []
+        self.closed: list[int] = []
+
+    def open(self, conn: int, uri: str) -> int:
+        """Opens the socket for ``conn``; returns 0 or -1."""
+        parts = urlsplit(uri)
+        port = parts.port or self.DEFAULT_PORTS.get(parts.scheme, 5683)
+        info = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_DGRAM)[0]
+        sock = socket.socket(info[0], socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.connect(info[4])
+        self.sockets[conn] = sock
+        self.uris[conn] = uri
+        self.opened.append((conn, uri))
+        return 0
+
+    def close(self, conn: int) -> None:
+        """Closes the socket of ``conn``."""
+        sock = self.sockets.pop(conn, None)
+        if sock is not None:
+            sock.close()
+        self.closed.append(conn)
+
+    def send(self, conn: int, data: bytes) -> int:
+        """Sends one datagram; returns 0 or -1."""
+        sock = self.sockets.get(conn)
+        if sock is None:
+            return -1
+        try:
+            sock.send(data)
+        except OSError as exc:  # e.g. ICMP port unreachable from an earlier datagram
+            log.debug("send on conn %d failed: %s", conn, exc)
+            return -1
+        self.sent.append((conn, data))
+        return 0
+
+    def poll(self, timeout_s: float) -> list[tuple[int, bytes]]:
+        """Waits up to ``timeout_s`` for datagrams; returns ``[(conn, datagram), ...]``."""
+        by_fd = {s.fileno(): c for c, s in self.sockets.items()}
+        if not by_fd:
+            time.sleep(max(0.0, timeout_s))
+            return []
+        readable, _, _ = select.select(list(by_fd), [], [], max(0.0, timeout_s))
+        received = []
+        for fd in readable:
+            conn = by_fd[fd]
+            while conn in self.sockets:
+                try:
+                    received.append((conn, self.sockets[conn].recv(65535)))
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:  # ICMP errors surface here; CoAP timeouts handle them
+                    log.debug("recv on conn %d: %s", conn, exc)
+                    break
+        return received
+
+    def close_all(self) -> None:
+        """Closes every socket."""
+        for conn in list(self.sockets):
+            self.close(conn)
+
+
+# ----- the client ------------------------------------------------------------------------------
+
+class Client:
+    """An ``lwbs_client`` with its platform callbacks implemented in Python.
+
+    ``transport`` implements ``open(conn, uri)``, ``close(conn)``, ``send(conn, data)`` and
+    ``poll(timeout_s)`` (default: a new :class:`UdpTransport`). ``clock`` returns milliseconds
+    (default: monotonic; pass a :class:`VirtualClock` to jump time). ``storage`` has
+    ``load()``/``save(data)`` (:class:`MemoryStorage`, :class:`FileStorage`) or is ``None``.
+    ``entropy=False`` passes a NULL entropy callback (fixed seed). ``dm_handler(request)``
+    answers DM requests on firmware objects and returns ``(code, content_format, payload)``.
+
+    Events are appended to :attr:`events`; log lines to :attr:`logs`. Use as a context manager
+    or call :meth:`close`.
+    """
+
+    def __init__(self, endpoint: str, *, transport=None, clock=None, storage=None,
+                 lwm2m_version: int = 0, ack_timeout_ms: int = 0,
+                 max_retransmit: int | None = None, require_server_account: int = 0,
+                 entropy=True, dm_handler=None, on_event=None, library: str | None = None):
+        self.lib = load_library(library)
+        self.transport = transport if transport is not None else UdpTransport()
+        self.clock = clock or monotonic_ms
+        self.storage = storage
+        self.dm_handler = dm_handler
+        self.on_event = on_event
+        self.events: list[Event] = []
+        self.logs: list[tuple[int, str]] = []
+        self.last_recv_ms: int | None = None
+        self._callback_error: BaseException | None = None
+        self._ptr = None
+
+        config = _ffi.lwbs_config()
+        self.lib.lwbs_config_init(ctypes.byref(config))
+        self._endpoint = endpoint.encode()
+        config.endpoint = self._endpoint
+        config.lwm2m_version = lwm2m_version
+        config.ack_timeout_ms = ack_timeout_ms
+        if max_retransmit is not None:
+            config.max_retransmit = max_retransmit
+        config.require_server_account = require_server_account
+
+        # The CFUNCTYPE objects live on self for the client's whole lifetime.
+        self._callbacks = {
+            "open": _ffi.OPEN_FN(self._cb_open), "close": _ffi.CLOSE_FN(self._cb_close),
+            "send": _ffi.SEND_FN(self._cb_send), "log": _ffi.LOG_FN(self._cb_log),
+            "event": _ffi.EVENT_FN(self._cb_event),
+        }
+        if storage is not None:
+            self._callbacks["load"] = _ffi.LOAD_FN(self._cb_load)
+            self._callbacks["save"] = _ffi.SAVE_FN(self._cb_save)
+        if entropy:
+            self._entropy = os.urandom if entropy is True else entropy
+            self._callbacks["entropy"] = _ffi.ENTROPY_FN(self._cb_entropy)
+        if dm_handler is not None:
+            self._callbacks["dm_request"] = _ffi.DM_REQUEST_FN(self._cb_dm_request)
+        platform = _ffi.lwbs_platform(struct_size=ctypes.sizeof(_ffi.lwbs_platform))
+        for name, fn in self._callbacks.items():
+            setattr(platform, name, fn)
+        self._platform = platform
+
+        out = _ffi.CLIENT_P()
+        self._call("lwbs_client_new", ctypes.byref(config), ctypes.byref(platform),
+                   ctypes.byref(out))
+        self._ptr = out
+
+    # ----- life cycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        """``lwbs_client_free``, then closes the transport's sockets. Idempotent."""
+        if self._ptr is not None:
+            self.lib.lwbs_client_free(self._ptr)
+            self._ptr = None
+        close_all = getattr(self.transport, "close_all", None)
+        if close_all:
+            close_all()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def handle(self):
+        """The raw ``lwbs_client *`` (for direct ctypes calls)."""
+        if self._ptr is None:
+            raise ValueError("client is closed")
+        return self._ptr
+
+    def _call(self, name: str, *args) -> None:
+        """Calls ``name``, re-raises an exception from a callback, then checks the result."""
+        self._callback_error = None
+        code = getattr(self.lib, name)(*args)
+        if self._callback_error is not None:
+            err, self._callback_error = self._callback_error, None
+            raise err
+        _check(code, name)
+
+    # ----- provisioning ----------------------------------------------------------------------
+    def _account(self, uri: str, security_mode, identity: bytes, server_key: bytes,
+                 secret_key: bytes) -> _ffi.lwbs_account:
+        acc = _ffi.lwbs_account()
+        self.lib.lwbs_account_init(ctypes.byref(acc))
+        acc.uri = uri.encode()
+        if security_mode is None:
+            security_mode = SecurityMode.PSK if uri.startswith("coaps:") else SecurityMode.NOSEC
+        acc.security_mode = security_mode
+        for field, data in (("identity", identity), ("server_key", server_key),
+                            ("secret_key", secret_key)):
+            if data:
+                setattr(acc, field, (ctypes.c_uint8 * len(data)).from_buffer_copy(data))
+            setattr(acc, field + "_len", len(data))
+        return acc
+
+    def provision_bootstrap_server(self, uri: str, hold_off_s: int = 0, account_timeout_s: int = 0,
+                                   *, security_mode=None, identity: bytes = b"",
+                                   server_key: bytes = b"", secret_key: bytes = b"") -> None:
+        """Factory-provisions the Bootstrap-Server account (only while IDLE)."""
+        acc = self._account(uri, security_mode, identity, server_key, secret_key)
+        acc.hold_off_s = hold_off_s
+        acc.account_timeout_s = account_timeout_s
+        self._call("lwbs_client_provision_bootstrap_server", self.handle, ctypes.byref(acc))
+
+    def provision_server(self, ssid: int, uri: str, lifetime_s: int = 0, binding: str | None = None,
+                         *, security_mode=None, identity: bytes = b"", server_key: bytes = b"",
+                         secret_key: bytes = b"") -> None:
+        """Factory-provisions an LwM2M Server account (only while IDLE)."""
+        acc = self._account(uri, security_mode, identity, server_key, secret_key)
+        acc.ssid = ssid
+        acc.lifetime_s = lifetime_s
+        acc.binding = binding.encode() if binding is not None else None
+        self._call("lwbs_client_provision_server", self.handle, ctypes.byref(acc))
+
+    # ----- commands and input ----------------------------------------------------------------
+    def start(self, now_ms: int | None = None) -> None:
+        """``lwbs_client_start``."""
+        self._call("lwbs_client_start", self.handle, self._now(now_ms))
+
+    def stop(self, now_ms: int | None = None) -> None:
+        """``lwbs_client_stop`` (deregisters; STOPPED follows when done)."""
+        self._call("lwbs_client_stop", self.handle, self._now(now_ms))
+
+    def trigger_bootstrap(self, now_ms: int | None = None) -> None:
+        """``lwbs_client_trigger_bootstrap``."""
+        self._call("lwbs_client_trigger_bootstrap", self.handle, self._now(now_ms))
+
+    def recv(self, conn: int, data: bytes, now_ms: int | None = None) -> None:
+        """Feeds one received datagram (``lwbs_client_recv``)."""
+        now = self._now(now_ms)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+        self.last_recv_ms = now
+        self._call("lwbs_client_recv", self.handle, conn, buf, len(data), now)
+
+    def tick(self, now_ms: int | None = None) -> int | None:
+        """``lwbs_client_tick``; returns the next deadline in ms, or ``None``."""
+        deadline = ctypes.c_uint64()
+        self._call("lwbs_client_tick", self.handle, self._now(now_ms), ctypes.byref(deadline))
+        return None if deadline.value == UINT64_NONE else deadline.value
+
+    def _now(self, now_ms: int | None) -> int:
+        return self.clock() if now_ms is None else now_ms
+
+    def run_until(self, predicate, timeout: float = 30.0, max_wait_s: float = 0.2) -> None:
+        """Drives the client over its transport until ``predicate()`` is true.
+
+        Calls ``tick``, waits (``select``) for datagrams until the next deadline (at most
+        ``max_wait_s`` so that conditions set by other threads are noticed), feeds them to
+        ``recv``. ``timeout`` is wall-clock seconds; raises ``TimeoutError`` with the events.
+        """
+        end = time.monotonic() + timeout
+        while True:
+            now = self.clock()
+            deadline = self.tick(now)
+            if predicate():
+                return
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"condition not met; state={self.state.name} "
+                                   f"events={[e.name for e in self.events]}")
+            wait = min(remaining, max_wait_s)
+            if deadline is not None:
+                wait = min(wait, max(0.0, (deadline - now) / 1000))
+            for conn, data in self.transport.poll(wait):
+                try:
+                    self.recv(conn, data)
+                except UnknownConnectionError:
+                    pass  # a straggler for a connection the library already closed
+                if predicate():
+                    return
+
+    def wait_event(self, kind: EventKind, timeout: float = 30.0, **match) -> Event:
+        """Runs until an event of ``kind`` (with attributes equal to ``match``) was seen."""
+        def found():
+            return next((e for e in self.events if e.kind == kind
+                         and all(getattr(e, k) == v for k, v in match.items())), None)
+        self.run_until(lambda: found() is not None, timeout)
+        return found()
+
+    def event_kinds(self) -> list[EventKind]:
+        """The kinds of all events so far, in order."""
+        return [e.kind for e in self.events]
+
+    # ----- getters -----------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        """``lwbs_client_state`` as :class:`State`."""
+        out = ctypes.c_uint32()
+        self._call("lwbs_client_state", self.handle, ctypes.byref(out))
+        return State(out.value) if out.value in State._value2member_map_ else out.value
+
+    @property
+    def servers(self) -> dict[int, dict]:
+        """The committed LwM2M Server accounts: ``{ssid: {"uri": .., "lifetime_s": ..}}``."""
+        count = ctypes.c_size_t()
+        self._call("lwbs_client_server_count", self.handle, ctypes.byref(count))
+        result = {}
+        for index in range(count.value):
+            ssid = ctypes.c_uint16()
+            self._call("lwbs_client_server_ssid", self.handle, index, ctypes.byref(ssid))
+            lifetime = ctypes.c_uint32()
+            self._call("lwbs_client_server_lifetime", self.handle, ssid.value,
+                       ctypes.byref(lifetime))
+            result[ssid.value] = {"uri": self.server_uri(ssid.value),
+                                  "lifetime_s": lifetime.value}
+        return result
+
+    def server_uri(self, ssid: int) -> str:
+        """``lwbs_client_server_uri``."""
+        return self._string("lwbs_client_server_uri", ssid)
+
+    def registration_location(self, ssid: int) -> str | None:
+        """``lwbs_client_registration_location``; ``None`` when not registered."""
+        try:
+            return self._string("lwbs_client_registration_location", ssid)
+        except NotFoundError:
+            return None
+
+    @property
+    def has_bootstrap_server(self) -> bool:
+        """``lwbs_client_has_bootstrap_server``."""
+        out = ctypes.c_bool()
+        self._call("lwbs_client_has_bootstrap_server", self.handle, ctypes.byref(out))
+        return out.value
+
+    def _string(self, function: str, ssid: int) -> str:
+        capacity = 64
+        while True:
+            buf = ctypes.create_string_buffer(capacity)
+            out_len = ctypes.c_size_t()
+            try:
+                self._call(function, self.handle, ssid, buf, capacity, ctypes.byref(out_len))
+            except BufferTooSmallError:
+                if out_len.value < capacity:
+                    raise
+                capacity = out_len.value + 1
+                continue
+            return buf.raw[:out_len.value].decode()
+
+    # ----- callbacks (never raise into C: errors are re-raised by _call) ------------------------
+    def _guard(self, default, fn, *args):
+        try:
+            return fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller of _call
+            if self._callback_error is None:
+                self._callback_error = exc
+            return default
+
+    def _cb_open(self, _userdata, conn, uri):
+        return self._guard(-1, lambda: int(self.transport.open(conn, uri.decode()) or 0))
+
+    def _cb_close(self, _userdata, conn):
+        self._guard(None, self.transport.close, conn)
+
+    def _cb_send(self, _userdata, conn, data, length):
+        return self._guard(-1, lambda: int(self.transport.send(conn, ctypes.string_at(data, length))
+                                           or 0))
+
+    def _cb_log(self, _userdata, level, message):
+        text = message.decode(errors="replace") if message else ""
+        self.logs.append((level, text))
+        log.log({1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO}.get(level, logging.DEBUG),
+                "%s", text)
+
+    def _cb_event(self, _userdata, event_p):
+        e = event_p.contents
+        kind = EventKind(e.kind) if e.kind in EventKind._value2member_map_ else e.kind
+        reason = e.reason
+        if kind == EventKind.BOOTSTRAP_FAILED and reason in BootstrapFailure._value2member_map_:
+            reason = BootstrapFailure(reason)
+        event = Event(kind, e.ssid, e.accounts, reason,
+                      e.location.decode() if e.location else None,
+                      e.detail.decode(errors="replace") if e.detail else None)
+        self.events.append(event)
+        if self.on_event is not None:
+            self._guard(None, self.on_event, event)
+
+    def _cb_load(self, _userdata, buf, capacity, out_len):
+        def load():
+            data = self.storage.load() or b""
+            out_len[0] = len(data)
+            if len(data) > capacity:
+                return 1
+            ctypes.memmove(buf, data, len(data))
+            return 0
+        return self._guard(-1, load)
+
+    def _cb_save(self, _userdata, data, length):
+        return self._guard(-1, lambda: self.storage.save(ctypes.string_at(data, length)) or 0)
+
+    def _cb_entropy(self, _userdata, buf, length):
+        def fill():
+            ctypes.memmove(buf, self._entropy(length), length)
+            return 0
+        return self._guard(-1, fill)
+
+    def _cb_dm_request(self, _userdata, request_p, response_p):
+        def handle():
+            r = request_p.contents
+            request = {"ssid": r.ssid, "method": r.method,
+                       "path": tuple(v for v in (r.path.object, r.path.instance, r.path.resource,
+                                                 r.path.resource_instance) if v != 0xFFFF),
+                       "content_format": None if r.content_format == 0xFFFF else r.content_format,
+                       "accept": None if r.accept == 0xFFFF else r.accept,
+                       "payload": ctypes.string_at(r.payload, r.payload_len) if r.payload_len
+                       else b""}
+            code, content_format, payload = self.dm_handler(request)
+            resp = response_p.contents
+            if len(payload) > resp.payload_capacity:
+                resp.code, resp.content_format, resp.payload_len = 0xA0, 0xFFFF, 0  # 5.00
+                return 0
+            resp.code = code
+            resp.content_format = 0xFFFF if content_format is None else content_format
+            ctypes.memmove(resp.payload, payload, len(payload))
+            resp.payload_len = len(payload)
+            return 0
+        return self._guard(-1, handle)

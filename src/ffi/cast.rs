@@ -1,0 +1,152 @@
+//! The only place where C pointers become Rust references, slices, strings or boxes. Every
+//! helper checks for NULL first and answers `LWBS_ERR_NULL`; nothing else in the crate
+//! dereferences a C pointer.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::ffi::{c_char, CStr};
+
+use super::result::lwbs_result::{self, *};
+
+/// A shared reference to `*ptr`.
+///
+/// # Safety
+/// `ptr` is NULL or points to a valid `T` that outlives the returned reference.
+pub(crate) unsafe fn try_ref<'a, T>(ptr: *const T) -> Result<&'a T, lwbs_result> {
+    // SAFETY: non-NULL checked by `as_ref`; validity is the caller's contract.
+    unsafe { ptr.as_ref() }.ok_or(LWBS_ERR_NULL)
+}
+
+/// Checks a versioned struct: readable and at least `min_size` bytes long as the caller claims
+/// in its first field (`uint32_t struct_size`). Larger is fine (a newer caller): only the
+/// fields known here are read.
+///
+/// # Safety
+/// As [`try_ref`].
+pub(crate) unsafe fn try_sized<'a, T>(
+    ptr: *const T,
+    claimed_size: impl FnOnce(&T) -> u32,
+) -> Result<&'a T, lwbs_result> {
+    // SAFETY: forwarded to the caller.
+    let value = unsafe { try_ref(ptr) }?;
+    if (claimed_size(value) as usize) < core::mem::size_of::<T>() {
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    Ok(value)
+}
+
+/// The bytes `(ptr, len)`; `(NULL, 0)` is the empty slice, `(NULL, n > 0)` is `LWBS_ERR_NULL`.
+///
+/// # Safety
+/// When non-NULL, `ptr` points to `len` readable bytes that outlive the returned slice.
+pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], lwbs_result> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(LWBS_ERR_NULL);
+    }
+    // SAFETY: non-NULL and `len` readable bytes per the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+}
+
+/// A writable buffer `(ptr, capacity)` with the same NULL rule as [`try_bytes`].
+///
+/// # Safety
+/// When non-NULL, `ptr` points to `capacity` writable bytes, not aliased for the lifetime.
+pub(crate) unsafe fn try_buffer<'a>(
+    ptr: *mut u8,
+    capacity: usize,
+) -> Result<&'a mut [u8], lwbs_result> {
+    if capacity == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(LWBS_ERR_NULL);
+    }
+    // SAFETY: non-NULL and `capacity` writable bytes per the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts_mut(ptr, capacity) })
+}
+
+/// A required NUL-terminated UTF-8 string, copied. Not UTF-8 → `LWBS_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string.
+pub(crate) unsafe fn try_str(ptr: *const c_char) -> Result<String, lwbs_result> {
+    if ptr.is_null() {
+        return Err(LWBS_ERR_NULL);
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str().map(String::from).map_err(|_| LWBS_ERR_INVALID_ARGUMENT)
+}
+
+/// An optional string: NULL is `None`, otherwise as [`try_str`].
+///
+/// # Safety
+/// As [`try_str`].
+pub(crate) unsafe fn try_opt_str(ptr: *const c_char) -> Result<Option<String>, lwbs_result> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded to the caller.
+    unsafe { try_str(ptr) }.map(Some)
+}
+
+/// An output slot, checked for NULL before any work is done; written later with [`Out::write`].
+pub(crate) struct Out<T>(*mut T);
+
+impl<T> Out<T> {
+    /// Checks `ptr`.
+    pub(crate) fn new(ptr: *mut T) -> Result<Out<T>, lwbs_result> {
+        if ptr.is_null() {
+            Err(LWBS_ERR_NULL)
+        } else {
+            Ok(Out(ptr))
+        }
+    }
+
+    /// An optional output: NULL means the caller does not want it.
+    pub(crate) fn optional(ptr: *mut T) -> Option<Out<T>> {
+        Out::new(ptr).ok()
+    }
+
+    /// Stores `value`.
+    ///
+    /// # Safety
+    /// The pointer given to [`Out::new`] points to writable memory for a `T`.
+    pub(crate) unsafe fn write(self, value: T) {
+        // SAFETY: non-NULL (checked in `new`) and writable per the caller's contract;
+        // `write` does not read or drop the old (possibly uninitialised) value.
+        unsafe { self.0.write(value) }
+    }
+}
+
+/// Moves `value` to the heap and hands C an opaque pointer `*mut Opaque` to it.
+pub(crate) fn box_into_raw<Inner, Opaque>(value: Inner) -> *mut Opaque {
+    Box::into_raw(Box::new(value)).cast()
+}
+
+/// A shared reference to the `Inner` behind an opaque pointer made by [`box_into_raw`].
+///
+/// # Safety
+/// `ptr` is NULL or came from `box_into_raw::<Inner, Opaque>` and was not freed.
+pub(crate) unsafe fn try_inner<'a, Inner, Opaque>(
+    ptr: *const Opaque,
+) -> Result<&'a Inner, lwbs_result> {
+    // SAFETY: forwarded to the caller.
+    unsafe { try_ref(ptr.cast::<Inner>()) }
+}
+
+/// Takes back the box behind an opaque pointer; NULL gives `None`.
+///
+/// # Safety
+/// `ptr` is NULL or came from `box_into_raw::<Inner, Opaque>`, was not freed, and no
+/// reference to it is alive.
+pub(crate) unsafe fn box_from_raw<Inner, Opaque>(ptr: *mut Opaque) -> Option<Box<Inner>> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: made by `Box::into_raw` of a `Box<Inner>` per the caller's contract.
+    Some(unsafe { Box::from_raw(ptr.cast::<Inner>()) })
+}

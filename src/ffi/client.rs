@@ -1,0 +1,577 @@
+//! `lwbs_client`: the opaque handle, its life cycle, commands, input and getters.
+//!
+//! The handle points to a boxed [`Inner`]. C code only ever holds the pointer. Calls never
+//! create a `&mut Inner`: the engine sits in a `RefCell`, so a callback that calls back into
+//! the same client finds it borrowed and gets `LWBS_ERR_BUSY` instead of a second `&mut`.
+
+use core::cell::{Cell, RefCell};
+use core::ffi::c_char;
+
+use zeroize::Zeroize;
+
+use super::cast::{self, Out};
+use super::config::{self, lwbs_account, lwbs_config};
+use super::event::{lwbs_state, OwnedEvent};
+use super::panic::catch_or;
+use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
+use super::result::lwbs_result::{self, *};
+use super::result::{to_result, Status};
+use crate::client::{Client, ConnId, Event};
+use crate::model::image::{decode_image, encode_image};
+
+/// An LwM2M client (Bootstrap Interface and registration). Opaque: created by
+/// `lwbs_client_new`, freed by `lwbs_client_free`, used by one thread at a time.
+#[allow(non_camel_case_types)]
+pub struct lwbs_client {
+    _private: [u8; 0],
+}
+
+/// What the handle points to.
+pub(crate) struct Inner {
+    platform: Platform,
+    engine: RefCell<Engine>,
+    poisoned: Cell<bool>,
+}
+
+/// The mutable part: only reachable through `Inner::engine`.
+pub(crate) struct Engine {
+    client: Client,
+    /// Generation counter of the last image handed to `save` (or loaded).
+    generation: u32,
+}
+
+/// Runs `body` with the client's engine, behind the NULL check, the poison flag, the
+/// re-entrancy guard and the panic boundary. A panic poisons the client.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `lwbs_client_new`.
+pub(crate) unsafe fn with_client(
+    client: *const lwbs_client,
+    body: impl FnOnce(&Platform, &mut Engine) -> Status,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    let inner = match unsafe { cast::try_inner::<Inner, _>(client) } {
+        Ok(inner) => inner,
+        Err(e) => return e,
+    };
+    if inner.poisoned.get() {
+        return LWBS_ERR_PANIC;
+    }
+    let Ok(mut engine) = inner.engine.try_borrow_mut() else { return LWBS_ERR_BUSY };
+    let result = catch_or(|| to_result(body(&inner.platform, &mut engine)), LWBS_ERR_PANIC);
+    if result == LWBS_ERR_PANIC {
+        inner.poisoned.set(true);
+    }
+    result
+}
+
+/// As [`with_client`] for the read-only getters.
+///
+/// # Safety
+/// As [`with_client`].
+unsafe fn with_client_ref(
+    client: *const lwbs_client,
+    body: impl FnOnce(&Client) -> Status,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { with_client(client, |_, engine| body(&engine.client)) }
+}
+
+/// Hands everything the engine produced to the platform: events (Connect → `open`,
+/// Disconnect → `close`, ConfigurationChanged → `save` then `event`, the rest → `event`) and
+/// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
+/// (everything is drained all the same).
+fn drain(platform: &Platform, engine: &mut Engine) -> Status {
+    let mut status = Ok(());
+    loop {
+        let mut progressed = false;
+        while let Some(event) = engine.client.poll_event() {
+            progressed = true;
+            if let Err(e) = dispatch(platform, engine, &event) {
+                status = Err(e);
+            }
+        }
+        while let Some(transmit) = engine.client.poll_transmit() {
+            progressed = true;
+            platform.send(transmit.conn.0, &transmit.data);
+        }
+        if !progressed {
+            return status;
+        }
+    }
+}
+
+fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
+    let status = match event {
+        Event::Connect { conn, uri } => {
+            platform.open(conn.0, uri);
+            return Ok(());
+        }
+        Event::Disconnect { conn } => {
+            platform.close(conn.0);
+            return Ok(());
+        }
+        Event::ConfigurationChanged => save(platform, engine),
+        _ => Ok(()),
+    };
+    if let Some(owned) = OwnedEvent::from_engine(event) {
+        platform.log(Level::Info, &owned.describe());
+        platform.event(&owned.as_c());
+    }
+    status
+}
+
+fn save(platform: &Platform, engine: &mut Engine) -> Status {
+    let generation = engine.generation.wrapping_add(1);
+    let mut image = encode_image(engine.client.configuration(), generation);
+    let saved = platform.save(&image);
+    image.zeroize();
+    if !saved {
+        return Err(LWBS_ERR_STORAGE);
+    }
+    engine.generation = generation;
+    Ok(())
+}
+
+/// Restores the stored configuration, if any and valid; anything else is logged and ignored.
+fn restore(platform: &Platform, engine: &mut Engine) {
+    let mut image = match platform.load() {
+        Ok(Some(image)) => image,
+        Ok(None) => return,
+        Err(why) => {
+            return platform.log(Level::Warning, &alloc::format!("{why}: starting unconfigured"))
+        }
+    };
+    match decode_image(&image) {
+        Ok((model, generation)) => {
+            if engine.client.load_configuration(model).is_ok() {
+                engine.generation = generation;
+                platform.log(Level::Info, "stored configuration restored");
+            }
+        }
+        Err(_) => platform.log(Level::Warning, "stored image corrupt: ignored"),
+    }
+    image.zeroize();
+}
+
+/// Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
+/// `*platform`, seeds the CoAP identifiers from `entropy`, and restores the configuration
+/// that `load` returns (a corrupt or unreadable image is logged and ignored, never trusted).
+/// The client starts `LWBS_STATE_IDLE`; provision accounts, then `lwbs_client_start`.
+///
+/// Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or
+/// `config->endpoint`); `LWBS_ERR_INVALID_ARGUMENT` (`struct_size`, empty or non-UTF-8
+/// endpoint, a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close` missing,
+/// or `entropy` failed); `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_new(
+    config: *const lwbs_config,
+    platform: *const lwbs_platform,
+    out: *mut *mut lwbs_client,
+) -> lwbs_result {
+    catch_or(
+        || {
+            to_result((|| {
+                let out = Out::new(out)?;
+                // SAFETY: the caller passes valid structs (or NULL, refused).
+                let mut engine_config = unsafe { config::engine_config(config) }?;
+                // SAFETY: as above.
+                let platform = unsafe { Platform::new(platform) }?;
+                engine_config.seed = platform.seed()?;
+                let mut client = Client::new(engine_config);
+                client.set_dm_handler(super::dm::handler(platform));
+                let mut engine = Engine { client, generation: 0 };
+                restore(&platform, &mut engine);
+                let inner =
+                    Inner { platform, engine: RefCell::new(engine), poisoned: Cell::new(false) };
+                // SAFETY: `out` is a writable `lwbs_client *` slot.
+                unsafe { out.write(cast::box_into_raw::<Inner, lwbs_client>(inner)) };
+                Ok(())
+            })())
+        },
+        LWBS_ERR_PANIC,
+    )
+}
+
+/// Frees the client: its memory, its configuration (key material is wiped) and its callbacks
+/// are never used again. No callback is called (connections are not closed: stop first for a
+/// clean deregistration). NULL is a no-op; a call from inside one of the client's own
+/// callbacks is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_free(client: *mut lwbs_client) {
+    catch_or(
+        || {
+            // SAFETY: `client` is NULL or a live handle; checking the borrow before taking the
+            // box back keeps a re-entrant free from destroying the client under its caller.
+            let busy = unsafe { cast::try_inner::<Inner, _>(client) }
+                .is_ok_and(|inner| inner.engine.try_borrow_mut().is_err());
+            if !busy {
+                // SAFETY: a live handle, no reference to it alive (not borrowed).
+                drop(unsafe { cast::box_from_raw::<Inner, lwbs_client>(client) });
+            }
+        },
+        (),
+    )
+}
+
+/// # Safety
+/// As the exports: `client` NULL or live, `account` NULL or a valid struct.
+unsafe fn provision(
+    client: *mut lwbs_client,
+    account: *const lwbs_account,
+    bootstrap: bool,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle; `account` NULL or a valid struct.
+    unsafe {
+        with_client(client, |_, engine| {
+            let account = config::read_account(account)?;
+            if bootstrap {
+                let mut bs = account.bootstrap();
+                let result = engine.client.provision_bootstrap_account(&bs);
+                config::wipe(&mut bs.security);
+                result.map_err(lwbs_result::from)
+            } else {
+                let mut server = account.server()?;
+                let result = engine.client.provision_server_account(&server);
+                config::wipe(&mut server.security);
+                result.map_err(lwbs_result::from)
+            }
+        })
+    }
+}
+
+/// Factory Bootstrap (Core 1.1 §5.2.3.1) of the Bootstrap-Server account: installs it,
+/// replacing any existing one (`ssid`, `lifetime_s` and `binding` are ignored). Only while
+/// `LWBS_STATE_IDLE`; the change is not saved (the firmware provisions again at every boot).
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_INVALID_ARGUMENT` (`struct_size`, UTF-8,
+/// unknown `security_mode`), `LWBS_ERR_INVALID_ACCOUNT` (bad URI, mode/scheme mismatch,
+/// unsupported mode), `LWBS_ERR_INVALID_STATE` (started), `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_provision_bootstrap_server(
+    client: *mut lwbs_client,
+    account: *const lwbs_account,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { provision(client, account, true) }
+}
+
+/// Factory Bootstrap (Core 1.1 §5.2.3.1) of an LwM2M Server account: a Security (/0) and a
+/// Server (/1) instance sharing `ssid`, replacing those with the same `ssid`. Only while
+/// `LWBS_STATE_IDLE`.
+///
+/// Returns as `lwbs_client_provision_bootstrap_server`; `LWBS_ERR_INVALID_ACCOUNT` also for an
+/// `ssid` outside 1..65534.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_provision_server(
+    client: *mut lwbs_client,
+    account: *const lwbs_account,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { provision(client, account, false) }
+}
+
+/// Runs a command, then drains the engine through the callbacks.
+/// # Safety
+/// `client` is NULL or a live handle.
+unsafe fn command(
+    client: *mut lwbs_client,
+    run: impl FnOnce(&mut Client) -> Result<(), crate::client::ClientError>,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle.
+    unsafe {
+        with_client(client, |platform, engine| {
+            run(&mut engine.client)?;
+            drain(platform, engine)
+        })
+    }
+}
+
+/// Starts the Bootstrap Sequence (Core 1.1 §5.2.4): registers with every configured LwM2M
+/// Server (Core 1.1 §6.2.1); with none, waits the Client Hold Off Time and bootstraps from the
+/// Bootstrap-Server (client-initiated, Core 1.1 §5.2.3.3). Callbacks run before it returns.
+///
+/// Returns `LWBS_OK` (also when there is nothing to start from: then an
+/// `LWBS_EVENT_BOOTSTRAP_FAILED` with reason NO_ACCOUNT and `LWBS_STATE_FAILED`),
+/// `LWBS_ERR_INVALID_STATE` (already started), `LWBS_ERR_STORAGE` (a save failed),
+/// `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_start(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { command(client, |c| c.start(now_ms)) }
+}
+
+/// Stops the client: deregisters from every server (Core 1.1 §6.2.3), abandons a running
+/// bootstrap (nothing of it is kept), closes every connection, then reports
+/// `LWBS_EVENT_STOPPED` (immediately, or after the De-register responses: keep calling
+/// `lwbs_client_recv`/`lwbs_client_tick`).
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_INVALID_STATE` (idle or already stopping), `LWBS_ERR_NULL`,
+/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_stop(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { command(client, |c| c.stop(now_ms)) }
+}
+
+/// Starts a client-initiated bootstrap now (Core 1.1 §5.2.3.3), for example after a firmware
+/// decision or in `LWBS_STATE_FAILED`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_INVALID_STATE` (not started, or stopping),
+/// `LWBS_ERR_BOOTSTRAP_IN_PROGRESS`, `LWBS_ERR_NO_BOOTSTRAP_ACCOUNT`, `LWBS_ERR_STORAGE`,
+/// `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_trigger_bootstrap(
+    client: *mut lwbs_client,
+    now_ms: u64,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { command(client, |c| c.trigger_bootstrap(now_ms)) }
+}
+
+/// Feeds one datagram received on `conn` (LwM2M Transport 1.1 §6.1: CoAP over UDP) and runs
+/// the callbacks for what it caused: responses to Bootstrap-Server operations (Core 1.1
+/// §5.2.7), registration responses, DM requests. `(NULL, 0)` is an empty datagram.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_UNKNOWN_CONNECTION` (not opened by the library, or already
+/// closed), `LWBS_ERR_NULL` (`client`, or `data` NULL with `len` > 0), `LWBS_ERR_STORAGE` (the
+/// datagram was processed but saving the new configuration failed), `LWBS_ERR_BUSY`,
+/// `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_recv(
+    client: *mut lwbs_client,
+    conn: lwbs_conn,
+    data: *const u8,
+    len: usize,
+    now_ms: u64,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle; `data` NULL or `len` readable bytes.
+    unsafe {
+        with_client(client, |platform, engine| {
+            let data = cast::try_bytes(data, len)?;
+            engine.client.handle_datagram(now_ms, ConnId(conn), data)?;
+            drain(platform, engine)
+        })
+    }
+}
+
+/// Lets time pass: CoAP retransmissions (RFC 7252 §4.2), the Bootstrap-Finish deadline
+/// (EXCHANGE_LIFETIME after the last
+/// operation, Core 1.1 §5.2.3.3), the Client Hold Off Time (Core 1.1 §5.2.4),
+/// Registration Updates (Core 1.1 §6.2.2). Call it when `*next_deadline_ms` is reached (calling
+/// it earlier is harmless). `now_ms` is any monotonic millisecond clock, the same for every
+/// call.
+///
+/// Writes `*next_deadline_ms` (when not NULL) with the next time to call it, `UINT64_MAX` when
+/// nothing is pending, on `LWBS_OK` and on `LWBS_ERR_STORAGE` (time was processed, a save
+/// failed). Returns those, or `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_tick(
+    client: *mut lwbs_client,
+    now_ms: u64,
+    next_deadline_ms: *mut u64,
+) -> lwbs_result {
+    let mut deadline = u64::MAX;
+    // SAFETY: `client` is NULL or a live handle.
+    let result = unsafe {
+        with_client(client, |platform, engine| {
+            engine.client.handle_timeout(now_ms);
+            let status = drain(platform, engine);
+            deadline = engine.client.poll_timeout().unwrap_or(u64::MAX);
+            status
+        })
+    };
+    if matches!(result, LWBS_OK | LWBS_ERR_STORAGE) {
+        if let Some(out) = Out::optional(next_deadline_ms) {
+            // SAFETY: a non-NULL `next_deadline_ms` points to a writable `uint64_t`.
+            unsafe { out.write(deadline) }
+        }
+    }
+    result
+}
+
+/// Writes the client's `lwbs_state` to `*out_state`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_state(
+    client: *const lwbs_client,
+    out_state: *mut u32,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle; `out_state` checked before use.
+    unsafe {
+        with_client_ref(client, |c| {
+            Out::new(out_state)?.write(lwbs_state::from(c.state()) as u32);
+            Ok(())
+        })
+    }
+}
+
+/// Writes the number of LwM2M Server accounts (a Server instance with its Security instance)
+/// in the committed configuration to `*out_count`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_server_count(
+    client: *const lwbs_client,
+    out_count: *mut usize,
+) -> lwbs_result {
+    // SAFETY: as `lwbs_client_state`.
+    unsafe {
+        with_client_ref(client, |c| {
+            let out = Out::new(out_count)?;
+            out.write(c.configuration().server_account_pairs().count());
+            Ok(())
+        })
+    }
+}
+
+/// Writes the Short Server ID of the `index`-th LwM2M Server account (0-based, in the order of
+/// the Server instances) to `*out_ssid`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NOT_FOUND` (`index` >= count), `LWBS_ERR_NULL`,
+/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_server_ssid(
+    client: *const lwbs_client,
+    index: usize,
+    out_ssid: *mut u16,
+) -> lwbs_result {
+    // SAFETY: as `lwbs_client_state`.
+    unsafe {
+        with_client_ref(client, |c| {
+            let out = Out::new(out_ssid)?;
+            let pairs = c.configuration().server_account_pairs();
+            let ssid = pairs.filter_map(|(_, s)| s.ssid()).nth(index).ok_or(LWBS_ERR_NOT_FOUND)?;
+            out.write(ssid);
+            Ok(())
+        })
+    }
+}
+
+/// A checked string output: `(buf, capacity)` and `out_len`.
+struct StringOut<'a> {
+    buf: &'a mut [u8],
+    out_len: Out<usize>,
+}
+
+impl StringOut<'_> {
+    /// Checks the pointers (before any lookup, so that NULL always answers `LWBS_ERR_NULL`).
+    ///
+    /// # Safety
+    /// `buf` is NULL or `capacity` writable bytes; `out_len` NULL or a writable `size_t`.
+    unsafe fn new(
+        buf: *mut c_char,
+        capacity: usize,
+        out_len: *mut usize,
+    ) -> Result<Self, lwbs_result> {
+        let out_len = Out::new(out_len)?;
+        // SAFETY: forwarded to the caller.
+        let buf = unsafe { cast::try_buffer(buf.cast::<u8>(), capacity) }?;
+        Ok(StringOut { buf, out_len })
+    }
+
+    /// Copies `text` NUL-terminated; `*out_len` = its length without the NUL, also when the
+    /// buffer is too small (then nothing else is written).
+    fn write(self, text: &str) -> Status {
+        let bytes = text.as_bytes();
+        let fits = self.buf.len() > bytes.len();
+        if fits {
+            self.buf[..bytes.len()].copy_from_slice(bytes);
+            self.buf[bytes.len()] = 0;
+        }
+        // SAFETY: checked non-NULL in `new`; writable per its contract.
+        unsafe { self.out_len.write(bytes.len()) };
+        if fits {
+            Ok(())
+        } else {
+            Err(LWBS_ERR_BUFFER_TOO_SMALL)
+        }
+    }
+}
+
+/// Copies the URI of the LwM2M Server account `ssid` (/0/x/0) into `buf` as a NUL-terminated
+/// string and its length (without the NUL) into `*out_len`. Call with `(NULL, 0)` to learn the
+/// length: `LWBS_ERR_BUFFER_TOO_SMALL` with `*out_len` set; the capacity needed is
+/// `*out_len + 1`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NOT_FOUND`, `LWBS_ERR_BUFFER_TOO_SMALL`, `LWBS_ERR_NULL`
+/// (`client`, `out_len`, or `buf` NULL with `capacity` > 0), `LWBS_ERR_BUSY`,
+/// `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_server_uri(
+    client: *const lwbs_client,
+    ssid: u16,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle; buffers per `copy_string`.
+    unsafe {
+        with_client_ref(client, |c| {
+            let out = StringOut::new(buf, capacity, out_len)?;
+            let uri = c.configuration().security_for_ssid(ssid).and_then(|a| a.uri());
+            out.write(uri.ok_or(LWBS_ERR_NOT_FOUND)?)
+        })
+    }
+}
+
+/// Writes the registration lifetime (/1/x/1, seconds) of server `ssid` to `*out_lifetime_s`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NOT_FOUND`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_server_lifetime(
+    client: *const lwbs_client,
+    ssid: u16,
+    out_lifetime_s: *mut u32,
+) -> lwbs_result {
+    // SAFETY: as `lwbs_client_state`.
+    unsafe {
+        with_client_ref(client, |c| {
+            let out = Out::new(out_lifetime_s)?;
+            let server = c.configuration().server_for_ssid(ssid).ok_or(LWBS_ERR_NOT_FOUND)?;
+            out.write(u32::try_from(server.lifetime_s()).unwrap_or(u32::MAX));
+            Ok(())
+        })
+    }
+}
+
+/// Copies the location path of the registration with server `ssid` ("/rd/5a3f", from the
+/// Register response, Core 1.1 §6.2.1) into `buf`, as `lwbs_client_server_uri` does.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NOT_FOUND` (not registered with `ssid`),
+/// `LWBS_ERR_BUFFER_TOO_SMALL`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_registration_location(
+    client: *const lwbs_client,
+    ssid: u16,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    // SAFETY: as `lwbs_client_server_uri`.
+    unsafe {
+        with_client_ref(client, |c| {
+            let out = StringOut::new(buf, capacity, out_len)?;
+            let registration = c.registration(ssid).filter(|r| r.is_registered());
+            out.write(&registration.ok_or(LWBS_ERR_NOT_FOUND)?.location_path())
+        })
+    }
+}
+
+/// Writes whether the committed configuration holds a Bootstrap-Server account to `*out`.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_has_bootstrap_server(
+    client: *const lwbs_client,
+    out: *mut bool,
+) -> lwbs_result {
+    // SAFETY: as `lwbs_client_state`.
+    unsafe {
+        with_client_ref(client, |c| {
+            Out::new(out)?.write(c.configuration().bootstrap_account().is_some());
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,268 @@
+//! `lwbs_config` (what the client is) and `lwbs_account` (one factory-provisioned account),
+//! with their `_init` functions and their conversion into the engine's types.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ffi::c_char;
+
+use zeroize::Zeroize;
+
+use super::cast;
+use super::result::lwbs_result::{self, *};
+use crate::client::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
+use crate::coap::TransmissionParams;
+use crate::model::{SecurityMode, Version, DEFAULT_LIFETIME_S};
+
+/// Security Mode of an account (/0/x/2). This build speaks `LWBS_SECURITY_NOSEC` only; the
+/// DTLS modes are accepted by the ABI and refused with `LWBS_ERR_INVALID_ACCOUNT`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_security_mode {
+    /// Pre-Shared Key (DTLS).
+    LWBS_SECURITY_PSK = 0,
+    /// Raw Public Key (DTLS).
+    LWBS_SECURITY_RPK = 1,
+    /// X.509 certificate (DTLS).
+    LWBS_SECURITY_CERTIFICATE = 2,
+    /// No security: plain CoAP over UDP.
+    LWBS_SECURITY_NOSEC = 3,
+}
+
+/// What the client is and how it behaves. Fill it with `lwbs_config_init`, then set the
+/// fields you need. The library copies it in `lwbs_client_new`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_config {
+    /// `sizeof(lwbs_config)`; must be at least the size of this 0.1 layout.
+    pub struct_size: u32,
+    /// Endpoint Client Name (`ep=`), required, UTF-8, copied.
+    pub endpoint: *const c_char,
+    /// 0 = default (LwM2M 1.1); 10 = 1.0; 11 = 1.1.
+    pub lwm2m_version: u32,
+    /// CoAP ACK_TIMEOUT in milliseconds; 0 = default 2000 (RFC 7252 §4.8).
+    pub ack_timeout_ms: u32,
+    /// CoAP MAX_RETRANSMIT, 0..255; UINT32_MAX = default 4. 0 means no retransmission.
+    pub max_retransmit: u32,
+    /// 0 = default (yes); 1 = Bootstrap-Finish requires at least one LwM2M Server account;
+    /// 2 = Finish accepts a configuration without one.
+    pub require_server_account: u32,
+}
+
+/// One account for factory provisioning (Core 1.1 §5.2.3.1 Factory Bootstrap). Fill it with
+/// `lwbs_account_init`. The library copies everything, including the key material, and
+/// wipes its own copies when they are no longer needed.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_account {
+    /// `sizeof(lwbs_account)`; must be at least the size of this 0.1 layout.
+    pub struct_size: u32,
+    /// LwM2M Server URI (/0/x/0): "coap://host:port", "coaps://..." with the DTLS modes.
+    /// Required, UTF-8.
+    pub uri: *const c_char,
+    /// An `lwbs_security_mode` value.
+    pub security_mode: u32,
+    /// Server accounts: Short Server ID, 1..65534. Ignored for the Bootstrap-Server account.
+    pub ssid: u16,
+    /// Server accounts: registration lifetime in seconds; 0 = 86400.
+    pub lifetime_s: u32,
+    /// Server accounts: binding (/1/x/7), UTF-8; NULL = "U".
+    pub binding: *const c_char,
+    /// Bootstrap-Server account: Client Hold Off Time (/0/x/11), seconds.
+    pub hold_off_s: u32,
+    /// Bootstrap-Server account: Bootstrap-Server Account Timeout (/0/x/12), seconds;
+    /// 0 = never.
+    pub account_timeout_s: u32,
+    /// PSK identity or own certificate / public key (/0/x/3); NULL allowed when the length is 0.
+    pub identity: *const u8,
+    /// Length of `identity` in bytes.
+    pub identity_len: usize,
+    /// Server certificate or public key (/0/x/4); NULL allowed when the length is 0.
+    pub server_key: *const u8,
+    /// Length of `server_key` in bytes.
+    pub server_key_len: usize,
+    /// PSK or private key (/0/x/5); NULL allowed when the length is 0. Never logged.
+    pub secret_key: *const u8,
+    /// Length of `secret_key` in bytes.
+    pub secret_key_len: usize,
+}
+
+const NO_CONFIG: lwbs_config = lwbs_config {
+    struct_size: core::mem::size_of::<lwbs_config>() as u32,
+    endpoint: core::ptr::null(),
+    lwm2m_version: 0,
+    ack_timeout_ms: 0,
+    max_retransmit: u32::MAX,
+    require_server_account: 0,
+};
+
+const NO_ACCOUNT: lwbs_account = lwbs_account {
+    struct_size: core::mem::size_of::<lwbs_account>() as u32,
+    uri: core::ptr::null(),
+    security_mode: lwbs_security_mode::LWBS_SECURITY_NOSEC as u32,
+    ssid: 0,
+    lifetime_s: 0,
+    binding: core::ptr::null(),
+    hold_off_s: 0,
+    account_timeout_s: 0,
+    identity: core::ptr::null(),
+    identity_len: 0,
+    server_key: core::ptr::null(),
+    server_key_len: 0,
+    secret_key: core::ptr::null(),
+    secret_key_len: 0,
+};
+
+/// Fills `*config` with `struct_size` and the defaults (`endpoint` NULL: set it). NULL is a
+/// no-op.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_config_init(config: *mut lwbs_config) {
+    super::panic::catch_or(
+        || {
+            if let Some(out) = cast::Out::optional(config) {
+                // SAFETY: the caller passes a writable `lwbs_config`.
+                unsafe { out.write(NO_CONFIG) }
+            }
+        },
+        (),
+    )
+}
+
+/// Fills `*account` with `struct_size` and the defaults (NoSec, every pointer NULL, every
+/// number 0). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_account_init(account: *mut lwbs_account) {
+    super::panic::catch_or(
+        || {
+            if let Some(out) = cast::Out::optional(account) {
+                // SAFETY: the caller passes a writable `lwbs_account`.
+                unsafe { out.write(NO_ACCOUNT) }
+            }
+        },
+        (),
+    )
+}
+
+/// The engine configuration described by `*config`.
+///
+/// # Safety
+/// `config` is NULL or points to a readable `lwbs_config` whose `endpoint` is NULL or a
+/// NUL-terminated string.
+pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config, lwbs_result> {
+    // SAFETY: forwarded to the caller.
+    let c = unsafe { cast::try_sized(config, |c: &lwbs_config| c.struct_size) }?;
+    // SAFETY: forwarded to the caller.
+    let endpoint = unsafe { cast::try_str(c.endpoint) }?;
+    if endpoint.is_empty() {
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    let mut engine = Config::new(&endpoint);
+    engine.version = match c.lwm2m_version {
+        0 | 11 => Version::V1_1,
+        10 => Version::V1_0,
+        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+    };
+    let defaults = TransmissionParams::default();
+    engine.transmission.ack_timeout_ms = match c.ack_timeout_ms {
+        0 => defaults.ack_timeout_ms,
+        ms => ms.into(),
+    };
+    engine.transmission.max_retransmit = match c.max_retransmit {
+        u32::MAX => defaults.max_retransmit,
+        n => u8::try_from(n).map_err(|_| LWBS_ERR_INVALID_ARGUMENT)?,
+    };
+    engine.policy.require_server_account = match c.require_server_account {
+        0 | 1 => true,
+        2 => false,
+        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+    };
+    Ok(engine)
+}
+
+/// A checked, copied `lwbs_account`: the security part and the account it points to.
+pub(crate) struct Account<'a> {
+    pub raw: &'a lwbs_account,
+    pub security: SecurityConfig,
+}
+
+impl Drop for Account<'_> {
+    fn drop(&mut self) {
+        self.security.identity.zeroize();
+        self.security.server_key.zeroize();
+        self.security.secret_key.zeroize();
+    }
+}
+
+/// Reads `*account`: struct size, URI, mode and key buffers.
+///
+/// # Safety
+/// `account` is NULL or points to a readable `lwbs_account` whose pointers follow its
+/// documentation.
+pub(crate) unsafe fn read_account<'a>(
+    account: *const lwbs_account,
+) -> Result<Account<'a>, lwbs_result> {
+    // SAFETY: forwarded to the caller.
+    let raw = unsafe { cast::try_sized(account, |a: &lwbs_account| a.struct_size) }?;
+    // SAFETY: forwarded to the caller (each pointer with its length).
+    let (uri, identity, server_key, secret_key) = unsafe {
+        (
+            cast::try_str(raw.uri)?,
+            cast::try_bytes(raw.identity, raw.identity_len)?,
+            cast::try_bytes(raw.server_key, raw.server_key_len)?,
+            cast::try_bytes(raw.secret_key, raw.secret_key_len)?,
+        )
+    };
+    let mode = match raw.security_mode {
+        0 => SecurityMode::Psk,
+        1 => SecurityMode::Rpk,
+        2 => SecurityMode::Certificate,
+        3 => SecurityMode::NoSec,
+        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+    };
+    let security = SecurityConfig {
+        uri,
+        mode,
+        identity: Vec::from(identity),
+        server_key: Vec::from(server_key),
+        secret_key: Vec::from(secret_key),
+    };
+    Ok(Account { raw, security })
+}
+
+impl Account<'_> {
+    /// As the Bootstrap-Server account.
+    pub(crate) fn bootstrap(&self) -> BootstrapAccountConfig {
+        BootstrapAccountConfig {
+            security: self.security.clone(),
+            hold_off_s: self.raw.hold_off_s.into(),
+            account_timeout_s: self.raw.account_timeout_s.into(),
+        }
+    }
+
+    /// As an LwM2M Server account.
+    ///
+    /// # Safety
+    /// `binding` is NULL or a NUL-terminated string.
+    pub(crate) unsafe fn server(&self) -> Result<ServerAccountConfig, lwbs_result> {
+        // SAFETY: forwarded to the caller.
+        let binding = unsafe { cast::try_opt_str(self.raw.binding) }?;
+        Ok(ServerAccountConfig {
+            ssid: self.raw.ssid,
+            security: self.security.clone(),
+            lifetime_s: match self.raw.lifetime_s {
+                0 => DEFAULT_LIFETIME_S,
+                s => s.into(),
+            },
+            binding: binding.unwrap_or_else(|| String::from("U")),
+        })
+    }
+}
+
+/// Wipes the key material of an account description built from an [`Account`].
+pub(crate) fn wipe(security: &mut SecurityConfig) {
+    security.identity.zeroize();
+    security.server_key.zeroize();
+    security.secret_key.zeroize();
+}

@@ -1,0 +1,125 @@
+//! The DM request hook: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response`, and the bridge from
+//! the engine's [`DmHandler`] to the firmware's `dm_request` callback.
+
+use alloc::boxed::Box;
+use alloc::vec;
+
+use super::platform::{Level, Platform};
+use crate::client::{DmHandler, DmRequest, DmResponse};
+use crate::coap::Code;
+
+/// `UINT16_MAX`: "absent" in `lwbs_path` and for content formats.
+const ABSENT: u16 = u16::MAX;
+/// Capacity of the response payload buffer handed to `dm_request`.
+const DM_PAYLOAD_CAPACITY: usize = 4096;
+
+/// An LwM2M path /object/instance/resource/resource-instance; `UINT16_MAX` marks the levels
+/// that are absent (`/3` = {3, UINT16_MAX, UINT16_MAX, UINT16_MAX}).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct lwbs_path {
+    /// Object ID.
+    pub object: u16,
+    /// Object Instance ID or `UINT16_MAX`.
+    pub instance: u16,
+    /// Resource ID or `UINT16_MAX`.
+    pub resource: u16,
+    /// Resource Instance ID or `UINT16_MAX`.
+    pub resource_instance: u16,
+}
+
+/// A DM server's request for one of the firmware's own objects (Device Management interface,
+/// Core 1.1.1 §6.3). Never /0, /1 or /2: the library answers those itself, and refuses /0 to
+/// every DM server (Core 1.1 §5.2). Valid only during the `dm_request` callback.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_dm_request {
+    /// Short Server ID of the requesting server.
+    pub ssid: u16,
+    /// CoAP method code: 1 GET, 2 POST, 3 PUT, 4 DELETE (others possible).
+    pub method: u8,
+    /// The target.
+    pub path: lwbs_path,
+    /// Content-Format of the payload; `UINT16_MAX` = absent.
+    pub content_format: u16,
+    /// Accept option; `UINT16_MAX` = absent.
+    pub accept: u16,
+    /// Request body (reassembled when it came in blocks); NULL when `payload_len` is 0.
+    pub payload: *const u8,
+    /// Length of `payload`.
+    pub payload_len: usize,
+}
+
+/// The firmware's answer, filled in by `dm_request`. `payload` is a buffer owned by the
+/// library, `payload_capacity` bytes long (4096 in this version): write at most that much and
+/// set `payload_len`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_dm_response {
+    /// CoAP response code, for example 0x45 = 2.05 Content, 0x44 = 2.04 Changed.
+    pub code: u8,
+    /// Content-Format of the payload; `UINT16_MAX` = none.
+    pub content_format: u16,
+    /// The library's buffer for the body.
+    pub payload: *mut u8,
+    /// Size of `payload` in bytes.
+    pub payload_capacity: usize,
+    /// Bytes written to `payload`.
+    pub payload_len: usize,
+}
+
+/// The engine's DM handler calling `platform.dm_request`, when the firmware gave one.
+pub(crate) fn handler(platform: Platform) -> Option<DmHandler> {
+    let callback = platform.dm_request()?;
+    Some(Box::new(move |request: &DmRequest<'_>| {
+        let ids = request.path.ids();
+        let id = |i: usize| ids.get(i).copied().unwrap_or(ABSENT);
+        let c_request = lwbs_dm_request {
+            ssid: request.ssid,
+            method: request.method.0,
+            path: lwbs_path {
+                object: id(0),
+                instance: id(1),
+                resource: id(2),
+                resource_instance: id(3),
+            },
+            content_format: request.content_format.unwrap_or(ABSENT),
+            accept: request.accept.unwrap_or(ABSENT),
+            payload: if request.payload.is_empty() {
+                core::ptr::null()
+            } else {
+                request.payload.as_ptr()
+            },
+            payload_len: request.payload.len(),
+        };
+        let mut buffer = vec![0u8; DM_PAYLOAD_CAPACITY];
+        let mut response = lwbs_dm_response {
+            code: Code::NOT_FOUND.0,
+            content_format: ABSENT,
+            payload: buffer.as_mut_ptr(),
+            payload_capacity: buffer.len(),
+            payload_len: 0,
+        };
+        // SAFETY: the callback contract of `lwbs_platform::dm_request`; the request, its
+        // payload, the response and its buffer outlive the call.
+        let rc = unsafe { callback(platform.userdata(), &c_request, &mut response) };
+        let code = Code(response.code);
+        if rc != 0 || response.payload_len > buffer.len() || !code.is_response() {
+            platform.log(Level::Error, "dm_request failed; answering 5.00");
+            return DmResponse {
+                code: Code::INTERNAL_SERVER_ERROR,
+                content_format: None,
+                payload: vec![],
+            };
+        }
+        buffer.truncate(response.payload_len);
+        DmResponse {
+            code,
+            content_format: (response.content_format != ABSENT).then_some(response.content_format),
+            payload: buffer,
+        }
+    }))
+}

@@ -1,0 +1,230 @@
+//! `lwbs_event` and its enums (`lwbs_event_kind`, `lwbs_bootstrap_failure`), plus
+//! `lwbs_state`: what the library tells the firmware.
+
+use alloc::ffi::CString;
+use alloc::string::ToString;
+use core::ffi::c_char;
+
+use crate::bootstrap::BootstrapFailure;
+use crate::client::{Event, State};
+
+/// The client's overall state (`lwbs_client_state`). May grow: treat unknown values as "busy".
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_state {
+    /// Not started, or stopped.
+    LWBS_STATE_IDLE = 0,
+    /// Waiting the Client Hold Off Time before a client-initiated bootstrap (Core 1.1 §5.2.4).
+    LWBS_STATE_HOLD_OFF = 1,
+    /// A bootstrap is running.
+    LWBS_STATE_BOOTSTRAPPING = 2,
+    /// Registering with the configured servers; none registered yet.
+    LWBS_STATE_REGISTERING = 3,
+    /// Registered with at least one server.
+    LWBS_STATE_REGISTERED = 4,
+    /// No server reachable and no bootstrap possible (or it failed); `trigger_bootstrap` or
+    /// `stop` and `start` again.
+    LWBS_STATE_FAILED = 5,
+    /// Deregistering before stopping.
+    LWBS_STATE_STOPPING = 6,
+}
+
+impl From<State> for lwbs_state {
+    fn from(state: State) -> lwbs_state {
+        match state {
+            State::Idle => lwbs_state::LWBS_STATE_IDLE,
+            State::HoldOff => lwbs_state::LWBS_STATE_HOLD_OFF,
+            State::Bootstrapping => lwbs_state::LWBS_STATE_BOOTSTRAPPING,
+            State::Registering => lwbs_state::LWBS_STATE_REGISTERING,
+            State::Registered => lwbs_state::LWBS_STATE_REGISTERED,
+            State::Failed => lwbs_state::LWBS_STATE_FAILED,
+            State::Stopping => lwbs_state::LWBS_STATE_STOPPING,
+        }
+    }
+}
+
+/// What an `lwbs_event` reports (its `kind`). May grow: ignore unknown kinds.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_event_kind {
+    /// A client-initiated bootstrap started: the Bootstrap-Request is being sent
+    /// (Core 1.1 §5.2.3.3).
+    LWBS_EVENT_BOOTSTRAP_STARTED = 1,
+    /// Bootstrap-Finish accepted and the new configuration committed; `accounts` = number of
+    /// LwM2M Server accounts.
+    LWBS_EVENT_BOOTSTRAP_FINISHED = 2,
+    /// The bootstrap failed and the previous configuration is intact; `reason` is an
+    /// `lwbs_bootstrap_failure`, `detail` a text.
+    LWBS_EVENT_BOOTSTRAP_FAILED = 3,
+    /// A Bootstrap-Finish was refused with 4.06 (Core 1.1 §5.2.3.3, §5.2.6); `accounts` =
+    /// number of inconsistencies. The server may correct them and finish again.
+    LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED = 4,
+    /// Registered with server `ssid` at `location` ("/rd/5a3f") (Core 1.1 §6.2.1).
+    LWBS_EVENT_REGISTERED = 5,
+    /// Registration with server `ssid` updated (Core 1.1 §6.2.2).
+    LWBS_EVENT_UPDATED = 6,
+    /// Deregistered from server `ssid` (Core 1.1 §6.2.3).
+    LWBS_EVENT_DEREGISTERED = 7,
+    /// Registering with server `ssid` failed; `detail` says why.
+    LWBS_EVENT_REGISTRATION_FAILED = 8,
+    /// The committed configuration changed; the library already called `save()`.
+    LWBS_EVENT_CONFIGURATION_CHANGED = 9,
+    /// The client stopped: every registration ended and every connection closed.
+    LWBS_EVENT_STOPPED = 10,
+}
+
+/// Why a bootstrap failed (`lwbs_event.reason` of `LWBS_EVENT_BOOTSTRAP_FAILED`). May grow.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_bootstrap_failure {
+    /// Not a failure.
+    LWBS_BOOTSTRAP_FAILURE_NONE = 0,
+    /// No Bootstrap-Server account to bootstrap from.
+    LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT = 1,
+    /// The Bootstrap-Server URI is unusable.
+    LWBS_BOOTSTRAP_FAILURE_BAD_URI = 2,
+    /// The Bootstrap-Server account's security mode is not supported by this build.
+    LWBS_BOOTSTRAP_FAILURE_UNSUPPORTED_SECURITY = 3,
+    /// The Bootstrap-Server answered the Bootstrap-Request with an error code.
+    LWBS_BOOTSTRAP_FAILURE_REJECTED = 4,
+    /// The Bootstrap-Request got no response (retransmissions exhausted).
+    LWBS_BOOTSTRAP_FAILURE_REQUEST_TIMEOUT = 5,
+    /// The Bootstrap-Server answered the Bootstrap-Request with RST.
+    LWBS_BOOTSTRAP_FAILURE_RESET = 6,
+    /// No Bootstrap-Finish within EXCHANGE_LIFETIME after the last operation.
+    LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT = 7,
+    /// The client was stopped during the bootstrap.
+    LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
+}
+
+impl From<BootstrapFailure> for lwbs_bootstrap_failure {
+    fn from(failure: BootstrapFailure) -> lwbs_bootstrap_failure {
+        use lwbs_bootstrap_failure::*;
+        match failure {
+            BootstrapFailure::NoBootstrapAccount => LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT,
+            BootstrapFailure::BadUri => LWBS_BOOTSTRAP_FAILURE_BAD_URI,
+            BootstrapFailure::UnsupportedSecurity => LWBS_BOOTSTRAP_FAILURE_UNSUPPORTED_SECURITY,
+            BootstrapFailure::Rejected(_) => LWBS_BOOTSTRAP_FAILURE_REJECTED,
+            BootstrapFailure::RequestTimeout => LWBS_BOOTSTRAP_FAILURE_REQUEST_TIMEOUT,
+            BootstrapFailure::Reset => LWBS_BOOTSTRAP_FAILURE_RESET,
+            BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
+            BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
+        }
+    }
+}
+
+/// One event, written by the library and handed to the `event` callback. The struct and the
+/// strings it points to are valid only during the callback: copy what you keep.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_event {
+    /// An `lwbs_event_kind` value.
+    pub kind: u32,
+    /// Short Server ID; 0 when not applicable.
+    pub ssid: u16,
+    /// BOOTSTRAP_FINISHED: LwM2M Server accounts; BOOTSTRAP_FINISH_REFUSED: inconsistencies;
+    /// else 0.
+    pub accounts: u32,
+    /// An `lwbs_bootstrap_failure` for BOOTSTRAP_FAILED, else 0.
+    pub reason: u32,
+    /// REGISTERED: the registration's location path ("/rd/5a3f"); else NULL.
+    pub location: *const c_char,
+    /// A human-readable text (failures), or NULL.
+    pub detail: *const c_char,
+}
+
+/// The C view of an engine event, with the strings it points to. `None` for the events the
+/// library handles itself (Connect, Disconnect) or does not know.
+pub(crate) struct OwnedEvent {
+    kind: lwbs_event_kind,
+    ssid: u16,
+    accounts: u32,
+    reason: lwbs_bootstrap_failure,
+    location: Option<CString>,
+    detail: Option<CString>,
+}
+
+impl OwnedEvent {
+    pub(crate) fn from_engine(event: &Event) -> Option<OwnedEvent> {
+        use lwbs_event_kind::*;
+        let mut out = OwnedEvent {
+            kind: LWBS_EVENT_STOPPED,
+            ssid: 0,
+            accounts: 0,
+            reason: lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NONE,
+            location: None,
+            detail: None,
+        };
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        match event {
+            Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,
+            Event::BootstrapFinished { accounts } => {
+                out.kind = LWBS_EVENT_BOOTSTRAP_FINISHED;
+                out.accounts = count(*accounts);
+            }
+            Event::BootstrapFinishRefused { findings } => {
+                out.kind = LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED;
+                out.accounts = count(*findings);
+            }
+            Event::BootstrapFailed { reason } => {
+                out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
+                out.reason = (*reason).into();
+                out.detail = CString::new(reason.to_string()).ok();
+            }
+            Event::ConfigurationChanged => out.kind = LWBS_EVENT_CONFIGURATION_CHANGED,
+            Event::Registered { ssid, location } => {
+                out.kind = LWBS_EVENT_REGISTERED;
+                out.ssid = *ssid;
+                out.location = CString::new(location.as_str()).ok();
+            }
+            Event::Updated { ssid } => {
+                out.kind = LWBS_EVENT_UPDATED;
+                out.ssid = *ssid;
+            }
+            Event::Deregistered { ssid } => {
+                out.kind = LWBS_EVENT_DEREGISTERED;
+                out.ssid = *ssid;
+            }
+            Event::RegistrationFailed { ssid, reason } => {
+                out.kind = LWBS_EVENT_REGISTRATION_FAILED;
+                out.ssid = *ssid;
+                out.detail = CString::new(reason.to_string()).ok();
+            }
+            Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    /// The `lwbs_event` pointing into `self`.
+    pub(crate) fn as_c(&self) -> lwbs_event {
+        let ptr = |s: &Option<CString>| s.as_ref().map_or(core::ptr::null(), |s| s.as_ptr());
+        lwbs_event {
+            kind: self.kind as u32,
+            ssid: self.ssid,
+            accounts: self.accounts,
+            reason: self.reason as u32,
+            location: ptr(&self.location),
+            detail: ptr(&self.detail),
+        }
+    }
+
+    /// A one-line description for the log (no key material: events carry none).
+    pub(crate) fn describe(&self) -> alloc::string::String {
+        let text = |s: &Option<CString>| {
+            s.as_ref().and_then(|s| s.to_str().ok()).unwrap_or_default().to_string()
+        };
+        alloc::format!(
+            "event {:?} ssid={} accounts={} {}{}",
+            self.kind,
+            self.ssid,
+            self.accounts,
+            text(&self.location),
+            text(&self.detail)
+        )
+    }
+}

@@ -1,0 +1,295 @@
+//! `lwbs_platform`: the firmware's callbacks (transport, storage, log, events, entropy, DM
+//! requests), and [`Platform`], the checked copy the client keeps and calls through.
+
+use alloc::ffi::CString;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ffi::{c_char, c_void};
+
+use super::cast;
+use super::dm::{lwbs_dm_request, lwbs_dm_response};
+use super::event::lwbs_event;
+use super::result::lwbs_result::{self, *};
+
+/// A connection: one transport association with one server, chosen by the library, never 0.
+#[allow(non_camel_case_types)]
+pub type lwbs_conn = u32;
+
+/// Opens a datagram association to `uri` for `conn`; 0 on success.
+pub(crate) type OpenFn =
+    unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32;
+/// Closes `conn`; no datagram for it follows.
+pub(crate) type CloseFn = unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn);
+/// Sends one datagram on `conn`; 0 on success.
+pub(crate) type SendFn = unsafe extern "C" fn(
+    userdata: *mut c_void,
+    conn: lwbs_conn,
+    data: *const u8,
+    len: usize,
+) -> i32;
+/// Reads the stored image into `buf`.
+pub(crate) type LoadFn = unsafe extern "C" fn(
+    userdata: *mut c_void,
+    buf: *mut u8,
+    capacity: usize,
+    out_len: *mut usize,
+) -> i32;
+/// Stores the image `data`; 0 on success.
+pub(crate) type SaveFn =
+    unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32;
+/// One log line.
+pub(crate) type LogFn =
+    unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char);
+/// One event.
+pub(crate) type EventFn = unsafe extern "C" fn(userdata: *mut c_void, event: *const lwbs_event);
+/// Fills `buf` with `len` random bytes; 0 on success.
+pub(crate) type EntropyFn =
+    unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32;
+/// Answers one DM request for the firmware's own objects; 0 on success.
+pub(crate) type DmRequestFn = unsafe extern "C" fn(
+    userdata: *mut c_void,
+    request: *const lwbs_dm_request,
+    response: *mut lwbs_dm_response,
+) -> i32;
+
+/// The firmware's side of the library: one table of callbacks, each called with `userdata`
+/// first. The library copies the table in `lwbs_client_new`; `userdata` must stay valid until
+/// `lwbs_client_free`.
+///
+/// Every buffer and string handed to a callback is borrowed for that call only: copy what you
+/// keep. A callback must not call back into the same client (that call returns
+/// `LWBS_ERR_BUSY`). Callbacks run on the thread that called into the library.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_platform {
+    /// `sizeof(lwbs_platform)`; must be at least the size of this 0.1 layout.
+    pub struct_size: u32,
+    /// Passed as the first argument of every callback; the library never dereferences it.
+    pub userdata: *mut c_void,
+    /// Required. Open a datagram association to `uri` ("coap://host:port") for `conn`. Return
+    /// 0 on success; a failure is logged and the CoAP timeouts turn it into a failed
+    /// bootstrap or registration. Datagrams for `conn` follow.
+    pub open: Option<
+        unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32,
+    >,
+    /// Required. Close `conn`: every datagram for it was already handed to `send`.
+    pub close: Option<unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn)>,
+    /// Required. Send one datagram of `len` bytes on `conn`. Return 0 on success; a failure is
+    /// logged and treated as a lost datagram.
+    pub send: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            conn: lwbs_conn,
+            data: *const u8,
+            len: usize,
+        ) -> i32,
+    >,
+    /// Optional (NULL = nothing persisted). Copy the stored image into `buf` (`capacity`
+    /// bytes) and set `*out_len` to its length, then return 0 (`*out_len` = 0: nothing
+    /// stored). If the image is larger than `capacity`, set `*out_len` to its size and return
+    /// a value > 0: the library calls again once with a buffer that large. Return < 0 on a
+    /// read error (logged; the client starts with an empty configuration).
+    pub load: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            buf: *mut u8,
+            capacity: usize,
+            out_len: *mut usize,
+        ) -> i32,
+    >,
+    /// Optional. Store the image of `len` bytes (replacing the previous one); return 0 on
+    /// success. Called whenever the committed configuration changes.
+    pub save:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32>,
+    /// Optional. One NUL-terminated log line; `level` 1 error, 2 warning, 3 info, 4 debug.
+    /// Key material is never logged.
+    pub log:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>,
+    /// Optional. One event (see `lwbs_event`).
+    pub event: Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const lwbs_event)>,
+    /// Optional. Fill `buf` with `len` random bytes, return 0. Seeds CoAP message IDs and
+    /// tokens. NULL = a fixed seed (tests only: predictable tokens).
+    pub entropy:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32>,
+    /// Optional. Answer a DM server's request for one of the firmware's own objects (not /0,
+    /// /1, /2): fill `response` and return 0. NULL = every such request gets 4.04 Not Found.
+    pub dm_request: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            request: *const lwbs_dm_request,
+            response: *mut lwbs_dm_response,
+        ) -> i32,
+    >,
+}
+
+/// Log levels of the `log` callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum Level {
+    Error = 1,
+    Warning = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+/// The size of the first buffer handed to `load`.
+const LOAD_FIRST_CAPACITY: usize = 4096;
+/// The largest image `load` may ask for.
+const LOAD_MAX_CAPACITY: usize = 16 * 1024 * 1024;
+
+/// The validated copy of the firmware's table.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Platform {
+    userdata: *mut c_void,
+    open: OpenFn,
+    close: CloseFn,
+    send: SendFn,
+    load: Option<LoadFn>,
+    save: Option<SaveFn>,
+    log: Option<LogFn>,
+    event: Option<EventFn>,
+    entropy: Option<EntropyFn>,
+    dm_request: Option<DmRequestFn>,
+}
+
+// SAFETY: a client, and its platform with it, is used by one thread at a time (the C contract:
+// one thread per client); moving it to another thread between calls is allowed, and what
+// `userdata` points to is the firmware's business under that same rule. The DM handler that
+// captures a `Platform` must be `Send` for the engine's `Client` to stay `Send`.
+unsafe impl Send for Platform {}
+
+impl Platform {
+    /// Checks and copies `*platform`; `open`, `close` and `send` are required.
+    ///
+    /// # Safety
+    /// `platform` is NULL or points to a readable `lwbs_platform` whose callbacks follow their
+    /// documentation.
+    pub(crate) unsafe fn new(platform: *const lwbs_platform) -> Result<Platform, lwbs_result> {
+        // SAFETY: forwarded to the caller.
+        let p = unsafe { cast::try_sized(platform, |p: &lwbs_platform| p.struct_size) }?;
+        let (Some(open), Some(close), Some(send)) = (p.open, p.close, p.send) else {
+            return Err(LWBS_ERR_PLATFORM);
+        };
+        Ok(Platform {
+            userdata: p.userdata,
+            open,
+            close,
+            send,
+            load: p.load,
+            save: p.save,
+            log: p.log,
+            event: p.event,
+            entropy: p.entropy,
+            dm_request: p.dm_request,
+        })
+    }
+
+    /// Logs `message` (interior NULs cut it short).
+    pub(crate) fn log(&self, level: Level, message: &str) {
+        let Some(log) = self.log else { return };
+        let text = CString::new(message.split('\0').next().unwrap_or_default()).unwrap_or_default();
+        // SAFETY: the callback contract of `lwbs_platform::log`; the string outlives the call.
+        unsafe { log(self.userdata, level as u32, text.as_ptr()) }
+    }
+
+    /// `open(conn, uri)`; a failure is logged.
+    pub(crate) fn open(&self, conn: lwbs_conn, uri: &str) {
+        let Ok(text) = CString::new(uri) else {
+            return self.log(Level::Error, "server URI contains NUL; connection not opened");
+        };
+        // SAFETY: the callback contract of `lwbs_platform::open`.
+        let rc = unsafe { (self.open)(self.userdata, conn, text.as_ptr()) };
+        if rc != 0 {
+            self.log(Level::Error, &alloc::format!("open of connection {conn} failed ({rc})"));
+        } else {
+            self.log(Level::Debug, &alloc::format!("connection {conn} opened to {uri}"));
+        }
+    }
+
+    /// `close(conn)`.
+    pub(crate) fn close(&self, conn: lwbs_conn) {
+        // SAFETY: the callback contract of `lwbs_platform::close`.
+        unsafe { (self.close)(self.userdata, conn) };
+        self.log(Level::Debug, &alloc::format!("connection {conn} closed"));
+    }
+
+    /// `send(conn, data)`; a failure is logged (a lost datagram).
+    pub(crate) fn send(&self, conn: lwbs_conn, data: &[u8]) {
+        // SAFETY: the callback contract of `lwbs_platform::send`; `data` outlives the call.
+        let rc = unsafe { (self.send)(self.userdata, conn, data.as_ptr(), data.len()) };
+        if rc != 0 {
+            self.log(Level::Warning, &alloc::format!("send on connection {conn} failed ({rc})"));
+        }
+    }
+
+    /// The stored image: `Ok(None)` when `load` is absent or nothing is stored, `Err` with a
+    /// reason when reading failed.
+    pub(crate) fn load(&self) -> Result<Option<Vec<u8>>, &'static str> {
+        let Some(load) = self.load else { return Ok(None) };
+        let mut buf = vec![0u8; LOAD_FIRST_CAPACITY];
+        for _ in 0..2 {
+            let mut len = 0usize;
+            // SAFETY: the callback contract of `lwbs_platform::load`; `buf` and `len` outlive
+            // the call.
+            let rc = unsafe { load(self.userdata, buf.as_mut_ptr(), buf.len(), &mut len) };
+            match rc {
+                0 if len == 0 => return Ok(None),
+                0 if len <= buf.len() => {
+                    buf.truncate(len);
+                    return Ok(Some(buf));
+                }
+                0 => return Err("load reported more bytes than the buffer holds"),
+                rc if rc > 0 && len > buf.len() && len <= LOAD_MAX_CAPACITY => {
+                    buf = vec![0u8; len];
+                }
+                rc if rc > 0 => return Err("load asked for an unusable buffer size"),
+                _ => return Err("load failed"),
+            }
+        }
+        Err("load asked for a bigger buffer twice")
+    }
+
+    /// Stores `image` with `save`; true when stored (or when there is no `save`).
+    pub(crate) fn save(&self, image: &[u8]) -> bool {
+        let Some(save) = self.save else { return true };
+        // SAFETY: the callback contract of `lwbs_platform::save`; `image` outlives the call.
+        let rc = unsafe { save(self.userdata, image.as_ptr(), image.len()) };
+        if rc != 0 {
+            self.log(Level::Error, &alloc::format!("save of the configuration failed ({rc})"));
+        }
+        rc == 0
+    }
+
+    /// Hands `event` to the `event` callback.
+    pub(crate) fn event(&self, event: &lwbs_event) {
+        if let Some(callback) = self.event {
+            // SAFETY: the callback contract of `lwbs_platform::event`; `event` and the strings
+            // it points to outlive the call.
+            unsafe { callback(self.userdata, event) }
+        }
+    }
+
+    /// A seed from `entropy`, or the fixed test seed without it.
+    pub(crate) fn seed(&self) -> Result<u64, lwbs_result> {
+        let Some(entropy) = self.entropy else { return Ok(0x5eed) };
+        let mut bytes = [0u8; 8];
+        // SAFETY: the callback contract of `lwbs_platform::entropy`; `bytes` outlives the call.
+        let rc = unsafe { entropy(self.userdata, bytes.as_mut_ptr(), bytes.len()) };
+        if rc != 0 {
+            self.log(Level::Error, &alloc::format!("entropy failed ({rc})"));
+            return Err(LWBS_ERR_PLATFORM);
+        }
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// The DM callback, when the firmware has objects of its own.
+    pub(crate) fn dm_request(&self) -> Option<DmRequestFn> {
+        self.dm_request
+    }
+
+    /// `userdata`, for the DM bridge.
+    pub(crate) fn userdata(&self) -> *mut c_void {
+        self.userdata
+    }
+}

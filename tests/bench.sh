@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The bench command (not part of the test suite): sizes, heap, wire and CPU figures of
+# lwm2m-bootstrap, printed as one markdown table with each figure's unit and method.
+#
+#   bash tests/bench.sh
+#
+# Builds the release library, measures the stripped cdylib and a statically linked minimal C
+# program, runs `cargo bench --bench bootstrap` (tests/bench/bootstrap.rs: heap, wire, time)
+# and, when valgrind is installed, counts instructions per run with callgrind. Offline; about
+# a minute on 2 cores once dependencies are built. Exits non-zero if any step or sanity check
+# fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_NET_OFFLINE="${CARGO_NET_OFFLINE:-true}"
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+REL="$TARGET_DIR/release"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+ROWS="$WORK/rows"
+: >"$ROWS"
+
+row() { # name value unit method
+    printf 'ROW|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" >>"$ROWS"
+}
+fail() {
+    echo "bench.sh: $*" >&2
+    exit 1
+}
+
+echo "== cargo build --release" >&2
+cargo build --release >&2
+
+# 1. The shared library, stripped.
+[[ -f "$REL/liblwm2m_bootstrap.so" ]] || fail "no $REL/liblwm2m_bootstrap.so"
+cp "$REL/liblwm2m_bootstrap.so" "$WORK/lib.so"
+strip --strip-all "$WORK/lib.so"
+row "cdylib \`liblwm2m_bootstrap.so\`, stripped" "$(stat -c %s "$WORK/lib.so")" "bytes" \
+    "release profile (opt-level s, fat LTO, 1 CGU), \`strip --strip-all\` on a copy, \`stat -c %s\`"
+
+# 2. A statically linked minimal C program (c-examples/minimal.c: new + provision a NoSec
+# Bootstrap-Server account, start, tick, free), and what the library adds over a static
+# hello-world built the same way.
+ARCHIVE="$REL/liblwm2m_bootstrap.a"
+MINIMAL=c-examples/minimal.c
+[[ -f "$MINIMAL" ]] || fail "no $MINIMAL"
+# readelf, not nm: binutils' nm hands the objects (they embed LLVM bitcode, .llvmbc) to the
+# system's LLVM gold plugin, which may be too old to read them, and then lists no symbols.
+readelf -sW "$ARCHIVE" 2>/dev/null |
+    awk '$4 == "FUNC" && $5 == "GLOBAL" && $7 != "UND" && $8 == "lwbs_client_new" { f = 1 } END { exit !f }' ||
+    fail "$ARCHIVE does not define lwbs_client_new"
+# The native libraries std needs, as rustc reports them for a static library; gcc -static
+# adds libc and the static libgcc/libgcc_eh itself, and libgcc_s exists only as a DSO.
+echo 'pub fn probe() {}' >"$WORK/probe.rs"
+NATIVE=$(rustc --crate-type staticlib --print native-static-libs -o "$WORK/probe.a" \
+    "$WORK/probe.rs" 2>&1 | sed -n 's/.*native-static-libs: //p')
+NATIVE=$(for l in $NATIVE; do case "$l" in -lgcc_s | -lc) ;; *) printf '%s ' "$l" ;; esac; done)
+CFLAGS=(-Os -static -Wl,--gc-sections)
+gcc "${CFLAGS[@]}" -o "$WORK/hello" tests/bench/hello.c 2>"$WORK/cc.log" ||
+    { cat "$WORK/cc.log" >&2; fail "building the static hello-world"; }
+# shellcheck disable=SC2086 # NATIVE is a list of -l flags
+gcc "${CFLAGS[@]}" -Iinclude -o "$WORK/minimal" "$MINIMAL" "$ARCHIVE" $NATIVE \
+    2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; fail "linking $MINIMAL"; }
+RC=0
+"$WORK/minimal" >"$WORK/minimal.out" 2>&1 || RC=$?
+[[ $RC == 0 ]] || { cat "$WORK/minimal.out" >&2; fail "$MINIMAL exited with $RC"; }
+strip --strip-all "$WORK/hello" "$WORK/minimal"
+SIZE_MIN=$(stat -c %s "$WORK/minimal")
+SIZE_HELLO=$(stat -c %s "$WORK/hello")
+read -r TEXT DATA BSS _ < <(size "$WORK/minimal" | tail -1)
+read -r HTEXT HDATA HBSS _ < <(size "$WORK/hello" | tail -1)
+HOW="\`gcc ${CFLAGS[*]}\` $MINIMAL + liblwm2m_bootstrap.a ${NATIVE% }, \`strip --strip-all\`, \`stat -c %s\`; the program ran and exited 0"
+row "static minimal C client (\`$(basename "$MINIMAL")\`), stripped" "$SIZE_MIN" "bytes" "$HOW"
+row "… added over a static hello-world" "$((SIZE_MIN - SIZE_HELLO))" "bytes" \
+    "minus tests/bench/hello.c (printf) built and stripped the same way ($SIZE_HELLO bytes)"
+row "… \`size\` text / data / bss" "$TEXT / $DATA / $BSS" "bytes" \
+    "\`size\` (Berkeley) of the stripped binary; hello-world: $HTEXT / $HDATA / $HBSS"
+
+# 3-6. Heap, wire, time: the Rust bench (prints its own ROW lines; panics on a failed check).
+echo "== cargo bench --bench bootstrap" >&2
+cargo bench --bench bootstrap >"$WORK/bench.out" 2>"$WORK/bench.err" ||
+    { cat "$WORK/bench.err" "$WORK/bench.out" >&2; fail "cargo bench --bench bootstrap failed"; }
+grep '^ROW|' "$WORK/bench.out" >>"$ROWS" || fail "the bench printed no rows"
+EXE=$(sed -n 's/.*Running tests\/bench\/bootstrap.rs (\(.*\))$/\1/p' "$WORK/bench.err" | tail -1)
+
+# 6b. Instructions per run (optional): callgrind over N measured runs only.
+N=50
+if ! command -v valgrind >/dev/null; then
+    row "instructions per bootstrap + register" "skipped" "instructions" "valgrind not installed"
+elif [[ -z "$EXE" || ! -x "$EXE" ]]; then
+    row "instructions per bootstrap + register" "skipped" "instructions" "bench executable not found"
+elif timeout 60 valgrind --tool=callgrind --collect-atstart=no \
+    --toggle-collect='*lwbs_bench_measured_run*' --callgrind-out-file="$WORK/callgrind.out" \
+    "$EXE" --bench --callgrind "$N" >"$WORK/cg.log" 2>&1; then
+    IR=$(sed -n 's/^summary: //p' "$WORK/callgrind.out")
+    [[ -n "$IR" && "$IR" -gt 0 ]] || fail "callgrind collected nothing"
+    row "instructions per bootstrap + register" "$((IR / N))" "instructions" \
+        "\`valgrind --tool=callgrind\` Ir collected only inside the measured function (same lifecycle as the time rows), $N runs, total / $N"
+else
+    row "instructions per bootstrap + register" "skipped" "instructions" "callgrind failed or took > 60 s"
+fi
+
+# The table.
+echo "| figure | value | unit | how it was measured |"
+echo "| --- | ---: | --- | --- |"
+while IFS='|' read -r _ name value unit method; do
+    echo "| $name | $value | $unit | $method |"
+done <"$ROWS"

@@ -1,0 +1,1020 @@
+//! The C ABI called from Rust exactly as C would call it: NULL and size checks, states, result
+//! strings, re-entrancy, storage, the DM hook, and a whole client-initiated bootstrap and
+//! registration against scripted Bootstrap and DM servers exchanging encoded CoAP datagrams.
+#![allow(clippy::missing_safety_doc)]
+
+mod common;
+
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::mem::size_of;
+use std::ptr::{null, null_mut};
+
+use common::{dm_security, dm_server, BS_URI, DM_URI};
+use lwm2m_bootstrap::coap::{Code, Message, MessageType};
+use lwm2m_bootstrap::ffi::lwbs_result::*;
+use lwm2m_bootstrap::ffi::*;
+use lwm2m_bootstrap::model::image::decode_image;
+
+// ----- the firmware side: a recorder behind `userdata` ----------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+struct RecEvent {
+    kind: u32,
+    ssid: u16,
+    accounts: u32,
+    reason: u32,
+    location: Option<String>,
+    detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct RecDmRequest {
+    ssid: u16,
+    method: u8,
+    path: [u16; 4],
+    content_format: u16,
+    payload: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Recorder {
+    /// Every callback in order: "open 1 coap://...", "send 1", "close 1", "save", "event 9".
+    trace: Vec<String>,
+    sent: VecDeque<(u32, Vec<u8>)>,
+    events: Vec<RecEvent>,
+    saved: Vec<Vec<u8>>,
+    logs: Vec<(u32, String)>,
+    dm_requests: Vec<RecDmRequest>,
+    /// What `load` returns; `load_rc` < 0 makes it fail; `load_asks` makes it ask for a bigger
+    /// buffer first.
+    stored: Option<Vec<u8>>,
+    load_rc: i32,
+    load_asks: Option<usize>,
+    load_capacities: Vec<usize>,
+    save_rc: i32,
+    entropy_rc: i32,
+    /// The DM answer: code, content format, payload.
+    dm_answer: (u8, u16, Vec<u8>),
+    /// When set, the event callback calls back into this client and records the results.
+    reenter: *mut lwbs_client,
+    reentry_results: Vec<lwbs_result>,
+}
+
+unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
+    unsafe { &mut *userdata.cast::<Recorder>() }
+}
+
+unsafe extern "C" fn on_open(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32 {
+    let uri = unsafe { CStr::from_ptr(uri) }.to_str().unwrap().to_string();
+    unsafe { rec(userdata) }.trace.push(format!("open {conn} {uri}"));
+    0
+}
+
+unsafe extern "C" fn on_close(userdata: *mut c_void, conn: lwbs_conn) {
+    unsafe { rec(userdata) }.trace.push(format!("close {conn}"));
+}
+
+unsafe extern "C" fn on_send(
+    userdata: *mut c_void,
+    conn: lwbs_conn,
+    data: *const u8,
+    len: usize,
+) -> i32 {
+    let r = unsafe { rec(userdata) };
+    r.trace.push(format!("send {conn}"));
+    r.sent.push_back((conn, unsafe { std::slice::from_raw_parts(data, len) }.to_vec()));
+    0
+}
+
+unsafe extern "C" fn on_load(
+    userdata: *mut c_void,
+    buf: *mut u8,
+    capacity: usize,
+    out_len: *mut usize,
+) -> i32 {
+    let r = unsafe { rec(userdata) };
+    r.load_capacities.push(capacity);
+    if r.load_rc != 0 {
+        return r.load_rc;
+    }
+    let Some(image) = &r.stored else {
+        unsafe { *out_len = 0 };
+        return 0;
+    };
+    let needed = r.load_asks.unwrap_or(0).max(image.len());
+    if capacity < needed {
+        unsafe { *out_len = needed };
+        return 1;
+    }
+    unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), buf, image.len()) };
+    unsafe { *out_len = image.len() };
+    0
+}
+
+unsafe extern "C" fn on_save(userdata: *mut c_void, data: *const u8, len: usize) -> i32 {
+    let r = unsafe { rec(userdata) };
+    r.trace.push("save".into());
+    r.saved.push(unsafe { std::slice::from_raw_parts(data, len) }.to_vec());
+    r.save_rc
+}
+
+unsafe extern "C" fn on_log(userdata: *mut c_void, level: u32, message: *const c_char) {
+    let text = unsafe { CStr::from_ptr(message) }.to_str().unwrap().to_string();
+    unsafe { rec(userdata) }.logs.push((level, text));
+}
+
+unsafe fn opt_string(ptr: *const c_char) -> Option<String> {
+    (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_string())
+}
+
+unsafe extern "C" fn on_event(userdata: *mut c_void, event: *const lwbs_event) {
+    let r = unsafe { rec(userdata) };
+    let e = unsafe { &*event };
+    r.trace.push(format!("event {}", e.kind));
+    r.events.push(RecEvent {
+        kind: e.kind,
+        ssid: e.ssid,
+        accounts: e.accounts,
+        reason: e.reason,
+        location: unsafe { opt_string(e.location) },
+        detail: unsafe { opt_string(e.detail) },
+    });
+    if !r.reenter.is_null() {
+        let client = r.reenter;
+        let mut state = 77u32;
+        let mut deadline = 77u64;
+        let results = unsafe {
+            [
+                lwbs_client_start(client, 0),
+                lwbs_client_stop(client, 0),
+                lwbs_client_tick(client, 0, &mut deadline),
+                lwbs_client_state(client, &mut state),
+                lwbs_client_recv(client, 1, null(), 0, 0),
+            ]
+        };
+        r.reentry_results.extend(results);
+        assert_eq!((state, deadline), (77, 77), "no output on LWBS_ERR_BUSY");
+        // A free from inside a callback is ignored: the client stays usable.
+        unsafe { lwbs_client_free(client) };
+    }
+}
+
+unsafe extern "C" fn on_entropy(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32 {
+    unsafe { std::ptr::write_bytes(buf, 0xA5, len) };
+    unsafe { rec(userdata) }.entropy_rc
+}
+
+unsafe extern "C" fn on_dm_request(
+    userdata: *mut c_void,
+    request: *const lwbs_dm_request,
+    response: *mut lwbs_dm_response,
+) -> i32 {
+    let r = unsafe { rec(userdata) };
+    let q = unsafe { &*request };
+    let payload = if q.payload_len == 0 {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(q.payload, q.payload_len) }.to_vec()
+    };
+    r.dm_requests.push(RecDmRequest {
+        ssid: q.ssid,
+        method: q.method,
+        path: [q.path.object, q.path.instance, q.path.resource, q.path.resource_instance],
+        content_format: q.content_format,
+        payload,
+    });
+    let resp = unsafe { &mut *response };
+    let (code, format, body) = &r.dm_answer;
+    assert!(resp.payload_capacity >= body.len());
+    unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), resp.payload, body.len()) };
+    resp.code = *code;
+    resp.content_format = *format;
+    resp.payload_len = body.len();
+    0
+}
+
+fn platform(recorder: *mut Recorder) -> lwbs_platform {
+    lwbs_platform {
+        struct_size: size_of::<lwbs_platform>() as u32,
+        userdata: recorder.cast(),
+        open: Some(on_open),
+        close: Some(on_close),
+        send: Some(on_send),
+        load: Some(on_load),
+        save: Some(on_save),
+        log: Some(on_log),
+        event: Some(on_event),
+        entropy: Some(on_entropy),
+        dm_request: Some(on_dm_request),
+    }
+}
+
+fn config(endpoint: &CStr) -> lwbs_config {
+    let mut c = std::mem::MaybeUninit::<lwbs_config>::uninit();
+    unsafe { lwbs_config_init(c.as_mut_ptr()) };
+    let mut c = unsafe { c.assume_init() };
+    c.endpoint = endpoint.as_ptr();
+    c
+}
+
+fn account(uri: &CStr) -> lwbs_account {
+    let mut a = std::mem::MaybeUninit::<lwbs_account>::uninit();
+    unsafe { lwbs_account_init(a.as_mut_ptr()) };
+    let mut a = unsafe { a.assume_init() };
+    a.uri = uri.as_ptr();
+    a
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+// ----- a client under test, its recorder, its clock, and a scripted server side --------------
+
+struct Sim {
+    client: *mut lwbs_client,
+    recorder: *mut Recorder,
+    now: u64,
+    mid: u16,
+}
+
+impl Sim {
+    /// A client with every callback set, `recorder` prepared by the test.
+    fn with(recorder: Recorder, adjust: impl FnOnce(&mut lwbs_platform)) -> Sim {
+        let recorder = Box::into_raw(Box::new(recorder));
+        let mut p = platform(recorder);
+        adjust(&mut p);
+        let endpoint = cstring("urn:dev:ffi");
+        let c = config(&endpoint);
+        let mut client = null_mut();
+        assert_eq!(unsafe { lwbs_client_new(&c, &p, &mut client) }, LWBS_OK);
+        assert!(!client.is_null());
+        Sim { client, recorder, now: 1_000, mid: 0x7000 }
+    }
+
+    fn new() -> Sim {
+        Sim::with(Recorder::default(), |_| {})
+    }
+
+    /// The recorder; only between calls into the library (the callbacks reach it through
+    /// `userdata`, so it lives behind a raw pointer, not inside `Sim`).
+    #[allow(clippy::mut_from_ref)]
+    fn rec(&self) -> &mut Recorder {
+        unsafe { &mut *self.recorder }
+    }
+
+    fn provision_bootstrap(&self) {
+        let uri = cstring(BS_URI);
+        let a = account(&uri);
+        assert_eq!(unsafe { lwbs_client_provision_bootstrap_server(self.client, &a) }, LWBS_OK);
+    }
+
+    fn provision_server(&self, ssid: u16) -> lwbs_result {
+        let uri = cstring(DM_URI);
+        let mut a = account(&uri);
+        a.ssid = ssid;
+        unsafe { lwbs_client_provision_server(self.client, &a) }
+    }
+
+    fn state(&self) -> u32 {
+        let mut s = u32::MAX;
+        assert_eq!(unsafe { lwbs_client_state(self.client, &mut s) }, LWBS_OK);
+        s
+    }
+
+    fn server_count(&self) -> usize {
+        let mut n = usize::MAX;
+        assert_eq!(unsafe { lwbs_client_server_count(self.client, &mut n) }, LWBS_OK);
+        n
+    }
+
+    fn start(&mut self) {
+        assert_eq!(unsafe { lwbs_client_start(self.client, self.now) }, LWBS_OK);
+    }
+
+    fn next_sent(&mut self) -> (u32, Message) {
+        let (conn, bytes) = self.rec().sent.pop_front().expect("the client sent nothing");
+        (conn, Message::decode(&bytes).expect("the client sent a malformed datagram"))
+    }
+
+    fn deliver(&mut self, conn: u32, msg: &Message) -> lwbs_result {
+        let bytes = msg.encode();
+        unsafe { lwbs_client_recv(self.client, conn, bytes.as_ptr(), bytes.len(), self.now) }
+    }
+
+    /// Answers the client's request `req` on `conn` with a piggybacked `code`.
+    fn answer(&mut self, conn: u32, req: &Message, code: Code, location: &[&str]) {
+        let mut ack = Message::response_to(req, code);
+        ack.message_type = MessageType::Acknowledgement;
+        if !location.is_empty() {
+            ack.set_location_path(location);
+        }
+        assert_eq!(self.deliver(conn, &ack), LWBS_OK);
+    }
+
+    /// A server's CON request; returns the client's piggybacked response.
+    fn request(&mut self, conn: u32, code: Code, path: &str, tlv: Option<Vec<u8>>) -> Message {
+        let mut req = Message::new(MessageType::Confirmable, code);
+        self.mid = self.mid.wrapping_add(1);
+        req.message_id = self.mid;
+        req.set_token(&self.mid.to_be_bytes());
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        req.set_uri_path(&segments);
+        if let Some(body) = tlv {
+            req.set_content_format(lwm2m_bootstrap::coap::content_format::TLV);
+            req.payload = body;
+        }
+        assert_eq!(self.deliver(conn, &req), LWBS_OK);
+        let (c, resp) = self.next_sent();
+        assert_eq!(
+            (c, resp.message_type, resp.message_id),
+            (conn, MessageType::Acknowledgement, req.message_id)
+        );
+        resp
+    }
+
+    fn events_of(&self, kind: lwbs_event_kind) -> Vec<RecEvent> {
+        self.rec().events.iter().filter(|e| e.kind == kind as u32).cloned().collect()
+    }
+
+    /// The bootstrap conversation of ETS LwM2M-1.1-int-0 up to (and including) Finish.
+    fn bootstrap(&mut self) -> u32 {
+        let (bs, req) = self.next_sent();
+        assert_eq!(req.code, Code::POST);
+        assert_eq!(req.uri_path().unwrap(), ["bs"]);
+        assert_eq!(req.uri_query().unwrap(), ["ep=urn:dev:ffi", "pct=11542"]);
+        self.answer(bs, &req, Code::CHANGED, &[]);
+        let resp = self.request(bs, Code::PUT, "/0", Some(dm_security(1, DM_URI, 1)));
+        assert_eq!(resp.code, Code::CHANGED);
+        let resp = self.request(bs, Code::PUT, "/1", Some(dm_server(0, 1, 86400)));
+        assert_eq!(resp.code, Code::CHANGED);
+        let resp = self.request(bs, Code::POST, "/bs", None);
+        assert_eq!(resp.code, Code::CHANGED);
+        bs
+    }
+
+    /// Answers the pending Register with 2.01 and /rd/1; returns the DM connection.
+    fn register(&mut self) -> u32 {
+        let (dm, reg) = self.next_sent();
+        assert_eq!(reg.code, Code::POST);
+        assert_eq!(reg.uri_path().unwrap(), ["rd"]);
+        self.answer(dm, &reg, Code::CREATED, &["rd", "1"]);
+        dm
+    }
+
+    fn location(&self, ssid: u16) -> Result<String, lwbs_result> {
+        let mut buf = [0 as c_char; 64];
+        let mut len = 0usize;
+        let r = unsafe {
+            lwbs_client_registration_location(self.client, ssid, buf.as_mut_ptr(), 64, &mut len)
+        };
+        if r != LWBS_OK {
+            return Err(r);
+        }
+        let text = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string();
+        assert_eq!(text.len(), len);
+        Ok(text)
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        unsafe { lwbs_client_free(self.client) };
+        drop(unsafe { Box::from_raw(self.recorder) });
+    }
+}
+
+// ----- the whole flow ----------------------------------------------------------------------------
+
+#[test]
+fn client_initiated_bootstrap_then_register_through_the_c_api() {
+    let mut sim = Sim::new();
+    sim.provision_bootstrap();
+    let mut has_bs = false;
+    assert_eq!(unsafe { lwbs_client_has_bootstrap_server(sim.client, &mut has_bs) }, LWBS_OK);
+    assert!(has_bs);
+    assert_eq!(sim.server_count(), 0);
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_IDLE as u32);
+
+    sim.start();
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_BOOTSTRAPPING as u32);
+    assert_eq!(sim.rec().trace[..2], ["event 1".to_string(), format!("open 1 {BS_URI}")]);
+    let bs = sim.bootstrap();
+    assert_eq!(bs, 1);
+
+    // Finish: save, then the events, then the BS connection closes and Register goes out.
+    let finished = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FINISHED);
+    assert_eq!(finished.len(), 1);
+    assert_eq!(finished[0].accounts, 1);
+    let trace = sim.rec().trace.clone();
+    let pos =
+        |s: &str| trace.iter().position(|t| t == s).unwrap_or_else(|| panic!("{s}: {trace:?}"));
+    assert!(pos("save") < pos("event 9"), "save() precedes CONFIGURATION_CHANGED: {trace:?}");
+    let last_bs_send = trace.iter().rposition(|t| t == "send 1").unwrap();
+    assert!(last_bs_send < pos("close 1"), "the Finish response precedes the close");
+    assert!(pos("event 2") < pos(&format!("open 2 {DM_URI}")), "FINISHED, then Register");
+    assert_eq!(sim.rec().saved.len(), 1);
+    let (model, generation) = decode_image(&sim.rec().saved[0]).expect("save() got a valid image");
+    assert_eq!(generation, 1);
+    assert_eq!(model.server_account_pairs().count(), 1);
+    assert!(model.bootstrap_account().is_some());
+
+    let dm = sim.register();
+    assert_eq!(dm, 2);
+    let kinds: Vec<u32> = sim.rec().events.iter().map(|e| e.kind).collect();
+    use lwbs_event_kind::*;
+    let expected = [
+        LWBS_EVENT_BOOTSTRAP_STARTED,
+        LWBS_EVENT_BOOTSTRAP_FINISHED,
+        LWBS_EVENT_CONFIGURATION_CHANGED,
+        LWBS_EVENT_REGISTERED,
+    ];
+    assert_eq!(kinds, expected.map(|k| k as u32));
+    let registered = sim.events_of(LWBS_EVENT_REGISTERED);
+    assert_eq!(registered.len(), 1);
+    assert_eq!((registered[0].ssid, registered[0].location.as_deref()), (1, Some("/rd/1")));
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_REGISTERED as u32);
+    assert_eq!(sim.location(1), Ok("/rd/1".into()));
+    assert_eq!(sim.location(2), Err(LWBS_ERR_NOT_FOUND));
+
+    // Getters over the committed configuration.
+    assert_eq!(sim.server_count(), 1);
+    let mut ssid = 0u16;
+    assert_eq!(unsafe { lwbs_client_server_ssid(sim.client, 0, &mut ssid) }, LWBS_OK);
+    assert_eq!(ssid, 1);
+    assert_eq!(unsafe { lwbs_client_server_ssid(sim.client, 1, &mut ssid) }, LWBS_ERR_NOT_FOUND);
+    let mut lifetime = 0u32;
+    assert_eq!(unsafe { lwbs_client_server_lifetime(sim.client, 1, &mut lifetime) }, LWBS_OK);
+    assert_eq!(lifetime, 86400);
+    assert_eq!(
+        unsafe { lwbs_client_server_lifetime(sim.client, 9, &mut lifetime) },
+        LWBS_ERR_NOT_FOUND
+    );
+
+    // The next deadline is the Update, lifetime minus MAX_TRANSMIT_WAIT (93 s) from Register.
+    let mut deadline = 0u64;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    assert_eq!(deadline, sim.now + 86_400_000 - 93_000);
+    sim.now = deadline;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    let (c, update) = sim.next_sent();
+    assert_eq!((c, update.code, update.uri_path().unwrap()), (dm, Code::POST, vec!["rd", "1"]));
+    sim.answer(dm, &update, Code::CHANGED, &[]);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_UPDATED)[0].ssid, 1);
+
+    // Stop: De-register, then STOPPED and the connection closed.
+    assert_eq!(unsafe { lwbs_client_stop(sim.client, sim.now) }, LWBS_OK);
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_STOPPING as u32);
+    let (_, dereg) = sim.next_sent();
+    assert_eq!(dereg.code, Code::DELETE);
+    sim.answer(dm, &dereg, Code::DELETED, &[]);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_DEREGISTERED)[0].ssid, 1);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_STOPPED).len(), 1);
+    assert_eq!(sim.rec().trace.last().map(String::as_str), Some("close 2"));
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_IDLE as u32);
+    let mut deadline = 0u64;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    assert_eq!(deadline, u64::MAX, "nothing pending once stopped");
+
+    // A second client restores the saved image and registers without bootstrapping.
+    let image = sim.rec().saved[0].clone();
+    let mut second = Sim::with(Recorder { stored: Some(image), ..Recorder::default() }, |_| {});
+    assert_eq!(second.server_count(), 1);
+    assert_eq!(second.rec().load_capacities, [4096]);
+    second.start();
+    assert_eq!(second.state(), lwbs_state::LWBS_STATE_REGISTERING as u32);
+    assert_eq!(second.rec().trace[0], format!("open 1 {DM_URI}"));
+    second.register();
+    assert_eq!(second.state(), lwbs_state::LWBS_STATE_REGISTERED as u32);
+    assert!(second.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_STARTED).is_empty());
+    assert_eq!(second.events_of(lwbs_event_kind::LWBS_EVENT_REGISTERED)[0].ssid, 1);
+}
+
+// ----- NULL ------------------------------------------------------------------------------------
+
+#[test]
+fn null_for_every_pointer_argument_is_refused_and_outputs_stay_untouched() {
+    let sim = Sim::new();
+    let c = sim.client;
+    let recorder = sim.recorder;
+    let endpoint = cstring("ep");
+    let cfg = config(&endpoint);
+    let p = platform(recorder);
+    let sentinel = 0x10 as *mut lwbs_client;
+    let mut out = sentinel;
+    unsafe {
+        assert_eq!(lwbs_client_new(null(), &p, &mut out), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_new(&cfg, null(), &mut out), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_new(&cfg, &p, null_mut()), LWBS_ERR_NULL);
+        let no_endpoint = lwbs_config { endpoint: null(), ..cfg };
+        assert_eq!(lwbs_client_new(&no_endpoint, &p, &mut out), LWBS_ERR_NULL);
+        assert_eq!(out, sentinel);
+
+        let uri = cstring(BS_URI);
+        let a = account(&uri);
+        assert_eq!(lwbs_client_provision_bootstrap_server(null_mut(), &a), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_provision_bootstrap_server(c, null()), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_provision_server(null_mut(), &a), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_provision_server(c, null()), LWBS_ERR_NULL);
+        let no_uri = lwbs_account { uri: null(), ..a };
+        assert_eq!(lwbs_client_provision_bootstrap_server(c, &no_uri), LWBS_ERR_NULL);
+        let dangling_key = lwbs_account { secret_key: null(), secret_key_len: 16, ..a };
+        assert_eq!(lwbs_client_provision_bootstrap_server(c, &dangling_key), LWBS_ERR_NULL);
+        let dangling_identity = lwbs_account { identity: null(), identity_len: 1, ..a };
+        assert_eq!(lwbs_client_provision_bootstrap_server(c, &dangling_identity), LWBS_ERR_NULL);
+        let dangling_server_key = lwbs_account { server_key: null(), server_key_len: 1, ..a };
+        assert_eq!(lwbs_client_provision_bootstrap_server(c, &dangling_server_key), LWBS_ERR_NULL);
+        let mut has = false;
+        assert_eq!(lwbs_client_has_bootstrap_server(c, &mut has), LWBS_OK);
+        assert!(!has, "nothing was provisioned by the refused calls");
+
+        assert_eq!(lwbs_client_start(null_mut(), 0), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_stop(null_mut(), 0), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_trigger_bootstrap(null_mut(), 0), LWBS_ERR_NULL);
+        let byte = [0u8];
+        assert_eq!(lwbs_client_recv(null_mut(), 1, byte.as_ptr(), 1, 0), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_recv(c, 1, null(), 5, 0), LWBS_ERR_NULL);
+        // (NULL, 0) is an empty buffer: the connection check answers.
+        assert_eq!(lwbs_client_recv(c, 1, null(), 0, 0), LWBS_ERR_UNKNOWN_CONNECTION);
+
+        let mut deadline = 42u64;
+        assert_eq!(lwbs_client_tick(null_mut(), 0, &mut deadline), LWBS_ERR_NULL);
+        assert_eq!(deadline, 42);
+        assert_eq!(lwbs_client_tick(c, 0, null_mut()), LWBS_OK, "next_deadline_ms is optional");
+
+        let mut u = 42u32;
+        assert_eq!(lwbs_client_state(null(), &mut u), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_state(c, null_mut()), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_server_lifetime(null(), 1, &mut u), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_server_lifetime(c, 1, null_mut()), LWBS_ERR_NULL);
+        assert_eq!(u, 42);
+        let mut n = 42usize;
+        assert_eq!(lwbs_client_server_count(null(), &mut n), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_server_count(c, null_mut()), LWBS_ERR_NULL);
+        assert_eq!(n, 42);
+        let mut ssid = 42u16;
+        assert_eq!(lwbs_client_server_ssid(null(), 0, &mut ssid), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_server_ssid(c, 0, null_mut()), LWBS_ERR_NULL);
+        assert_eq!(ssid, 42);
+        let mut has = true;
+        assert_eq!(lwbs_client_has_bootstrap_server(null(), &mut has), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_has_bootstrap_server(c, null_mut()), LWBS_ERR_NULL);
+        assert!(has);
+        let mut buf = [7 as c_char; 8];
+        let mut len = 42usize;
+        for f in [lwbs_client_server_uri, lwbs_client_registration_location] {
+            assert_eq!(f(null(), 1, buf.as_mut_ptr(), 8, &mut len), LWBS_ERR_NULL);
+            assert_eq!(f(c, 1, buf.as_mut_ptr(), 8, null_mut()), LWBS_ERR_NULL);
+            assert_eq!(len, 42);
+            assert_eq!(buf, [7; 8]);
+        }
+
+        // NULL handles and structs for the void functions are no-ops.
+        lwbs_client_free(null_mut());
+        lwbs_config_init(null_mut());
+        lwbs_account_init(null_mut());
+    }
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_IDLE as u32, "the client is intact");
+}
+
+// ----- struct_size and argument values ---------------------------------------------------------
+
+#[test]
+fn struct_size_smaller_is_refused_and_larger_is_accepted() {
+    #[repr(C)]
+    struct Larger<T> {
+        known: T,
+        future: [u64; 4],
+    }
+    let recorder = Box::into_raw(Box::<Recorder>::default());
+    let endpoint = cstring("ep");
+    let mut out = null_mut();
+    unsafe {
+        let small =
+            lwbs_config { struct_size: size_of::<lwbs_config>() as u32 - 1, ..config(&endpoint) };
+        assert_eq!(
+            lwbs_client_new(&small, &platform(recorder), &mut out),
+            LWBS_ERR_INVALID_ARGUMENT
+        );
+        let small_platform = lwbs_platform {
+            struct_size: size_of::<lwbs_platform>() as u32 - 4,
+            ..platform(recorder)
+        };
+        assert_eq!(
+            lwbs_client_new(&config(&endpoint), &small_platform, &mut out),
+            LWBS_ERR_INVALID_ARGUMENT
+        );
+        let zero = lwbs_config { struct_size: 0, ..config(&endpoint) };
+        assert_eq!(
+            lwbs_client_new(&zero, &platform(recorder), &mut out),
+            LWBS_ERR_INVALID_ARGUMENT
+        );
+        assert!(out.is_null());
+
+        let big_config = Larger { known: config(&endpoint), future: [u64::MAX; 4] };
+        let big_platform = Larger { known: platform(recorder), future: [u64::MAX; 4] };
+        let mut big_config = big_config;
+        let mut big_platform = big_platform;
+        big_config.known.struct_size = size_of::<Larger<lwbs_config>>() as u32;
+        big_platform.known.struct_size = size_of::<Larger<lwbs_platform>>() as u32;
+        assert_eq!(lwbs_client_new(&big_config.known, &big_platform.known, &mut out), LWBS_OK);
+        assert!(!out.is_null());
+
+        let uri = cstring(BS_URI);
+        let small_account = lwbs_account { struct_size: 8, ..account(&uri) };
+        assert_eq!(
+            lwbs_client_provision_bootstrap_server(out, &small_account),
+            LWBS_ERR_INVALID_ARGUMENT
+        );
+        let mut big_account = Larger { known: account(&uri), future: [1; 4] };
+        big_account.known.struct_size = size_of::<Larger<lwbs_account>>() as u32;
+        assert_eq!(lwbs_client_provision_bootstrap_server(out, &big_account.known), LWBS_OK);
+        let mut has = false;
+        assert_eq!(lwbs_client_has_bootstrap_server(out, &mut has), LWBS_OK);
+        assert!(has);
+        lwbs_client_free(out);
+        drop(Box::from_raw(recorder));
+    }
+}
+
+#[test]
+fn init_functions_fill_size_and_defaults() {
+    let endpoint = cstring("ep");
+    let c = config(&endpoint);
+    assert_eq!(c.struct_size as usize, size_of::<lwbs_config>());
+    assert_eq!(
+        (c.lwm2m_version, c.ack_timeout_ms, c.max_retransmit, c.require_server_account),
+        (0, 0, u32::MAX, 0)
+    );
+    let uri = cstring(BS_URI);
+    let a = account(&uri);
+    assert_eq!(a.struct_size as usize, size_of::<lwbs_account>());
+    assert_eq!(a.security_mode, lwbs_security_mode::LWBS_SECURITY_NOSEC as u32);
+    assert_eq!((a.ssid, a.lifetime_s, a.hold_off_s, a.account_timeout_s), (0, 0, 0, 0));
+    assert!(a.binding.is_null() && a.identity.is_null() && a.secret_key.is_null());
+    assert_eq!((a.identity_len, a.server_key_len, a.secret_key_len), (0, 0, 0));
+}
+
+#[test]
+fn invalid_config_values_and_platforms_are_refused() {
+    let recorder = Box::into_raw(Box::<Recorder>::default());
+    let endpoint = cstring("ep");
+    let p = platform(recorder);
+    let mut out = null_mut();
+    let bad_utf8: &[u8] = b"ep\xff\0";
+    let empty = cstring("");
+    let cases = [
+        lwbs_config { endpoint: bad_utf8.as_ptr().cast(), ..config(&endpoint) },
+        lwbs_config { endpoint: empty.as_ptr(), ..config(&endpoint) },
+        lwbs_config { lwm2m_version: 12, ..config(&endpoint) },
+        lwbs_config { max_retransmit: 256, ..config(&endpoint) },
+        lwbs_config { require_server_account: 3, ..config(&endpoint) },
+    ];
+    unsafe {
+        for bad in cases {
+            assert_eq!(lwbs_client_new(&bad, &p, &mut out), LWBS_ERR_INVALID_ARGUMENT, "{bad:?}");
+        }
+        for valid in [
+            lwbs_config { lwm2m_version: 10, max_retransmit: 0, ..config(&endpoint) },
+            lwbs_config { lwm2m_version: 11, require_server_account: 2, ..config(&endpoint) },
+        ] {
+            assert_eq!(lwbs_client_new(&valid, &p, &mut out), LWBS_OK);
+            lwbs_client_free(out);
+            out = null_mut();
+        }
+        for missing in [
+            lwbs_platform { open: None, ..p },
+            lwbs_platform { close: None, ..p },
+            lwbs_platform { send: None, ..p },
+        ] {
+            assert_eq!(lwbs_client_new(&config(&endpoint), &missing, &mut out), LWBS_ERR_PLATFORM);
+        }
+        (*recorder).entropy_rc = -1;
+        assert_eq!(lwbs_client_new(&config(&endpoint), &p, &mut out), LWBS_ERR_PLATFORM);
+        assert!(out.is_null());
+        // Only the transport is required.
+        let minimal = lwbs_platform {
+            load: None,
+            save: None,
+            log: None,
+            event: None,
+            entropy: None,
+            dm_request: None,
+            ..p
+        };
+        assert_eq!(lwbs_client_new(&config(&endpoint), &minimal, &mut out), LWBS_OK);
+        lwbs_client_free(out);
+        drop(Box::from_raw(recorder));
+    }
+}
+
+#[test]
+fn invalid_accounts_are_refused() {
+    let sim = Sim::new();
+    let coap = cstring(DM_URI);
+    let coaps = cstring("coaps://127.0.0.1:5684");
+    let http = cstring("http://127.0.0.1");
+    let bad_utf8: &[u8] = b"coap://\xff\0";
+    let bad_binding: &[u8] = b"\xfe\0";
+    unsafe {
+        let invalid_argument = [
+            lwbs_account { security_mode: 4, ssid: 1, ..account(&coap) },
+            lwbs_account { uri: bad_utf8.as_ptr().cast(), ssid: 1, ..account(&coap) },
+            lwbs_account { binding: bad_binding.as_ptr().cast(), ssid: 1, ..account(&coap) },
+        ];
+        for a in invalid_argument {
+            assert_eq!(lwbs_client_provision_server(sim.client, &a), LWBS_ERR_INVALID_ARGUMENT);
+        }
+        let psk = lwbs_security_mode::LWBS_SECURITY_PSK as u32;
+        let invalid_account = [
+            lwbs_account { ssid: 0, ..account(&coap) },
+            lwbs_account { ssid: 65535, ..account(&coap) },
+            lwbs_account { ssid: 1, ..account(&http) },
+            lwbs_account { ssid: 1, security_mode: psk, ..account(&coap) },
+            lwbs_account { ssid: 1, ..account(&coaps) },
+            // PSK over coaps is consistent but this build speaks NoSec only.
+            lwbs_account { ssid: 1, security_mode: psk, ..account(&coaps) },
+        ];
+        for a in invalid_account {
+            assert_eq!(lwbs_client_provision_server(sim.client, &a), LWBS_ERR_INVALID_ACCOUNT);
+        }
+    }
+    assert_eq!(sim.server_count(), 0);
+    assert_eq!(sim.provision_server(7), LWBS_OK);
+    assert_eq!(sim.server_count(), 1);
+}
+
+// ----- states --------------------------------------------------------------------------------
+
+#[test]
+fn calls_in_the_wrong_state_are_refused() {
+    let mut sim = Sim::new();
+    unsafe {
+        assert_eq!(lwbs_client_stop(sim.client, 0), LWBS_ERR_INVALID_STATE, "stop when idle");
+        assert_eq!(lwbs_client_trigger_bootstrap(sim.client, 0), LWBS_ERR_INVALID_STATE);
+    }
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_REGISTERING as u32);
+    unsafe {
+        assert_eq!(lwbs_client_start(sim.client, 0), LWBS_ERR_INVALID_STATE, "start twice");
+        assert_eq!(
+            lwbs_client_trigger_bootstrap(sim.client, 0),
+            LWBS_ERR_NO_BOOTSTRAP_ACCOUNT,
+            "trigger without a Bootstrap-Server account"
+        );
+        assert_eq!(lwbs_client_recv(sim.client, 99, null(), 0, 0), LWBS_ERR_UNKNOWN_CONNECTION);
+    }
+    assert_eq!(sim.provision_server(2), LWBS_ERR_INVALID_STATE, "provision while started");
+    let uri = cstring(BS_URI);
+    let a = account(&uri);
+    assert_eq!(
+        unsafe { lwbs_client_provision_bootstrap_server(sim.client, &a) },
+        LWBS_ERR_INVALID_STATE
+    );
+    assert_eq!(sim.server_count(), 1);
+}
+
+#[test]
+fn trigger_while_bootstrapping_is_in_progress_and_start_without_accounts_fails() {
+    let mut sim = Sim::new();
+    sim.start();
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_FAILED as u32);
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT as u32);
+    assert_eq!(failed[0].detail.as_deref(), Some("no Bootstrap-Server account"));
+    assert_eq!(unsafe { lwbs_client_stop(sim.client, 0) }, LWBS_OK);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_STOPPED).len(), 1);
+
+    sim.provision_bootstrap();
+    sim.start();
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_BOOTSTRAPPING as u32);
+    assert_eq!(
+        unsafe { lwbs_client_trigger_bootstrap(sim.client, 0) },
+        LWBS_ERR_BOOTSTRAP_IN_PROGRESS
+    );
+    // Stopping cancels the bootstrap.
+    assert_eq!(unsafe { lwbs_client_stop(sim.client, 0) }, LWBS_OK);
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(failed[1].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_CANCELLED as u32);
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_IDLE as u32);
+}
+
+// ----- result strings --------------------------------------------------------------------------
+
+#[test]
+fn every_result_has_a_static_message_and_unknown_values_are_named() {
+    let text = |v: u32| unsafe { CStr::from_ptr(lwbs_result_str(v)) }.to_str().unwrap().to_string();
+    let all: Vec<String> = (0..=13).map(text).collect();
+    assert_eq!(all[0], "success");
+    assert_eq!(all[LWBS_ERR_BUSY as usize], "called from inside one of this client's callbacks");
+    assert_eq!(all[LWBS_ERR_PANIC as usize], "internal error: the client is poisoned");
+    for (i, message) in all.iter().enumerate() {
+        assert!(!message.is_empty() && message != "unknown result", "value {i}");
+        assert_eq!(all.iter().filter(|m| *m == message).count(), 1, "{message} is not unique");
+    }
+    for unknown in [14, 1000, u32::MAX] {
+        assert_eq!(text(unknown), "unknown result");
+    }
+    assert_eq!(lwbs_result_str(3), lwbs_result_str(3), "static, not allocated per call");
+}
+
+// ----- callbacks ---------------------------------------------------------------------------
+
+#[test]
+fn a_callback_calling_back_into_its_client_gets_busy() {
+    let mut sim = Sim::new();
+    sim.provision_bootstrap();
+    sim.rec().reenter = sim.client;
+    sim.start();
+    let results = std::mem::take(&mut sim.rec().reentry_results);
+    assert_eq!(results, [LWBS_ERR_BUSY; 5], "BOOTSTRAP_STARTED re-entered five times");
+    sim.rec().reenter = null_mut();
+    // The client survived the re-entrant calls and the ignored free.
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_BOOTSTRAPPING as u32);
+    let bs = sim.bootstrap();
+    assert_eq!(bs, 1);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FINISHED)[0].accounts, 1);
+}
+
+#[test]
+fn logs_and_events_never_carry_key_material() {
+    let mut sim = Sim::new();
+    sim.provision_bootstrap();
+    let uri = cstring(DM_URI);
+    let secret = b"TOPSECRETKEY";
+    let a = lwbs_account {
+        ssid: 3,
+        secret_key: secret.as_ptr(),
+        secret_key_len: secret.len(),
+        identity: b"IDENTITY".as_ptr(),
+        identity_len: 8,
+        ..account(&uri)
+    };
+    assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, LWBS_OK);
+    sim.start();
+    let (dm, reg) = sim.next_sent();
+    sim.answer(dm, &reg, Code::CREATED, &["rd", "9"]);
+    assert_eq!(sim.location(3), Ok("/rd/9".into()));
+    let r = sim.rec();
+    assert!(!r.logs.is_empty(), "the log callback is used");
+    for (_, line) in &r.logs {
+        assert!(!line.contains("TOPSECRET") && !line.contains("IDENTITY"), "{line}");
+    }
+    for e in &r.events {
+        assert!(!format!("{e:?}").contains("TOPSECRET"));
+    }
+}
+
+#[test]
+fn string_getters_report_the_length_needed() {
+    let sim = Sim::new();
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    let mut len = 0usize;
+    unsafe {
+        assert_eq!(
+            lwbs_client_server_uri(sim.client, 1, null_mut(), 0, &mut len),
+            LWBS_ERR_BUFFER_TOO_SMALL
+        );
+        assert_eq!(len, DM_URI.len());
+        let mut exact = vec![9 as c_char; DM_URI.len()];
+        assert_eq!(
+            lwbs_client_server_uri(sim.client, 1, exact.as_mut_ptr(), exact.len(), &mut len),
+            LWBS_ERR_BUFFER_TOO_SMALL,
+            "no room for the NUL"
+        );
+        assert!(exact.iter().all(|&c| c == 9), "nothing written when too small");
+        let mut buf = vec![9 as c_char; DM_URI.len() + 1];
+        len = 0;
+        assert_eq!(
+            lwbs_client_server_uri(sim.client, 1, buf.as_mut_ptr(), buf.len(), &mut len),
+            LWBS_OK
+        );
+        assert_eq!(len, DM_URI.len());
+        assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), DM_URI);
+        assert_eq!(
+            lwbs_client_server_uri(sim.client, 2, buf.as_mut_ptr(), buf.len(), &mut len),
+            LWBS_ERR_NOT_FOUND
+        );
+        assert_eq!(
+            lwbs_client_registration_location(sim.client, 1, buf.as_mut_ptr(), buf.len(), &mut len),
+            LWBS_ERR_NOT_FOUND,
+            "not registered"
+        );
+    }
+}
+
+// ----- storage ---------------------------------------------------------------------------------
+
+fn saved_image() -> Vec<u8> {
+    let mut sim = Sim::new();
+    sim.provision_bootstrap();
+    sim.start();
+    sim.bootstrap();
+    sim.rec().saved[0].clone()
+}
+
+#[test]
+fn load_may_ask_for_a_bigger_buffer_once() {
+    let image = saved_image();
+    let recorder = Recorder { stored: Some(image), load_asks: Some(10_000), ..Recorder::default() };
+    let sim = Sim::with(recorder, |_| {});
+    assert_eq!(sim.rec().load_capacities, [4096, 10_000]);
+    assert_eq!(sim.server_count(), 1);
+}
+
+#[test]
+fn a_corrupt_or_unreadable_image_is_logged_and_ignored() {
+    let mut corrupt = saved_image();
+    let last = corrupt.len() - 1;
+    corrupt[last] ^= 0xFF;
+    let sim = Sim::with(Recorder { stored: Some(corrupt), ..Recorder::default() }, |_| {});
+    assert_eq!(sim.server_count(), 0, "a corrupt image is never trusted");
+    let warned = sim.rec().logs.iter().any(|(level, l)| *level == 2 && l.contains("corrupt"));
+    assert!(warned, "{:?}", sim.rec().logs);
+
+    let failing = Recorder { stored: Some(saved_image()), load_rc: -5, ..Recorder::default() };
+    let sim = Sim::with(failing, |_| {});
+    assert_eq!(sim.server_count(), 0);
+    assert!(sim.rec().logs.iter().any(|(_, l)| l.contains("load failed")));
+
+    let greedy = Recorder {
+        stored: Some(saved_image()),
+        load_asks: Some(usize::MAX),
+        ..Recorder::default()
+    };
+    let sim = Sim::with(greedy, |_| {});
+    assert_eq!(sim.server_count(), 0);
+    assert_eq!(sim.rec().load_capacities, [4096], "an absurd size is not allocated");
+}
+
+#[test]
+fn a_failed_save_is_reported_after_the_input_was_processed() {
+    let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
+    sim.provision_bootstrap();
+    sim.start();
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    assert_eq!(
+        sim.request(bs, Code::PUT, "/0", Some(dm_security(1, DM_URI, 1))).code,
+        Code::CHANGED
+    );
+    assert_eq!(sim.request(bs, Code::PUT, "/1", Some(dm_server(0, 1, 60))).code, Code::CHANGED);
+    let mut finish = Message::new(MessageType::Confirmable, Code::POST);
+    finish.message_id = 0x9999;
+    finish.set_token(&[9]);
+    finish.set_uri_path(&["bs"]);
+    assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
+    let (_, resp) = sim.next_sent();
+    assert_eq!(resp.code, Code::CHANGED, "Finish was processed and answered");
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).len(), 1);
+    assert_eq!(sim.server_count(), 1);
+    assert!(sim.rec().logs.iter().any(|(level, l)| *level == 1 && l.contains("save")));
+}
+
+// ----- DM request hook -------------------------------------------------------------------------
+
+fn registered_sim(with_hook: bool) -> (Sim, u32) {
+    let mut sim = Sim::with(Recorder::default(), |p| {
+        if !with_hook {
+            p.dm_request = None;
+        }
+    });
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    let dm = sim.register();
+    (sim, dm)
+}
+
+#[test]
+fn dm_requests_for_firmware_objects_reach_the_hook() {
+    let (mut sim, dm) = registered_sim(true);
+    sim.rec().dm_answer = (0x45, 0, b"hello".to_vec());
+    let resp = sim.request(dm, Code::GET, "/3/0/1", None);
+    assert_eq!(resp.code, Code::CONTENT);
+    assert_eq!(resp.payload, b"hello");
+    assert_eq!(resp.content_format(), Some(0));
+    assert_eq!(
+        sim.rec().dm_requests,
+        [RecDmRequest {
+            ssid: 1,
+            method: 1,
+            path: [3, 0, 1, u16::MAX],
+            content_format: u16::MAX,
+            payload: vec![],
+        }]
+    );
+    // /0 is refused by the library itself; /1 is the library's.
+    assert_eq!(sim.request(dm, Code::GET, "/0/0", None).code, Code::UNAUTHORIZED);
+    assert_eq!(sim.request(dm, Code::GET, "/1/0/1", None).code, Code::CONTENT);
+    assert_eq!(sim.rec().dm_requests.len(), 1, "the hook saw neither");
+}
+
+#[test]
+fn without_the_hook_firmware_objects_are_not_found() {
+    let (mut sim, dm) = registered_sim(false);
+    assert_eq!(sim.request(dm, Code::GET, "/3/0", None).code, Code::NOT_FOUND);
+    assert!(sim.rec().dm_requests.is_empty());
+}

@@ -1,0 +1,253 @@
+"""A scriptable LwM2M Bootstrap Server on aiocoap (test tool).
+
+It answers ``POST /bs?ep=..`` with 2.04 and then, from the same aiocoap context (so from the
+port the client sent its Bootstrap-Request to), runs a list of :class:`Operation` against the
+client: Discover, Read, Delete, Write, Finish. Every operation and the response it got is
+recorded in :attr:`BootstrapServer.steps` and printed as one line.
+
+Command line (see /tmp/lwbs/api-contract.md)::
+
+    bootstrap_server.py --bind 127.0.0.1:0 --server-uri coap://127.0.0.1:5683
+                        [--ssid 1] [--lifetime 300] [--security-iid 1] [--scenario standard]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from dataclasses import dataclass, field
+
+if __package__ in (None, ""):  # run as a script: make the package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import aiocoap
+import aiocoap.resource
+from aiocoap.numbers.codes import Code
+
+from lwbs_testservers import tlv
+from lwbs_testservers._runner import ServerBase, parse_bind, run_cli
+
+
+@dataclass
+class Operation:
+    """One Bootstrap-Server operation on the client."""
+
+    name: str                       # "discover" | "read" | "delete" | "write" | "finish"
+    path: str = "/"
+    payload: bytes = b""
+    content_format: int | None = None
+    accept: int | None = None
+
+    def label(self) -> str:
+        """``WRITE /0``, ``FINISH``, ..."""
+        return self.name.upper() if self.name == "finish" else f"{self.name.upper()} {self.path}"
+
+
+def discover(path: str = "/") -> Operation:
+    """Bootstrap-Discover: ``GET path`` with Accept: 40 (link-format)."""
+    return Operation("discover", path, accept=tlv.CONTENT_FORMAT_LINK)
+
+
+def read(path: str) -> Operation:
+    """Bootstrap-Read (1.1): ``GET path`` with Accept: TLV."""
+    return Operation("read", path, accept=tlv.CONTENT_FORMAT_TLV)
+
+
+def delete(path: str) -> Operation:
+    """Bootstrap-Delete: ``DELETE path``."""
+    return Operation("delete", path)
+
+
+def write(path: str, payload: bytes, content_format: int = tlv.CONTENT_FORMAT_TLV) -> Operation:
+    """Bootstrap-Write: ``PUT path`` (TLV by default)."""
+    return Operation("write", path, payload, content_format)
+
+
+def write_text(path: str, text: str) -> Operation:
+    """Bootstrap-Write of one resource as text/plain."""
+    return write(path, text.encode(), tlv.CONTENT_FORMAT_TEXT)
+
+
+def finish() -> Operation:
+    """Bootstrap-Finish: ``POST /bs``."""
+    return Operation("finish", "/bs")
+
+
+@dataclass
+class Step:
+    """An operation the server ran and what the client answered."""
+
+    operation: Operation
+    code: str                       # "2.04", or "timeout"
+    payload: bytes = b""
+    content_format: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.operation.name
+
+    @property
+    def path(self) -> str:
+        return self.operation.path
+
+
+def standard_writes(server_uri: str, ssid: int = 1, lifetime: int = 300,
+                    security_iid: int = 1) -> list[Operation]:
+    """``PUT /0`` (a NoSec server account at ``security_iid``) and ``PUT /1`` (instance 0)."""
+    return [
+        write("/0", tlv.security_instance(security_iid, server_uri, ssid)),
+        write("/1", tlv.server_instance(0, ssid, lifetime)),
+    ]
+
+
+ACL_INT8 = tlv.acl_instance(0, 3, 0, {0: 31}, 65535)
+
+SCENARIOS = ("standard", "int0", "int4", "int8", "int9", "no-finish")
+
+
+def named_scenario(name: str, server_uri: str, ssid: int = 1, lifetime: int = 300,
+                   security_iid: int = 1) -> list[Operation]:
+    """The named operation list (see :data:`SCENARIOS`)."""
+    writes = standard_writes(server_uri, ssid, lifetime, security_iid)
+    if name == "standard":
+        return [discover(), delete("/0"), delete("/1"), *writes, finish()]
+    if name == "int0":      # 1.1-int-0: Writes, Discover, Finish
+        return [*writes, discover(), finish()]
+    if name == "int4":      # 1.1-int-4: flow, Discover+Read, Delete /0 /1, Discover+Read, clean-up
+        return [*writes, discover(), read("/1"), delete("/0"), delete("/1"),
+                discover(), read("/1"), *writes, finish()]
+    if name == "int8":      # 1.1-int-8: Writes incl. ACL /2/0, Read /1 and /2, Finish
+        return [*writes, write("/2", ACL_INT8), read("/1"), read("/2"), finish()]
+    if name == "int9":      # 1.1-int-9: only /1/0/5, Finish (4.06), then corrected and Finish
+        return [write_text("/1/0/5", "86400"), finish(), *writes, finish()]
+    if name == "no-finish":  # writes only: the client's Finish timer must expire
+        return list(writes)
+    raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+
+
+class BootstrapServer(ServerBase):
+    """A Bootstrap Server that runs ``operations`` on each client that sends a Request.
+
+    ``operations`` is a list of :class:`Operation` or a scenario name; ``server_uri`` (and
+    ``ssid``, ``lifetime``, ``security_iid``) parameterise named scenarios. ``request_code``
+    is the response to the Bootstrap-Request (e.g. ``Code.FORBIDDEN`` to reject it).
+    Inspect :attr:`requests` (one dict per Bootstrap-Request) and :attr:`steps`;
+    :meth:`wait_done` waits until the operation list ran to its end.
+    """
+
+    def __init__(self, bind=("127.0.0.1", 0), server_uri: str = "coap://127.0.0.1:5683",
+                 scenario="standard", ssid: int = 1, lifetime: int = 300,
+                 security_iid: int = 1, request_code=Code.CHANGED,
+                 operation_timeout: float = 60.0, echo: bool = False):
+        super().__init__(bind, echo)
+        if isinstance(scenario, str):
+            self.operations = named_scenario(scenario, server_uri, ssid, lifetime,
+                                             security_iid)
+        else:
+            self.operations = list(scenario)
+        self.request_code = request_code
+        self.operation_timeout = operation_timeout
+        self.requests: list[dict] = []
+        self.steps: list[Step] = []
+        self.done = False
+        self._tasks: set[asyncio.Task] = set()
+
+    def _site(self):
+        return _BootstrapSite(self)
+
+    def on_bootstrap_request(self, request: aiocoap.Message) -> aiocoap.Message:
+        """Handles ``POST /bs?ep=..``: records it, answers, starts the operations."""
+        query = dict(q.partition("=")[::2] for q in request.opt.uri_query)
+        self.requests.append({"ep": query.get("ep"), "query": list(request.opt.uri_query),
+                              "remote": request.remote.hostinfo})
+        self.emit(f"BOOTSTRAP-REQUEST ep={query.get('ep')}"
+                  + (f" pct={query['pct']}" if "pct" in query else ""))
+        if self.request_code.is_successful():
+            task = asyncio.get_running_loop().create_task(self._run(request.remote))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return aiocoap.Message(code=self.request_code)
+
+    async def _run(self, remote) -> None:
+        await asyncio.sleep(0)  # let the 2.04 go out first
+        try:
+            for op in self.operations:
+                await self._perform(remote, op)
+        except Exception as exc:  # recorded, so a test sees it instead of a silent hang
+            self.emit(f"ERROR {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self.done = True
+            self.emit("DONE")
+
+    async def _perform(self, remote, op: Operation) -> Step:
+        method = {"discover": Code.GET, "read": Code.GET, "delete": Code.DELETE,
+                  "write": Code.PUT, "finish": Code.POST}[op.name]
+        msg = aiocoap.Message(code=method, payload=op.payload,
+                              uri_path=tuple(s for s in op.path.split("/") if s))
+        if op.content_format is not None:
+            msg.opt.content_format = op.content_format
+        if op.accept is not None:
+            msg.opt.accept = op.accept
+        msg.remote = remote
+        try:
+            response = await asyncio.wait_for(self.context.request(msg).response,
+                                              self.operation_timeout)
+            cf = response.opt.content_format
+            step = Step(op, _code_text(response.code), response.payload,
+                        None if cf is None else int(cf))
+        except (asyncio.TimeoutError, aiocoap.error.Error) as exc:
+            step = Step(op, "timeout" if isinstance(exc, asyncio.TimeoutError)
+                        else f"error:{type(exc).__name__}")
+        self.steps.append(step)
+        self.emit(f"{op.label()} {step.code}")
+        return step
+
+    def wait_done(self, timeout: float = 60.0) -> list[Step]:
+        """Waits until every operation ran; returns :attr:`steps`."""
+        self.wait_for(lambda: self.done, timeout)
+        return self.steps
+
+    def step(self, label: str, index: int = 0) -> Step:
+        """The ``index``-th step whose label is ``label`` (e.g. ``"READ /1"``)."""
+        return [s for s in self.steps if s.operation.label() == label][index]
+
+
+def _code_text(code) -> str:
+    return code.dotted
+
+
+class _BootstrapSite(aiocoap.resource.Resource):
+    """Root resource: only ``POST /bs`` exists."""
+
+    def __init__(self, server: BootstrapServer):
+        super().__init__()
+        self.server = server
+
+    async def render(self, request):
+        if request.opt.uri_path != ("bs",):
+            return aiocoap.Message(code=Code.NOT_FOUND)
+        if request.code != Code.POST:
+            return aiocoap.Message(code=Code.METHOD_NOT_ALLOWED)
+        return self.server.on_bootstrap_request(request)
+
+
+def main(argv=None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bind", default="127.0.0.1:0", help="HOST:PORT (port 0 = pick a free one)")
+    p.add_argument("--server-uri", required=True, help="LwM2M Server URI written to /0/x/0")
+    p.add_argument("--ssid", type=int, default=1)
+    p.add_argument("--lifetime", type=int, default=300)
+    p.add_argument("--security-iid", type=int, default=1)
+    p.add_argument("--scenario", default="standard", choices=SCENARIOS)
+    a = p.parse_args(argv)
+    server = BootstrapServer(parse_bind(a.bind), a.server_uri, a.scenario, a.ssid, a.lifetime,
+                             a.security_iid, echo=True)
+    return run_cli(server)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

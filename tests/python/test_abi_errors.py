@@ -1,0 +1,353 @@
+"""The C ABI's argument and state checking, exercised through ctypes: NULL pointers, bad
+struct sizes, out-of-range values, calls in the wrong state, small buffers, re-entrant calls
+from a callback. Expected codes are the ones documented in include/lwm2m_bootstrap.h."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import socket
+import subprocess
+from ctypes import byref, c_bool, c_size_t, c_uint16, c_uint32, c_uint64, sizeof
+from pathlib import Path
+
+import pytest
+
+from lwm2m_bootstrap import (BootstrapFailure, EventKind, InvalidStateError, LwbsError,
+                             NotFoundError, Result, SecurityMode, State, UdpTransport, _ffi,
+                             result_str, version)
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = ROOT / "include" / "lwm2m_bootstrap.h"
+NOOP_OPEN = _ffi.OPEN_FN(lambda _u, _c, _uri: 0)
+NOOP_CLOSE = _ffi.CLOSE_FN(lambda _u, _c: None)
+NOOP_SEND = _ffi.SEND_FN(lambda _u, _c, _d, _n: 0)
+
+
+def config(endpoint=b"urn:dev:abi"):
+    c = _ffi.lwbs_config()
+    _ffi.load_library().lwbs_config_init(byref(c))
+    c.endpoint = endpoint
+    return c
+
+
+def platform(**callbacks):
+    p = _ffi.lwbs_platform(struct_size=sizeof(_ffi.lwbs_platform))
+    p.open, p.close, p.send = NOOP_OPEN, NOOP_CLOSE, NOOP_SEND
+    for name, fn in callbacks.items():
+        setattr(p, name, fn)
+    return p
+
+
+def new_client(lib, cfg=None, plat=None):
+    """(result, client pointer) of lwbs_client_new."""
+    out = _ffi.CLIENT_P()
+    code = lib.lwbs_client_new(byref(cfg or config()), byref(plat or platform()), byref(out))
+    return code, out
+
+
+def account(uri=b"coap://127.0.0.1:5683", mode=SecurityMode.NOSEC, ssid=1):
+    a = _ffi.lwbs_account()
+    _ffi.load_library().lwbs_account_init(byref(a))
+    a.uri, a.security_mode, a.ssid = uri, mode, ssid
+    return a
+
+
+@pytest.fixture
+def raw_client(lib):
+    code, client = new_client(lib)
+    assert code == Result.OK and client
+    yield client
+    lib.lwbs_client_free(client)
+
+
+def test_result_str_for_every_code(lib):
+    texts = {code: result_str(code) for code in Result}
+    assert all(t and t != "unknown result" for t in texts.values()), texts
+    assert len(set(texts.values())) == len(Result), "one distinct message per code"
+    for unknown in (14, 999, 0xFFFF_FFFF):
+        assert lib.lwbs_result_str(unknown) == b"unknown result"
+    err = LwbsError.for_code(Result.ERR_INVALID_STATE, "lwbs_client_stop")
+    assert isinstance(err, InvalidStateError)
+    assert (err.code, err.message) == (Result.ERR_INVALID_STATE, texts[Result.ERR_INVALID_STATE])
+    assert "lwbs_client_stop" in str(err)
+
+
+def test_version_matches_header(lib):
+    macro = re.search(r'#define LWBS_VERSION_STRING "([^"]+)"', HEADER.read_text()).group(1)
+    assert version() == macro == "0.1.0"
+
+
+def test_struct_layout_matches_header(lib, tmp_path):
+    """sizeof/offsetof of every struct field, compiled from the header, equal the ctypes ones."""
+    structs = [_ffi.lwbs_event, _ffi.lwbs_config, _ffi.lwbs_account, _ffi.lwbs_path,
+               _ffi.lwbs_dm_request, _ffi.lwbs_dm_response, _ffi.lwbs_platform]
+    lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "lwm2m_bootstrap.h"',
+             "int main(void) {"]
+    expected = []
+    for s in structs:
+        name = s.__name__
+        lines.append(f'printf("{name} %zu\\n", sizeof({name}));')
+        expected.append(f"{name} {sizeof(s)}")
+        for field, _ in s._fields_:
+            lines.append(f'printf("{name}.{field} %zu\\n", offsetof({name}, {field}));')
+            expected.append(f"{name}.{field} {getattr(s, field).offset}")
+    lines.append("return 0; }")
+    src = tmp_path / "layout.c"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "layout"
+    subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", f"-I{HEADER.parent}", str(src), "-o",
+                    str(exe)], check=True, capture_output=True, timeout=120)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    assert out.split("\n")[:-1] == expected
+
+
+def test_init_functions_fill_struct_size_and_defaults(lib):
+    c = _ffi.lwbs_config()
+    lib.lwbs_config_init(byref(c))
+    assert c.struct_size == sizeof(_ffi.lwbs_config)
+    assert (c.endpoint, c.lwm2m_version, c.ack_timeout_ms, c.require_server_account) == (
+        None, 0, 0, 0)
+    assert c.max_retransmit in (0xFFFF_FFFF, 4)
+    a = _ffi.lwbs_account()
+    lib.lwbs_account_init(byref(a))
+    assert a.struct_size == sizeof(_ffi.lwbs_account)
+    assert a.security_mode == SecurityMode.NOSEC
+    assert (a.uri, a.binding, bool(a.identity), a.identity_len, a.ssid, a.lifetime_s) == (
+        None, None, False, 0, 0, 0)
+    lib.lwbs_config_init(None)          # NULL is a no-op
+    lib.lwbs_account_init(None)
+    lib.lwbs_client_free(None)
+
+
+def test_client_new_rejects_bad_arguments(lib):
+    out = _ffi.CLIENT_P()
+    assert lib.lwbs_client_new(None, byref(platform()), byref(out)) == Result.ERR_NULL
+    assert lib.lwbs_client_new(byref(config()), None, byref(out)) == Result.ERR_NULL
+    assert lib.lwbs_client_new(byref(config()), byref(platform()), None) == Result.ERR_NULL
+    assert not out, "*out is written only on LWBS_OK"
+    assert new_client(lib, config(None))[0] == Result.ERR_NULL
+    assert new_client(lib, config(b""))[0] == Result.ERR_INVALID_ARGUMENT
+    assert new_client(lib, config(b"\xff\xfe"))[0] == Result.ERR_INVALID_ARGUMENT
+    for field, value in (("lwm2m_version", 12), ("max_retransmit", 256),
+                         ("require_server_account", 3)):
+        cfg = config()
+        setattr(cfg, field, value)
+        assert new_client(lib, cfg)[0] == Result.ERR_INVALID_ARGUMENT, field
+    for missing in ("open", "close", "send"):
+        plat = platform()
+        setattr(plat, missing, ctypes.cast(None, type(getattr(plat, missing))))
+        assert new_client(lib, plat=plat)[0] == Result.ERR_PLATFORM, missing
+    failing_entropy = _ffi.ENTROPY_FN(lambda _u, _b, _n: -1)
+    assert new_client(lib, plat=platform(entropy=failing_entropy))[0] == Result.ERR_PLATFORM
+
+
+def test_struct_size_mismatch(lib, raw_client):
+    small = config()
+    small.struct_size = 4
+    assert new_client(lib, small)[0] == Result.ERR_INVALID_ARGUMENT
+    plat = platform()
+    plat.struct_size = sizeof(_ffi.lwbs_platform) - 8
+    assert new_client(lib, plat=plat)[0] == Result.ERR_INVALID_ARGUMENT
+    acc = account()
+    acc.struct_size = 0
+    assert lib.lwbs_client_provision_server(raw_client, byref(acc)) == \
+        Result.ERR_INVALID_ARGUMENT
+
+    class BiggerConfig(ctypes.Structure):   # a newer caller: larger structs are accepted
+        _fields_ = _ffi.lwbs_config._fields_ + [("future", ctypes.c_uint8 * 32)]
+    big = BiggerConfig()
+    lib.lwbs_config_init(ctypes.cast(byref(big), ctypes.POINTER(_ffi.lwbs_config)))
+    big.struct_size, big.endpoint = sizeof(BiggerConfig), b"urn:dev:big"
+    out = _ffi.CLIENT_P()
+    code = lib.lwbs_client_new(ctypes.cast(byref(big), ctypes.POINTER(_ffi.lwbs_config)),
+                               byref(platform()), byref(out))
+    assert code == Result.OK and out
+    lib.lwbs_client_free(out)
+
+
+def test_null_client_is_err_null_everywhere(lib):
+    u32, u16, size, flag, deadline = c_uint32(), c_uint16(), c_size_t(), c_bool(), c_uint64()
+    buf = ctypes.create_string_buffer(8)
+    acc = account()
+    calls = {
+        "provision_bootstrap_server": (byref(acc),), "provision_server": (byref(acc),),
+        "start": (0,), "stop": (0,), "trigger_bootstrap": (0,), "recv": (1, None, 0, 0),
+        "tick": (0, byref(deadline)), "state": (byref(u32),), "server_count": (byref(size),),
+        "server_ssid": (0, byref(u16)), "server_uri": (1, buf, 8, byref(size)),
+        "server_lifetime": (1, byref(u32)), "registration_location": (1, buf, 8, byref(size)),
+        "has_bootstrap_server": (byref(flag),),
+    }
+    for name, args in calls.items():
+        assert getattr(lib, f"lwbs_client_{name}")(None, *args) == Result.ERR_NULL, name
+
+
+def test_null_out_parameters(lib, raw_client):
+    assert lib.lwbs_client_provision_server(raw_client, byref(account())) == Result.OK
+    assert lib.lwbs_client_state(raw_client, None) == Result.ERR_NULL
+    assert lib.lwbs_client_server_count(raw_client, None) == Result.ERR_NULL
+    assert lib.lwbs_client_server_ssid(raw_client, 0, None) == Result.ERR_NULL
+    assert lib.lwbs_client_server_lifetime(raw_client, 1, None) == Result.ERR_NULL
+    assert lib.lwbs_client_has_bootstrap_server(raw_client, None) == Result.ERR_NULL
+    assert lib.lwbs_client_server_uri(raw_client, 1, None, 8, byref(c_size_t())) == \
+        Result.ERR_NULL
+    buf = ctypes.create_string_buffer(8)
+    assert lib.lwbs_client_server_uri(raw_client, 1, buf, 8, None) == Result.ERR_NULL
+    assert lib.lwbs_client_provision_server(raw_client, None) == Result.ERR_NULL
+    acc = account(uri=None, ssid=2)
+    assert lib.lwbs_client_provision_server(raw_client, byref(acc)) == Result.ERR_NULL
+    acc = account(ssid=2)
+    acc.identity_len = 3                # (NULL, len > 0)
+    assert lib.lwbs_client_provision_server(raw_client, byref(acc)) == Result.ERR_NULL
+    assert lib.lwbs_client_tick(raw_client, 0, None) == Result.OK, "next_deadline may be NULL"
+
+
+def test_invalid_accounts(lib, raw_client):
+    def provision(acc, fn="lwbs_client_provision_server"):
+        return getattr(lib, fn)(raw_client, byref(acc))
+    for ssid in (0, 65535):
+        assert provision(account(ssid=ssid)) == Result.ERR_INVALID_ACCOUNT, ssid
+    for uri in (b"http://127.0.0.1:5683", b"not a uri", b"coap://"):
+        assert provision(account(uri=uri)) == Result.ERR_INVALID_ACCOUNT, uri
+        assert provision(account(uri=uri), "lwbs_client_provision_bootstrap_server") == \
+            Result.ERR_INVALID_ACCOUNT, uri
+    assert provision(account(uri=b"coaps://127.0.0.1:5684")) == Result.ERR_INVALID_ACCOUNT
+    assert provision(account(mode=SecurityMode.PSK)) == Result.ERR_INVALID_ACCOUNT
+    psk = account(uri=b"coaps://127.0.0.1:5684", mode=SecurityMode.PSK)
+    identity, key = (ctypes.c_uint8 * 2)(1, 2), (ctypes.c_uint8 * 2)(3, 4)
+    psk.identity, psk.identity_len, psk.secret_key, psk.secret_key_len = identity, 2, key, 2
+    assert provision(psk) == Result.ERR_INVALID_ACCOUNT, "DTLS modes are not in this build"
+    assert provision(account(mode=7)) == Result.ERR_INVALID_ARGUMENT, "unknown mode"
+    assert provision(account(uri=b"coap://\xff")) == Result.ERR_INVALID_ARGUMENT, "UTF-8"
+    count = c_size_t()
+    assert lib.lwbs_client_server_count(raw_client, byref(count)) == Result.OK
+    assert count.value == 0, "nothing was installed by the refused calls"
+
+
+def test_wrong_state_calls(make_client):
+    client = make_client("urn:dev:states", transport=UdpTransport())
+    with pytest.raises(InvalidStateError):
+        client.stop()
+    with pytest.raises(InvalidStateError):
+        client.trigger_bootstrap()
+    assert client.state == State.IDLE
+    assert client.servers == {} and not client.has_bootstrap_server
+    with pytest.raises(NotFoundError):
+        client.server_uri(1)
+    code = client.lib.lwbs_client_server_ssid(client.handle, 0, byref(c_uint16()))
+    assert code == Result.ERR_NOT_FOUND
+    code = client.lib.lwbs_client_server_lifetime(client.handle, 1, byref(c_uint32()))
+    assert code == Result.ERR_NOT_FOUND
+    assert client.registration_location(1) is None
+
+    # Nothing to start from: OK, then BOOTSTRAP_FAILED(NO_ACCOUNT) and FAILED.
+    client.start()
+    assert client.state == State.FAILED
+    assert [(e.kind, e.reason) for e in client.events] == [
+        (EventKind.BOOTSTRAP_FAILED, BootstrapFailure.NO_ACCOUNT)]
+    with pytest.raises(LwbsError) as exc:
+        client.trigger_bootstrap()
+    assert exc.value.code == Result.ERR_NO_BOOTSTRAP_ACCOUNT
+    with pytest.raises(InvalidStateError):
+        client.provision_bootstrap_server("coap://127.0.0.1:5683")
+    client.start()      # FAILED is not "started": start retries (and fails the same way)
+    assert [e.reason for e in client.events] == [BootstrapFailure.NO_ACCOUNT] * 2
+
+
+def test_bootstrap_in_progress_stop_and_unknown_connection(make_client):
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # a BS that never answers
+    silent.bind(("127.0.0.1", 0))
+    try:
+        client = make_client("urn:dev:progress")
+        client.provision_bootstrap_server(f"coap://127.0.0.1:{silent.getsockname()[1]}")
+        client.start()
+        assert client.state == State.BOOTSTRAPPING
+        (conn, uri), = client.transport.opened
+        assert conn != 0 and uri == f"coap://127.0.0.1:{silent.getsockname()[1]}"
+        request, _ = silent.recvfrom(2048)
+        assert request[1] == 0x02 and b"bs" in request, "POST /bs"
+        with pytest.raises(LwbsError) as exc:
+            client.trigger_bootstrap()
+        assert exc.value.code == Result.ERR_BOOTSTRAP_IN_PROGRESS
+        with pytest.raises(InvalidStateError):
+            client.provision_server(1, "coap://127.0.0.1:5683")
+        with pytest.raises(InvalidStateError):
+            client.start()
+        lib, handle, now = client.lib, client.handle, client.clock()
+        assert lib.lwbs_client_recv(handle, conn + 1000, (ctypes.c_uint8 * 1)(0), 1, now) == \
+            Result.ERR_UNKNOWN_CONNECTION
+        assert lib.lwbs_client_recv(handle, conn, None, 5, now) == Result.ERR_NULL
+        assert lib.lwbs_client_recv(handle, conn, None, 0, now) == Result.OK, "empty datagram"
+        assert lib.lwbs_client_recv(handle, conn, (ctypes.c_uint8 * 3)(0xFF, 1, 2), 3, now) == \
+            Result.OK, "garbage is dropped, not an API error"
+
+        client.stop()
+        assert client.state == State.IDLE
+        kinds = [(e.kind, e.reason) for e in client.events]
+        assert (EventKind.BOOTSTRAP_FAILED, BootstrapFailure.CANCELLED) in kinds
+        assert kinds[-1][0] == EventKind.STOPPED
+        assert client.transport.closed == [conn] and client.transport.sockets == {}
+        assert lib.lwbs_client_recv(handle, conn, (ctypes.c_uint8 * 1)(0), 1, now) == \
+            Result.ERR_UNKNOWN_CONNECTION, "already closed"
+        with pytest.raises(InvalidStateError):
+            client.stop()
+    finally:
+        silent.close()
+
+
+def test_buffer_too_small_and_string_getters(lib, raw_client):
+    uri = b"coap://127.0.0.1:5690"
+    acc = account(uri=uri, ssid=5)
+    assert lib.lwbs_client_provision_server(raw_client, byref(acc)) == Result.OK
+    out_len = c_size_t(12345)
+    assert lib.lwbs_client_server_uri(raw_client, 5, None, 0, byref(out_len)) == \
+        Result.ERR_BUFFER_TOO_SMALL
+    assert out_len.value == len(uri)
+    buf = ctypes.create_string_buffer(len(uri))
+    assert lib.lwbs_client_server_uri(raw_client, 5, buf, len(uri), byref(out_len)) == \
+        Result.ERR_BUFFER_TOO_SMALL, "no room for the NUL"
+    buf = ctypes.create_string_buffer(len(uri) + 1)
+    ctypes.memset(buf, 0xAA, len(uri) + 1)
+    assert lib.lwbs_client_server_uri(raw_client, 5, buf, len(uri) + 1, byref(out_len)) == \
+        Result.OK
+    assert (buf.raw, out_len.value) == (uri + b"\x00", len(uri))
+    lifetime = c_uint32()
+    assert lib.lwbs_client_server_lifetime(raw_client, 5, byref(lifetime)) == Result.OK
+    assert lifetime.value == 86400, "lifetime_s 0 means 86400"
+    ssid, count = c_uint16(), c_size_t()
+    assert lib.lwbs_client_server_count(raw_client, byref(count)) == Result.OK
+    assert lib.lwbs_client_server_ssid(raw_client, 0, byref(ssid)) == Result.OK
+    assert (count.value, ssid.value) == (1, 5)
+
+
+def test_reentrant_call_from_a_callback_is_busy(make_client):
+    seen = []
+
+    def on_event(event):
+        client = holder[0]
+        state = c_uint32()
+        seen.append(client.lib.lwbs_client_state(client.handle, byref(state)))
+        seen.append(client.lib.lwbs_client_start(client.handle, 0))
+
+    holder = []
+    client = make_client("urn:dev:busy", on_event=on_event)
+    holder.append(client)
+    client.start()      # no accounts: BOOTSTRAP_FAILED is reported from inside start()
+    assert seen == [Result.ERR_BUSY, Result.ERR_BUSY]
+    assert client.state == State.FAILED
+
+
+def test_python_exception_in_a_callback_is_reraised(make_client):
+    class BrokenTransport(UdpTransport):
+        def open(self, conn, uri):
+            raise RuntimeError("no network")
+
+    client = make_client("urn:dev:broken", transport=BrokenTransport())
+    client.provision_bootstrap_server("coap://127.0.0.1:5683")
+    with pytest.raises(RuntimeError, match="no network"):
+        client.start()
+    assert client.state == State.BOOTSTRAPPING, "a failing open is not fatal to the engine"
+    client.close()
+    client.close()      # idempotent
+    with pytest.raises(ValueError):
+        client.handle

@@ -1,0 +1,80 @@
+"""Around the ETS cases: Client Hold Off Time, a rejected Bootstrap-Request, LwM2M 1.0
+requests and Discover syntax, a firmware-triggered re-bootstrap."""
+
+from __future__ import annotations
+
+from aiocoap.numbers.codes import Code
+
+from lwm2m_bootstrap import BootstrapFailure, EventKind, State, VirtualClock
+from lwbs_testservers.links import parse_links
+
+TIMEOUT = 60.0
+
+
+def test_client_hold_off_time_delays_the_bootstrap_request(make_client, bootstrap_server_factory,
+                                                           dm_server):
+    bs = bootstrap_server_factory(server_uri=f"coap://127.0.0.1:{dm_server.port}",
+                                  scenario="int0")
+    clock = VirtualClock()
+    client = make_client("urn:dev:holdoff", clock=clock)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}", hold_off_s=30)
+    start = clock()
+    client.start(start)
+    assert client.state == State.HOLD_OFF
+    assert client.tick(start) == start + 30_000
+    assert client.transport.opened == [] and bs.requests == []
+    client.tick(start + 29_999)
+    assert client.state == State.HOLD_OFF
+    clock.advance(30_000)
+    client.wait_event(EventKind.REGISTERED, TIMEOUT)
+    assert [r["ep"] for r in bs.requests] == ["urn:dev:holdoff"]
+
+
+def test_rejected_bootstrap_request(make_client, bootstrap_server_factory):
+    bs = bootstrap_server_factory(scenario=[], request_code=Code.FORBIDDEN)
+    client = make_client("urn:dev:rejected")
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    failed = client.wait_event(EventKind.BOOTSTRAP_FAILED, TIMEOUT)
+    assert failed.reason == BootstrapFailure.REJECTED
+    assert failed.detail and "4.03" in failed.detail, failed.detail
+    assert client.state == State.FAILED
+    assert client.servers == {} and client.has_bootstrap_server
+    assert client.transport.sockets == {}, "the bootstrap connection was closed"
+    assert len(bs.requests) == 1
+
+
+def test_lwm2m_1_0_request_has_no_pct_and_discover_uses_1_0_syntax(make_client,
+                                                                     bootstrap_server_factory,
+                                                                     dm_server):
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    bs = bootstrap_server_factory(server_uri=dm_uri, scenario="int0")
+    client = make_client("urn:dev:v10", lwm2m_version=10)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    client.wait_event(EventKind.REGISTERED, TIMEOUT)
+    bs.wait_done(TIMEOUT)
+    assert bs.requests[0]["query"] == ["ep=urn:dev:v10"]
+    links = parse_links(bs.step("DISCOVER /").payload)
+    assert links[""] == {"lwm2m": "1.0"}
+    assert links["/0/1"] == {"ssid": "1"} and links["/1/0"] == {"ssid": "1"}
+    assert not any("uri" in attrs for attrs in links.values()), "no uri attribute in 1.0"
+    assert dm_server.registrations["/rd/1"]["query"]["lwm2m"] == "1.0"
+
+
+def test_trigger_bootstrap_while_registered_rebootstraps(make_client, bootstrap_server_factory,
+                                                         dm_server):
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    bs = bootstrap_server_factory(server_uri=dm_uri, scenario="standard", lifetime=120)
+    client = make_client("urn:dev:again")
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, location="/rd/1")
+    client.trigger_bootstrap()
+    assert client.state == State.BOOTSTRAPPING
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, location="/rd/2")
+    assert [r["ep"] for r in bs.requests] == ["urn:dev:again"] * 2
+    finished = [e for e in client.events if e.kind == EventKind.BOOTSTRAP_FINISHED]
+    assert [e.accounts for e in finished] == [1, 1]
+    assert client.servers == {1: {"uri": dm_uri, "lifetime_s": 120}}
+    assert client.registration_location(1) == "/rd/2"
