@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Runs every test of lwm2m-bootstrap: format check, clippy with warnings as errors, and the
-# Rust unit, property and scenario tests. README.md names this script as the test command.
+# Runs every test of lwm2m-bootstrap. README.md names this script as the test command.
+#   1. installs what is missing (tests/setup.sh: apt packages, .venv with aiocoap + pytest);
+#   2. cargo fmt --check and clippy with warnings as errors;
+#   3. Rust unit, property, scenario, C ABI and header tests;
+#   4. the CMake build, package and consumer tests, the demo under AddressSanitizer;
+#   5. pytest over real UDP on 127.0.0.1: ETS scenarios through the C ABI (ctypes), the demo
+#      against the aiocoap test servers and coap-rd-openssl, the demo under valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash tests/setup.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --all-targets
+echo "== C: CMake build, package consumers, demo (ASan)"
+bash tests/c/run_c_tests.sh
+echo "== Python: ctypes and demo scenarios over UDP"
+cargo build
+LWBS_LIBRARY="$PWD/target/debug/liblwm2m_bootstrap.so" .venv/bin/pytest tests/python -q -p no:cacheprovider

@@ -1,0 +1,563 @@
+/* lwbs-demo: a complete LwM2M client on POSIX built on lwm2m-bootstrap.
+ *
+ *   lwbs-demo --endpoint NAME
+ *             [--bootstrap-uri URI [--hold-off SECONDS]]
+ *             [--server-uri URI --ssid N [--lifetime SECONDS]]
+ *             [--psk-identity ID --psk-key HEX]
+ *             [--state-dir DIR]                  (default ./lwbs-state)
+ *             [--exit-after registered|bootstrapped|SECONDS]
+ *
+ * It bootstraps from the Bootstrap-Server (unless DIR holds a configuration from an earlier
+ * run), registers with the servers it was given, and stays registered until SIGINT/SIGTERM or
+ * the --exit-after condition; then it deregisters and exits.
+ *
+ * stdout: one line per library event, flushed at once, e.g.
+ *   EVENT bootstrap-started
+ *   EVENT bootstrap-finished accounts=1
+ *   EVENT bootstrap-failed reason="Bootstrap-Request rejected with 4.00"
+ *   EVENT registered ssid=1 location=/rd/1
+ *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
+ *   EVENT registration-failed ssid=1 reason="timeout"
+ * Values with free text are in double quotes.
+ * stderr: logs, up to LWBS_LOG_LEVEL (1 error, 2 warning (default), 3 info, 4 debug).
+ *
+ * Exit status: 0 success; 1 failure (one line "lwbs-demo: <reason>" on stderr); 2 bad
+ * arguments (with the usage).
+ *
+ * --exit-after bootstrapped also ends a run that needed no bootstrap (configuration restored
+ * from DIR or given with --server-uri) once registering starts. --psk-identity/--psk-key make
+ * every account given on the command line a PSK account; the library supports NoSec only for
+ * now and refuses them (exit 1). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lwm2m_bootstrap.h"
+#include "posix_platform.h"
+
+#define MAX_PSK_KEY 64
+#define STOP_TIMEOUT_MS 10000u /* bound on the Deregister exchange when stopping */
+#define MAX_DATAGRAM 2048      /* larger than any CoAP message the library accepts */
+
+/* ---- command line ------------------------------------------------------------------------ */
+
+typedef enum exit_after { EXIT_NEVER, EXIT_REGISTERED, EXIT_BOOTSTRAPPED, EXIT_TIMER } exit_after;
+
+typedef struct demo_args {
+    const char *endpoint;
+    const char *bootstrap_uri;
+    unsigned long hold_off_s;
+    const char *server_uri;
+    unsigned long ssid;
+    unsigned long lifetime_s;
+    const char *psk_identity;
+    uint8_t psk_key[MAX_PSK_KEY];
+    size_t psk_key_len;
+    const char *state_dir;
+    exit_after exit_after;
+    unsigned long exit_after_s;
+} demo_args;
+
+static const char usage_text[] =
+    "usage: lwbs-demo --endpoint NAME\n"
+    "                 [--bootstrap-uri URI [--hold-off SECONDS]]\n"
+    "                 [--server-uri URI --ssid N [--lifetime SECONDS]]\n"
+    "                 [--psk-identity ID --psk-key HEX]\n"
+    "                 [--state-dir DIR]   (default ./lwbs-state)\n"
+    "                 [--exit-after registered|bootstrapped|SECONDS]\n";
+
+static int usage_error(const char *what, const char *value) {
+    fprintf(stderr, "lwbs-demo: %s%s%s\n%s", what, value ? ": " : "", value ? value : "",
+            usage_text);
+    return 2;
+}
+
+/* Decimal number in [min, max]; returns 0 on success. */
+static int parse_number(const char *text, unsigned long min, unsigned long max,
+                        unsigned long *out) {
+    char *end = NULL;
+    unsigned long value;
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    value = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max) {
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int parse_hex(const char *text, uint8_t *out, size_t capacity, size_t *out_len) {
+    size_t len = strlen(text);
+    size_t i;
+    if (len == 0 || len % 2 != 0 || len / 2 > capacity) {
+        return -1;
+    }
+    for (i = 0; i < len / 2; i++) {
+        int hi = hex_digit(text[2 * i]);
+        int lo = hex_digit(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return -1;
+        }
+        out[i] = (uint8_t)(hi * 16 + lo);
+    }
+    *out_len = len / 2;
+    return 0;
+}
+
+static int parse_exit_after(const char *text, demo_args *args) {
+    if (strcmp(text, "registered") == 0) {
+        args->exit_after = EXIT_REGISTERED;
+    } else if (strcmp(text, "bootstrapped") == 0) {
+        args->exit_after = EXIT_BOOTSTRAPPED;
+    } else if (parse_number(text, 0, 365ul * 24 * 3600, &args->exit_after_s) == 0) {
+        args->exit_after = EXIT_TIMER;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* One option with its value; returns 0, or 2 after printing the usage. */
+static int parse_option(const char *name, const char *value, demo_args *args) {
+    if (strcmp(name, "--endpoint") == 0) {
+        args->endpoint = value;
+    } else if (strcmp(name, "--bootstrap-uri") == 0) {
+        args->bootstrap_uri = value;
+    } else if (strcmp(name, "--server-uri") == 0) {
+        args->server_uri = value;
+    } else if (strcmp(name, "--psk-identity") == 0) {
+        args->psk_identity = value;
+    } else if (strcmp(name, "--state-dir") == 0) {
+        args->state_dir = value;
+    } else if (strcmp(name, "--hold-off") == 0) {
+        if (parse_number(value, 0, UINT32_MAX, &args->hold_off_s) != 0)
+            return usage_error("bad --hold-off", value);
+    } else if (strcmp(name, "--ssid") == 0) {
+        if (parse_number(value, 1, 65534, &args->ssid) != 0)
+            return usage_error("bad --ssid (1..65534)", value);
+    } else if (strcmp(name, "--lifetime") == 0) {
+        if (parse_number(value, 1, UINT32_MAX, &args->lifetime_s) != 0)
+            return usage_error("bad --lifetime", value);
+    } else if (strcmp(name, "--psk-key") == 0) {
+        if (parse_hex(value, args->psk_key, sizeof args->psk_key, &args->psk_key_len) != 0)
+            return usage_error("bad --psk-key (hex, up to 64 bytes)", value);
+    } else if (strcmp(name, "--exit-after") == 0) {
+        if (parse_exit_after(value, args) != 0)
+            return usage_error("bad --exit-after", value);
+    } else {
+        return usage_error("unknown option", name);
+    }
+    return 0;
+}
+
+static int check_args(const demo_args *args) {
+    if (args->endpoint == NULL || args->endpoint[0] == '\0')
+        return usage_error("--endpoint is required", NULL);
+    if (args->server_uri != NULL && args->ssid == 0)
+        return usage_error("--server-uri needs --ssid", NULL);
+    if (args->server_uri == NULL && (args->ssid != 0 || args->lifetime_s != 0))
+        return usage_error("--ssid and --lifetime need --server-uri", NULL);
+    if (args->bootstrap_uri == NULL && args->hold_off_s != 0)
+        return usage_error("--hold-off needs --bootstrap-uri", NULL);
+    if ((args->psk_identity == NULL) != (args->psk_key_len == 0))
+        return usage_error("--psk-identity and --psk-key go together", NULL);
+    return 0;
+}
+
+/* Returns 0, 2 for bad arguments, or -1 when --help was printed (exit 0). */
+static int parse_args(int argc, char **argv, demo_args *args) {
+    int i;
+    int rc;
+    memset(args, 0, sizeof *args);
+    args->state_dir = "./lwbs-state";
+    for (i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            return usage_error("missing value for", argv[i]);
+        }
+        rc = parse_option(argv[i], argv[i + 1], args);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return check_args(args);
+}
+
+/* ---- signals: the self-pipe trick ---------------------------------------------------------
+ * The handler only writes a byte to a pipe that is part of the poll() set, so a signal that
+ * arrives just before poll() still wakes it up (a flag alone could sleep until the next
+ * deadline). */
+
+static int signal_pipe[2] = {-1, -1};
+static volatile sig_atomic_t signals_seen = 0;
+
+static void on_signal(int signo) {
+    int saved = errno;
+    (void)signo;
+    signals_seen++;
+    if (write(signal_pipe[1], "s", 1) < 0) {
+        /* the pipe is full: poll() will wake up anyway */
+    }
+    errno = saved;
+}
+
+static int install_signal_handlers(void) {
+    struct sigaction sa;
+    int i;
+    if (pipe(signal_pipe) != 0) {
+        return -1;
+    }
+    for (i = 0; i < 2; i++) {
+        fcntl(signal_pipe[i], F_SETFL, fcntl(signal_pipe[i], F_GETFL) | O_NONBLOCK);
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+static void drain_signal_pipe(void) {
+    char buf[16];
+    while (read(signal_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+static void close_signal_pipe(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+typedef struct demo {
+    const demo_args *args;
+    posix_platform platform;
+    lwbs_client *client;
+    uint64_t started_ms;
+    uint64_t stop_deadline_ms; /* 0 until lwbs_client_stop was called */
+    bool bootstrap_started;
+    bool bootstrap_finished;
+    bool registered;
+    bool stopped;
+    char failure[256]; /* the last failure the library reported, for the exit message */
+} demo;
+
+static const char *text_or(const char *text, const char *fallback) {
+    return text != NULL ? text : fallback;
+}
+
+static void on_event(void *context, const lwbs_event *e) {
+    demo *d = context;
+    const char *detail = text_or(e->detail, "unknown");
+    switch (e->kind) {
+    case LWBS_EVENT_BOOTSTRAP_STARTED:
+        d->bootstrap_started = true;
+        printf("EVENT bootstrap-started\n");
+        break;
+    case LWBS_EVENT_BOOTSTRAP_FINISHED:
+        d->bootstrap_finished = true;
+        printf("EVENT bootstrap-finished accounts=%u\n", (unsigned)e->accounts);
+        break;
+    case LWBS_EVENT_BOOTSTRAP_FAILED:
+        snprintf(d->failure, sizeof d->failure, "bootstrap failed: %s", detail);
+        printf("EVENT bootstrap-failed reason=\"%s\"\n", detail);
+        break;
+    case LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED:
+        printf("EVENT bootstrap-finish-refused findings=%u\n", (unsigned)e->accounts);
+        break;
+    case LWBS_EVENT_REGISTERED:
+        d->registered = true;
+        printf("EVENT registered ssid=%u location=%s\n", (unsigned)e->ssid,
+               text_or(e->location, "/"));
+        break;
+    case LWBS_EVENT_UPDATED:
+        printf("EVENT updated ssid=%u\n", (unsigned)e->ssid);
+        break;
+    case LWBS_EVENT_DEREGISTERED:
+        printf("EVENT deregistered ssid=%u\n", (unsigned)e->ssid);
+        break;
+    case LWBS_EVENT_REGISTRATION_FAILED:
+        snprintf(d->failure, sizeof d->failure, "registration with ssid %u failed: %s",
+                 (unsigned)e->ssid, detail);
+        printf("EVENT registration-failed ssid=%u reason=\"%s\"\n", (unsigned)e->ssid, detail);
+        break;
+    case LWBS_EVENT_CONFIGURATION_CHANGED:
+        printf("EVENT configuration-changed\n");
+        break;
+    case LWBS_EVENT_STOPPED:
+        d->stopped = true;
+        printf("EVENT stopped\n");
+        break;
+    default: /* the list may grow */
+        printf("EVENT unknown kind=%u\n", (unsigned)e->kind);
+        break;
+    }
+    fflush(stdout);
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+static int fail(const char *what, const char *subject, lwbs_result r) {
+    fprintf(stderr, "lwbs-demo: %s %s: %s\n", what, subject, lwbs_result_str(r));
+    return 1;
+}
+
+static int fail_account(const demo_args *args, const char *what, const char *uri, lwbs_result r) {
+    if (r == LWBS_ERR_INVALID_ACCOUNT && args->psk_identity != NULL) {
+        fprintf(stderr, "lwbs-demo: %s %s: %s (PSK needs DTLS, not in this build)\n", what, uri,
+                lwbs_result_str(r));
+        return 1;
+    }
+    return fail(what, uri, r);
+}
+
+static void apply_psk(const demo_args *args, lwbs_account *account) {
+    if (args->psk_identity == NULL) {
+        account->security_mode = LWBS_SECURITY_NOSEC;
+        return;
+    }
+    account->security_mode = LWBS_SECURITY_PSK;
+    account->identity = (const uint8_t *)args->psk_identity;
+    account->identity_len = strlen(args->psk_identity);
+    account->secret_key = args->psk_key;
+    account->secret_key_len = args->psk_key_len;
+}
+
+/* Factory bootstrap of the accounts given on the command line (they replace stored ones with
+ * the same role or ssid; other stored accounts stay). */
+static int provision(demo *d) {
+    const demo_args *args = d->args;
+    lwbs_account account;
+    lwbs_result r;
+    if (args->bootstrap_uri != NULL) {
+        lwbs_account_init(&account);
+        account.uri = args->bootstrap_uri;
+        account.hold_off_s = (uint32_t)args->hold_off_s;
+        apply_psk(args, &account);
+        r = lwbs_client_provision_bootstrap_server(d->client, &account);
+        if (r != LWBS_OK)
+            return fail_account(args, "cannot use the Bootstrap-Server account",
+                                args->bootstrap_uri, r);
+    }
+    if (args->server_uri != NULL) {
+        lwbs_account_init(&account);
+        account.uri = args->server_uri;
+        account.ssid = (uint16_t)args->ssid;
+        account.lifetime_s = (uint32_t)args->lifetime_s;
+        apply_psk(args, &account);
+        r = lwbs_client_provision_server(d->client, &account);
+        if (r != LWBS_OK)
+            return fail_account(args, "cannot use the server account", args->server_uri, r);
+    }
+    return 0;
+}
+
+static int create_client(demo *d) {
+    lwbs_config config;
+    lwbs_platform table;
+    lwbs_result r;
+    lwbs_config_init(&config);
+    config.endpoint = d->args->endpoint;
+    posix_platform_table(&d->platform, &table);
+    r = lwbs_client_new(&config, &table, &d->client);
+    if (r != LWBS_OK) {
+        return fail("cannot create the client for", d->args->endpoint, r);
+    }
+    return provision(d);
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static bool exit_condition_met(const demo *d, uint64_t now) {
+    uint32_t state = LWBS_STATE_IDLE;
+    switch (d->args->exit_after) {
+    case EXIT_REGISTERED:
+        return d->registered;
+    case EXIT_BOOTSTRAPPED:
+        if (d->bootstrap_finished) {
+            return true;
+        }
+        /* No bootstrap needed: the configuration came from the state dir or the command line. */
+        lwbs_client_state(d->client, &state);
+        return !d->bootstrap_started &&
+               (state == LWBS_STATE_REGISTERING || state == LWBS_STATE_REGISTERED);
+    case EXIT_TIMER:
+        return now - d->started_ms >= (uint64_t)d->args->exit_after_s * 1000u;
+    case EXIT_NEVER:
+    default:
+        return false;
+    }
+}
+
+/* Asks the library to deregister and close everything; LWBS_EVENT_STOPPED follows. */
+static void begin_stop(demo *d, uint64_t now) {
+    lwbs_result r = lwbs_client_stop(d->client, now);
+    d->stop_deadline_ms = now + STOP_TIMEOUT_MS;
+    if (r != LWBS_OK) { /* already idle: nothing to deregister */
+        d->stopped = true;
+    }
+}
+
+/* After each step: -1 to go on, or the exit status. Also starts the stop when it is time. */
+static int check_progress(demo *d, uint64_t now) {
+    uint32_t state = LWBS_STATE_IDLE;
+    if (d->stopped) {
+        return 0;
+    }
+    if (d->stop_deadline_ms != 0) {
+        if (signals_seen > 1) {
+            fprintf(stderr, "lwbs-demo: interrupted again while deregistering\n");
+            return 1;
+        }
+        if (now >= d->stop_deadline_ms) {
+            fprintf(stderr, "lwbs-demo: deregistration did not finish within %u s\n",
+                    STOP_TIMEOUT_MS / 1000u);
+            return 1;
+        }
+        return -1;
+    }
+    lwbs_client_state(d->client, &state);
+    if (state == LWBS_STATE_FAILED) { /* the library gave up: nothing more will happen */
+        fprintf(stderr, "lwbs-demo: %s\n", d->failure[0] ? d->failure : "client failed");
+        return 1;
+    }
+    if (signals_seen > 0 || exit_condition_met(d, now)) {
+        begin_stop(d, now);
+        return d->stopped ? 0 : -1;
+    }
+    return -1;
+}
+
+/* How long poll() may sleep: until the library's deadline, the --exit-after timer or the stop
+ * bound, whichever comes first. */
+static int poll_timeout_ms(const demo *d, uint64_t now, uint64_t deadline) {
+    uint64_t wake = deadline;
+    if (d->stop_deadline_ms != 0 && d->stop_deadline_ms < wake) {
+        wake = d->stop_deadline_ms;
+    }
+    if (d->stop_deadline_ms == 0 && d->args->exit_after == EXIT_TIMER) {
+        uint64_t timer = d->started_ms + (uint64_t)d->args->exit_after_s * 1000u;
+        wake = timer < wake ? timer : wake;
+    }
+    if (wake == UINT64_MAX) {
+        return -1; /* nothing scheduled: sleep until a datagram or a signal */
+    }
+    if (wake <= now) {
+        return 0;
+    }
+    return wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
+}
+
+/* Hands every datagram waiting on the readable sockets to the library. */
+static void receive_datagrams(demo *d, const struct pollfd *fds, const lwbs_conn *ids, size_t n) {
+    uint8_t buf[MAX_DATAGRAM];
+    size_t i;
+    long len;
+    for (i = 0; i < n; i++) {
+        if (fds[i].revents == 0) {
+            continue;
+        }
+        /* posix_platform_recv looks the connection up each time: handling one datagram may
+         * close it. */
+        while ((len = posix_platform_recv(&d->platform, ids[i], buf, sizeof buf)) >= 0) {
+            lwbs_result r =
+                lwbs_client_recv(d->client, ids[i], buf, (size_t)len, posix_now_ms());
+            if (r != LWBS_OK && r != LWBS_ERR_UNKNOWN_CONNECTION) {
+                fprintf(stderr, "lwbs-demo[warning] recv: %s\n", lwbs_result_str(r));
+            }
+        }
+    }
+}
+
+static int wait_and_receive(demo *d, uint64_t now, uint64_t deadline) {
+    struct pollfd fds[POSIX_MAX_CONNS + 1];
+    lwbs_conn ids[POSIX_MAX_CONNS + 1];
+    size_t n = posix_platform_pollfds(&d->platform, fds, ids, POSIX_MAX_CONNS);
+    fds[n].fd = signal_pipe[0];
+    fds[n].events = POLLIN;
+    fds[n].revents = 0;
+    if (poll(fds, n + 1, poll_timeout_ms(d, now, deadline)) < 0 && errno != EINTR) {
+        fprintf(stderr, "lwbs-demo: poll: %s\n", strerror(errno));
+        return 1;
+    }
+    drain_signal_pipe();
+    receive_datagrams(d, fds, ids, n);
+    return -1;
+}
+
+static int run(demo *d) {
+    uint64_t deadline = UINT64_MAX;
+    lwbs_result r;
+    int status;
+    d->started_ms = posix_now_ms();
+    r = lwbs_client_start(d->client, d->started_ms);
+    if (r != LWBS_OK) {
+        return fail("cannot start the client for", d->args->endpoint, r);
+    }
+    for (;;) {
+        uint64_t now = posix_now_ms();
+        r = lwbs_client_tick(d->client, now, &deadline);
+        if (r != LWBS_OK) {
+            return fail("library error for", d->args->endpoint, r);
+        }
+        status = check_progress(d, now);
+        if (status < 0) {
+            status = wait_and_receive(d, now, deadline);
+        }
+        if (status >= 0) {
+            return status;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    demo_args args;
+    demo d;
+    int status = parse_args(argc, argv, &args);
+    if (status != 0) {
+        return status < 0 ? 0 : status;
+    }
+    memset(&d, 0, sizeof d);
+    d.args = &args;
+    if (posix_platform_init(&d.platform, args.state_dir, on_event, &d) != 0) {
+        return 1;
+    }
+    if (install_signal_handlers() != 0) {
+        fprintf(stderr, "lwbs-demo: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    status = create_client(&d);
+    if (status == 0) {
+        status = run(&d);
+    }
+    lwbs_client_free(d.client); /* NULL-safe; wipes keys */
+    posix_platform_close_all(&d.platform);
+    close_signal_pipe();
+    return status;
+}

@@ -1,0 +1,410 @@
+/* posix_platform: see posix_platform.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "posix_platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IMAGE_FILE "lwbs-image.bin"
+
+/* ---- logging ------------------------------------------------------------------------------ */
+
+static void plog(const posix_platform *p, unsigned level, const char *fmt, ...) {
+    static const char *const names[] = {"?", "error", "warning", "info", "debug"};
+    va_list ap;
+    if (level > p->log_level) {
+        return;
+    }
+    fprintf(stderr, "lwbs-demo[%s] ", names[level <= 4 ? level : 0]);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void cb_log(void *userdata, uint32_t level, const char *message) {
+    const posix_platform *p = userdata;
+    if (level > p->log_level) {
+        return;
+    }
+    fprintf(stderr, "lwbs[%u] %s\n", (unsigned)level, message);
+}
+
+static void cb_event(void *userdata, const lwbs_event *event) {
+    posix_platform *p = userdata;
+    if (p->on_event != NULL) {
+        p->on_event(p->event_context, event);
+    }
+}
+
+/* ---- transport ---------------------------------------------------------------------------- */
+
+/* Splits "coap://host:port/path" (or coaps://, or [IPv6 literal]) into host and port.
+ * Returns 0, or -1 when the URI has another shape. */
+static int split_uri(const char *uri, char *host, size_t host_cap, char *port, size_t port_cap) {
+    const char *rest;
+    const char *host_end;
+    size_t len;
+    const char *default_port = "5683";
+
+    if (strncmp(uri, "coap://", 7) == 0) {
+        rest = uri + 7;
+    } else if (strncmp(uri, "coaps://", 8) == 0) {
+        rest = uri + 8;
+        default_port = "5684";
+    } else {
+        return -1;
+    }
+    if (*rest == '[') { /* [2001:db8::1]:5683 */
+        rest++;
+        host_end = strchr(rest, ']');
+        if (host_end == NULL) {
+            return -1;
+        }
+    } else {
+        host_end = rest + strcspn(rest, ":/");
+    }
+    len = (size_t)(host_end - rest);
+    if (len == 0 || len >= host_cap) {
+        return -1;
+    }
+    memcpy(host, rest, len);
+    host[len] = '\0';
+    rest = host_end + (*host_end == ']');
+    if (*rest != ':') {
+        snprintf(port, port_cap, "%s", default_port);
+        return 0;
+    }
+    rest++;
+    len = strspn(rest, "0123456789");
+    if (len == 0 || len >= port_cap || (rest[len] != '\0' && rest[len] != '/')) {
+        return -1;
+    }
+    memcpy(port, rest, len);
+    port[len] = '\0';
+    return 0;
+}
+
+/* A UDP socket connect()ed to the first address of host:port that works. connect() on UDP
+ * only fixes the peer: send() needs no address and recv() drops datagrams from others. */
+static int connect_udp(const posix_platform *p, const char *host, const char *port) {
+    struct addrinfo hints;
+    struct addrinfo *list = NULL;
+    struct addrinfo *ai;
+    int fd = -1;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &list);
+    if (rc != 0) {
+        plog(p, 1, "cannot resolve %s:%s: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0) {
+        plog(p, 1, "cannot open a UDP socket to %s:%s: %s", host, port, strerror(errno));
+        return -1;
+    }
+    /* Never block the loop: recv() returns EAGAIN when the socket is drained. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static posix_conn *find_conn(posix_platform *p, lwbs_conn id) {
+    size_t i;
+    for (i = 0; i < POSIX_MAX_CONNS; i++) {
+        if (p->conns[i].id == id) {
+            return &p->conns[i];
+        }
+    }
+    return NULL;
+}
+
+static int32_t cb_open(void *userdata, lwbs_conn conn, const char *uri) {
+    posix_platform *p = userdata;
+    posix_conn *slot = find_conn(p, 0);
+    char host[256];
+    char port[8];
+    int fd;
+
+    if (slot == NULL) {
+        plog(p, 1, "no free connection slot for %s", uri);
+        return -1;
+    }
+    if (split_uri(uri, host, sizeof host, port, sizeof port) != 0) {
+        plog(p, 1, "cannot parse server URI %s", uri);
+        return -1;
+    }
+    fd = connect_udp(p, host, port);
+    if (fd < 0) {
+        return -1;
+    }
+    slot->id = conn;
+    slot->fd = fd;
+    plog(p, 4, "conn %u open: %s", (unsigned)conn, uri);
+    return 0;
+}
+
+static void cb_close(void *userdata, lwbs_conn conn) {
+    posix_platform *p = userdata;
+    posix_conn *slot = find_conn(p, conn);
+    if (slot == NULL || conn == 0) {
+        return;
+    }
+    close(slot->fd);
+    slot->id = 0;
+    slot->fd = -1;
+    plog(p, 4, "conn %u closed", (unsigned)conn);
+}
+
+static int32_t cb_send(void *userdata, lwbs_conn conn, const uint8_t *data, size_t len) {
+    posix_platform *p = userdata;
+    posix_conn *slot = find_conn(p, conn);
+    if (slot == NULL || conn == 0) {
+        plog(p, 2, "send on unknown conn %u", (unsigned)conn);
+        return -1;
+    }
+    /* A lost datagram is the library's business: CoAP retransmits CON messages. */
+    if (send(slot->fd, data, len, 0) < 0) {
+        plog(p, 2, "send on conn %u: %s", (unsigned)conn, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- storage ------------------------------------------------------------------------------ */
+
+static int32_t cb_load(void *userdata, uint8_t *buf, size_t capacity, size_t *out_len) {
+    posix_platform *p = userdata;
+    struct stat st;
+    size_t got = 0;
+    int fd = open(p->image_path, O_RDONLY);
+
+    *out_len = 0;
+    if (fd < 0) {
+        return errno == ENOENT ? 0 : -1; /* nothing stored yet is not an error */
+    }
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return -1;
+    }
+    if ((size_t)st.st_size > capacity) {
+        close(fd);
+        *out_len = (size_t)st.st_size; /* the library retries with a bigger buffer */
+        return 1;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    *out_len = got;
+    plog(p, 4, "loaded %lu bytes from %s", (unsigned long)got, p->image_path);
+    return 0;
+}
+
+static int write_all(int fd, const uint8_t *data, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* fsync of the directory makes the rename itself durable. */
+static void sync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static int32_t cb_save(void *userdata, const uint8_t *data, size_t len) {
+    posix_platform *p = userdata;
+    int fd = open(p->temp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        plog(p, 1, "cannot write %s: %s", p->temp_path, strerror(errno));
+        return -1;
+    }
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        plog(p, 1, "cannot write %s: %s", p->temp_path, strerror(errno));
+        close(fd);
+        unlink(p->temp_path);
+        return -1;
+    }
+    close(fd);
+    if (rename(p->temp_path, p->image_path) != 0) {
+        plog(p, 1, "cannot replace %s: %s", p->image_path, strerror(errno));
+        unlink(p->temp_path);
+        return -1;
+    }
+    sync_dir(p->state_dir);
+    plog(p, 4, "saved %lu bytes to %s", (unsigned long)len, p->image_path);
+    return 0;
+}
+
+/* ---- entropy ------------------------------------------------------------------------------ */
+
+static int32_t cb_entropy(void *userdata, uint8_t *buf, size_t len) {
+    posix_platform *p = userdata;
+    int fd = open("/dev/urandom", O_RDONLY);
+    size_t got = 0;
+    if (fd < 0) {
+        plog(p, 1, "cannot open /dev/urandom: %s", strerror(errno));
+        return -1;
+    }
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+/* mkdir -p */
+static int make_dirs(const char *path) {
+    char buf[POSIX_PATH_MAX];
+    char *s;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (s = buf + 1; *s != '\0'; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+                return -1;
+            }
+            *s = '/';
+        }
+    }
+    return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static unsigned log_level_from_env(void) {
+    const char *text = getenv("LWBS_LOG_LEVEL");
+    long level = text != NULL ? strtol(text, NULL, 10) : 2;
+    return level < 0 ? 0u : (unsigned)level;
+}
+
+int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn on_event,
+                        void *event_context) {
+    size_t i;
+    memset(p, 0, sizeof *p);
+    for (i = 0; i < POSIX_MAX_CONNS; i++) {
+        p->conns[i].fd = -1;
+    }
+    p->log_level = log_level_from_env();
+    p->on_event = on_event;
+    p->event_context = event_context;
+    if (strlen(state_dir) + sizeof "/" IMAGE_FILE ".tmp" > POSIX_PATH_MAX) {
+        fprintf(stderr, "lwbs-demo: state directory path too long\n");
+        return -1;
+    }
+    snprintf(p->state_dir, sizeof p->state_dir, "%s", state_dir);
+    snprintf(p->image_path, sizeof p->image_path, "%s/%s", state_dir, IMAGE_FILE);
+    snprintf(p->temp_path, sizeof p->temp_path, "%s/%s.tmp", state_dir, IMAGE_FILE);
+    if (make_dirs(state_dir) != 0) {
+        fprintf(stderr, "lwbs-demo: cannot create state directory %s: %s\n", state_dir,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void posix_platform_table(posix_platform *p, lwbs_platform *table) {
+    memset(table, 0, sizeof *table);
+    table->struct_size = sizeof *table;
+    table->userdata = p;
+    table->open = cb_open;
+    table->close = cb_close;
+    table->send = cb_send;
+    table->load = cb_load;
+    table->save = cb_save;
+    table->log = cb_log;
+    table->event = cb_event;
+    table->entropy = cb_entropy;
+    table->dm_request = NULL; /* no objects of our own: the library answers 4.04 */
+}
+
+void posix_platform_close_all(posix_platform *p) {
+    size_t i;
+    for (i = 0; i < POSIX_MAX_CONNS; i++) {
+        if (p->conns[i].id != 0) {
+            cb_close(p, p->conns[i].id);
+        }
+    }
+}
+
+size_t posix_platform_pollfds(const posix_platform *p, struct pollfd *fds, lwbs_conn *ids,
+                              size_t capacity) {
+    size_t i;
+    size_t n = 0;
+    for (i = 0; i < POSIX_MAX_CONNS && n < capacity; i++) {
+        if (p->conns[i].id != 0) {
+            fds[n].fd = p->conns[i].fd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            ids[n] = p->conns[i].id;
+            n++;
+        }
+    }
+    return n;
+}
+
+long posix_platform_recv(posix_platform *p, lwbs_conn conn, uint8_t *buf, size_t capacity) {
+    posix_conn *slot = find_conn(p, conn);
+    ssize_t n;
+    if (slot == NULL || conn == 0) {
+        return -1;
+    }
+    n = recv(slot->fd, buf, capacity, 0);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        /* e.g. ECONNREFUSED: an ICMP "port unreachable" for an earlier datagram. Reading it
+         * clears it; the library's retransmission timers decide when to give up. */
+        plog(p, 4, "recv on conn %u: %s", (unsigned)conn, strerror(errno));
+    }
+    return n < 0 ? -1 : (long)n;
+}
+
+uint64_t posix_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

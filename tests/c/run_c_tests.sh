@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# C-side tests of lwm2m-bootstrap, as a firmware build sees the library:
+#   - CMake configure + build of the library and the examples (-std=c99 -Wall -Wextra -Werror);
+#   - the generated header compiles as strict C99 and as C++;
+#   - lwbs-minimal runs and reports the library and header versions;
+#   - `cmake --install` lays out lib/, include/, lib/cmake/lwm2m_bootstrap/, lib/pkgconfig/;
+#   - tests/cmake_consumer builds against it through find_package() and through
+#     add_subdirectory(), linking the static and the shared target; a newer minor version is
+#     refused by the version file;
+#   - plain Makefile-style builds through pkg-config (shared, and --static from a
+#     static-only install);
+#   - lwbs-demo bootstraps from the aiocoap Bootstrap-Server, registers with the aiocoap DM
+#     server and deregisters; once as built, once built with AddressSanitizer (+UBSan, with
+#     leak detection) over a debug build of the crate.
+# Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
+# "C tests: N passed, M failed" and exits non-zero if any check failed.
+# Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=$(realpath -m "${BUILD_DIR:-build}")
+PY=$ROOT/.venv/bin/python
+SERVERS=$ROOT/tests/python/lwbs_testservers
+JOBS=$(nproc)
+WORK=$(mktemp -d)
+VERSION=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -1)
+MAJOR_MINOR=${VERSION%.*}
+passed=0
+failed=0
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# check NAME CMD...: runs CMD (output to a log), counts the result, shows the log on failure.
+check() {
+  local name=$1; shift
+  local log="$WORK/log.$((passed + failed))"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; tail -n 40 "$log" | sed 's/^/     /'
+  fi
+}
+
+# minimal_ok BINARY: lwbs-minimal's output names this version twice and a result string.
+minimal_ok() {
+  local out
+  out=$("$1") || return 1
+  echo "$out"
+  grep -qx "lwbs-minimal: library $VERSION header $VERSION" <<<"$out" &&
+    grep -qx 'lwbs-minimal: result 0 ".\+"' <<<"$out" &&
+    grep -qx 'lwbs-minimal: started, state [0-9]\+' <<<"$out"
+}
+
+needs_lib() {   # needs_lib BINARY yes|no: is liblwm2m_bootstrap.so a DT_NEEDED of BINARY?
+  local found=no
+  readelf -d "$1" | grep -q 'NEEDED.*liblwm2m_bootstrap\.so' && found=yes
+  [ "$found" = "$2" ] || { echo "$1: liblwm2m_bootstrap.so needed: $found, expected $2"; return 1; }
+}
+
+static_and_shared_ok() {   # DIR: consumer-static and consumer-shared in DIR link and run
+  minimal_ok "$1/consumer-static" && needs_lib "$1/consumer-static" no &&
+    minimal_ok "$1/consumer-shared" && needs_lib "$1/consumer-shared" yes
+}
+
+# ---- build ------------------------------------------------------------------------------------
+check "cmake configure" cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DLWBS_BUILD_EXAMPLES=ON
+check "cmake build (library, lwbs-demo, lwbs-minimal; -Werror)" cmake --build "$BUILD" -j "$JOBS"
+check "header compiles as C99 -pedantic" \
+  gcc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -x c include/lwm2m_bootstrap.h
+check "header compiles as C++11" \
+  g++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only -x c++ include/lwm2m_bootstrap.h
+check "lwbs-minimal runs" minimal_ok "$BUILD/c-examples/lwbs-minimal"
+
+# ---- install ----------------------------------------------------------------------------------
+PREFIX=$WORK/prefix
+installed_layout_ok() {
+  local f
+  for f in lib/liblwm2m_bootstrap.a lib/liblwm2m_bootstrap.so include/lwm2m_bootstrap.h \
+      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfig.cmake \
+      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfigVersion.cmake \
+      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapTargets.cmake lib/pkgconfig/lwm2m_bootstrap.pc; do
+    [ -f "$PREFIX/$f" ] || { echo "missing $f"; return 1; }
+  done
+  grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc" &&
+    grep -qx "Libs.private: .*-lgcc_s.*" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc"
+}
+check "cmake --install" cmake --install "$BUILD" --prefix "$PREFIX"
+check "installed layout and .pc prefix" installed_layout_ok
+
+# ---- CMake consumers -------------------------------------------------------------------------
+consumer_build() {   # DIR ARGS...: configure and build tests/cmake_consumer into DIR
+  local dir=$1; shift
+  cmake -S tests/cmake_consumer -B "$dir" -DLWBS_CONSUMER_VERSION="$MAJOR_MINOR" "$@" &&
+    cmake --build "$dir" -j "$JOBS"
+}
+check "consumer: find_package build" \
+  consumer_build "$WORK/consumer-pkg" -DCMAKE_PREFIX_PATH="$PREFIX"
+check "consumer: find_package static + shared run" static_and_shared_ok "$WORK/consumer-pkg"
+next_minor="${VERSION%%.*}.$(( $(cut -d. -f2 <<<"$VERSION") + 1 ))"
+version_refused() {
+  local out
+  out=$(cmake -S tests/cmake_consumer -B "$WORK/consumer-newer" -DCMAKE_PREFIX_PATH="$PREFIX" \
+        -DLWBS_CONSUMER_VERSION="$next_minor" 2>&1) && { echo "$out"; return 1; }
+  echo "$out"
+  grep -q "compatible with requested version" <<<"$out"
+}
+check "consumer: find_package $next_minor refused (SameMinorVersion)" version_refused
+# Shares the main build's cargo output (LWBS_CARGO_TARGET_DIR), so cargo has nothing to do.
+check "consumer: add_subdirectory build" consumer_build "$WORK/consumer-sub" \
+  -DLWBS_CONSUMER_MODE=subdirectory -DLWBS_CARGO_TARGET_DIR="$BUILD/cargo"
+check "consumer: add_subdirectory static + shared run" static_and_shared_ok "$WORK/consumer-sub"
+
+# ---- pkg-config ------------------------------------------------------------------------------
+pkgconfig_shared() {
+  local flags
+  flags=$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs lwm2m_bootstrap) &&
+    echo "pkg-config: $flags" &&
+    gcc -std=c99 -Wall -Wextra -Werror c-examples/minimal.c $flags \
+      -Wl,-rpath,"$PREFIX/lib" -o "$WORK/pc-shared" &&
+    minimal_ok "$WORK/pc-shared" && needs_lib "$WORK/pc-shared" yes
+}
+# With the .so beside the .a, -llwm2m_bootstrap picks the .so; a static-only install (the
+# Development component) is how a Makefile build links the archive. This proves Libs.private.
+pkgconfig_static() {
+  local flags
+  cmake --install "$BUILD" --prefix "$WORK/prefix-static" --component Development &&
+    [ ! -e "$WORK/prefix-static/lib/liblwm2m_bootstrap.so" ] &&
+    flags=$(PKG_CONFIG_PATH=$WORK/prefix-static/lib/pkgconfig \
+            pkg-config --cflags --libs --static lwm2m_bootstrap) &&
+    echo "pkg-config --static: $flags" &&
+    gcc -std=c99 -Wall -Wextra -Werror c-examples/minimal.c $flags -o "$WORK/pc-static" &&
+    minimal_ok "$WORK/pc-static" && needs_lib "$WORK/pc-static" no
+}
+check "pkg-config: shared build runs" pkgconfig_shared
+check "pkg-config --static: build from a static-only install runs" pkgconfig_static
+
+# ---- the demo against the aiocoap servers -------------------------------------------------
+# start_server NAME ARGS...: port 0 lets the server pick a free port; sets PORT from READY.
+start_server() {
+  local name=$1; shift
+  "$PY" "$SERVERS/$name.py" --bind 127.0.0.1:0 "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1)
+    [ -n "$PORT" ] && return 0
+    sleep 0.1
+  done
+  echo "$name did not start:"; cat "$WORK/$name.log"
+  return 1
+}
+
+stop_servers() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  PIDS=()
+}
+
+EXPECTED_EVENTS='EVENT bootstrap-started
+EVENT bootstrap-finished accounts=1
+EVENT configuration-changed
+EVENT registered ssid=1 location=/rd/1
+EVENT deregistered ssid=1
+EVENT stopped'
+
+# demo_scenario BINARY: bootstrap, register, deregister; exit 0, the expected EVENT lines,
+# a stored image, nothing on stderr that a sanitizer would print.
+demo_scenario() {
+  local demo=$1 status=0 state=$WORK/state.$RANDOM
+  start_server dm_server || return 1
+  local dm=$PORT
+  start_server bootstrap_server --server-uri "coap://127.0.0.1:$dm" || return 1
+  local bs=$PORT
+  timeout 60 "$demo" --endpoint demo-1 --bootstrap-uri "coap://127.0.0.1:$bs" \
+    --state-dir "$state" --exit-after registered >"$WORK/demo.out" 2>"$WORK/demo.err" || status=$?
+  stop_servers
+  echo "exit $status"; cat "$WORK/demo.out"; cat "$WORK/demo.err"
+  [ "$status" -eq 0 ] &&
+    [ "$(grep '^EVENT' "$WORK/demo.out")" = "$EXPECTED_EVENTS" ] &&
+    [ -s "$state/lwbs-image.bin" ] &&
+    ! grep -q 'Sanitizer\|runtime error' "$WORK/demo.err" &&
+    grep -q '^FINISH 2.04' "$WORK/bootstrap_server.log" &&
+    grep -q '^DEREGISTERED location=/rd/1' "$WORK/dm_server.log"
+}
+
+servers_available() {
+  [ -x "$PY" ] && [ -f "$SERVERS/bootstrap_server.py" ] ||
+    { echo "no .venv or test servers: run bash tests/setup.sh"; return 1; }
+}
+check "test servers available" servers_available
+check "lwbs-demo: bootstrap + register + deregister" demo_scenario "$BUILD/c-examples/lwbs-demo"
+
+ASAN_BUILD=$BUILD/asan
+check "ASan+UBSan build (crate: debug profile)" bash -c "
+  cmake -S . -B '$ASAN_BUILD' -DCMAKE_BUILD_TYPE=Debug -DLWBS_CARGO_PROFILE=debug \
+    -DLWBS_SANITIZE=address,undefined -DLWBS_INSTALL=OFF &&
+  cmake --build '$ASAN_BUILD' -j $JOBS"
+export ASAN_OPTIONS=detect_leaks=1:exitcode=98 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+check "lwbs-demo under ASan+UBSan: bootstrap + register + deregister" \
+  demo_scenario "$ASAN_BUILD/c-examples/lwbs-demo"
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "C tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

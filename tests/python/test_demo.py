@@ -1,0 +1,284 @@
+"""lwbs-demo (c-examples/lwbs_demo.c) end to end, against the aiocoap test servers.
+
+The demo binary is ``$LWBS_DEMO`` or else ``build/c-examples/lwbs-demo``; build it with
+``cmake -S . -B build && cmake --build build`` (or ``bash tests/c/run_c_tests.sh``). The test
+servers run as processes through their command line, on ports they pick themselves (``--bind
+127.0.0.1:0``, read back from ``READY port=P``); every process a test starts is stopped by a
+fixture. The valgrind test is skipped when valgrind is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = Path(os.environ.get("LWBS_DEMO", ROOT / "build" / "c-examples" / "lwbs-demo"))
+SERVERS = Path(__file__).resolve().parent / "lwbs_testservers"
+RUN_TIMEOUT_S = 60
+
+FULL_RUN_EVENTS = [
+    "EVENT bootstrap-started",
+    "EVENT bootstrap-finished accounts=1",
+    "EVENT configuration-changed",
+    "EVENT registered ssid=1 location=/rd/1",
+    "EVENT deregistered ssid=1",
+    "EVENT stopped",
+]
+
+
+class ServerProcess:
+    """A test server started through its command line; its stdout lines are collected."""
+
+    def __init__(self, name: str, *args: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SERVERS / f"{name}.py"), "--bind", "127.0.0.1:0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        ready = self.wait_for("READY port=")
+        self.port = int(ready.split("port=")[1].split()[0])
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, prefix: str, timeout: float = 10.0) -> str:
+        """The first line (seen before or arriving within timeout) starting with prefix."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.seen:
+                if line.startswith(prefix):
+                    return line
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no line {prefix!r}; got {self.seen}")
+            try:
+                self.seen.append(self.lines.get(timeout=remaining))
+            except queue.Empty:
+                pass
+
+    def output(self) -> list[str]:
+        """Every line so far."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return self.seen
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RejectingServer:
+    """A bare UDP CoAP peer that answers every confirmable request with ACK 4.00 Bad Request."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                data, peer = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            if len(data) >= 4 and (data[0] >> 4) & 0x3 == 0:  # CON
+                tkl = data[0] & 0x0F
+                # Ver 1, type ACK, same token length; code 4.00; same message ID and token.
+                ack = bytes([0x60 | tkl, 0x80, data[2], data[3]]) + data[4:4 + tkl]
+                self.sock.sendto(ack, peer)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def demo() -> Path:
+    if not os.access(DEMO, os.X_OK):
+        pytest.fail(f"{DEMO} is missing: cmake -S . -B build && cmake --build build "
+                    "(or set LWBS_DEMO)")
+    return DEMO
+
+
+@pytest.fixture
+def start_server():
+    """``start_server(name, *args)`` → a running :class:`ServerProcess`; all stopped after."""
+    started: list[ServerProcess] = []
+
+    def start(name: str, *args: str) -> ServerProcess:
+        server = ServerProcess(name, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def servers(start_server):
+    """(Bootstrap-Server, DM server): the BS writes one NoSec account pointing at the DM."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}")
+    return bs, dm
+
+
+@pytest.fixture
+def rejecting_server():
+    server = RejectingServer()
+    yield server
+    server.stop()
+
+
+def run_demo(demo: Path, *args: str, prefix: tuple[str, ...] = (), timeout: float = RUN_TIMEOUT_S,
+             cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, str(demo), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+
+
+def bootstrap_args(bs: ServerProcess, state_dir: Path, *more: str) -> list[str]:
+    return ["--endpoint", "demo-1", "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}",
+            "--state-dir", str(state_dir), *more]
+
+
+def events(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("EVENT ")]
+
+
+def test_bootstraps_registers_and_deregisters(demo, servers, tmp_path):
+    bs, dm = servers
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--exit-after", "registered"))
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_RUN_EVENTS
+    assert (tmp_path / "state" / "lwbs-image.bin").stat().st_size > 0
+    assert bs.wait_for("BOOTSTRAP-REQUEST").startswith("BOOTSTRAP-REQUEST ep=demo-1")
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=demo-1 location=/rd/1")
+    assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
+
+
+def test_restart_registers_from_the_stored_configuration(demo, servers, tmp_path):
+    bs, dm = servers
+    args = bootstrap_args(bs, tmp_path / "state", "--exit-after", "registered")
+    assert run_demo(demo, *args).returncode == 0
+    second = run_demo(demo, *args)
+    assert second.returncode == 0, second.stderr
+    got = events(second.stdout)
+    assert got[0].startswith("EVENT registered ssid=1 location=/rd/")
+    assert got[1:] == ["EVENT deregistered ssid=1", "EVENT stopped"]
+    assert len([line for line in bs.output() if line.startswith("BOOTSTRAP-REQUEST")]) == 1
+
+
+def test_exit_after_seconds_stays_registered_then_deregisters(demo, servers, tmp_path):
+    bs, _ = servers
+    started = time.monotonic()
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--exit-after", "2"))
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - started >= 2
+    assert events(run.stdout) == FULL_RUN_EVENTS
+
+
+def test_exit_after_bootstrapped(demo, servers, tmp_path):
+    bs, _ = servers
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--exit-after", "bootstrapped"))
+    assert run.returncode == 0, run.stderr
+    got = events(run.stdout)
+    assert got[:2] == FULL_RUN_EVENTS[:2]
+    assert got[-1] == "EVENT stopped"
+
+
+def test_sigterm_deregisters_and_exits_0(demo, servers, tmp_path):
+    bs, dm = servers
+    proc = subprocess.Popen([str(demo), *bootstrap_args(bs, tmp_path / "state")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if line.startswith("EVENT registered"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert events(rest) == ["EVENT deregistered ssid=1", "EVENT stopped"]
+    assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
+
+
+def test_rejected_bootstrap_request_exits_1_with_the_reason(demo, rejecting_server, tmp_path):
+    run = run_demo(demo, "--endpoint", "demo-1", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", f"coap://127.0.0.1:{rejecting_server.port}",
+                   "--exit-after", "registered", timeout=20)
+    assert run.returncode == 1
+    assert events(run.stdout)[0] == "EVENT bootstrap-started"
+    assert events(run.stdout)[1].startswith('EVENT bootstrap-failed reason="')
+    assert run.stderr.splitlines() == [
+        "lwbs-demo: bootstrap failed: Bootstrap-Request rejected with 4.00"]
+    assert not (tmp_path / "state" / "lwbs-image.bin").exists()
+
+
+def test_psk_account_is_refused_cleanly(demo, tmp_path):
+    run = run_demo(demo, "--endpoint", "demo-1", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", "coaps://127.0.0.1:5684",
+                   "--psk-identity", "demo", "--psk-key", "000102030405060708090a0b0c0d0e0f")
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "lwbs-demo: cannot use the Bootstrap-Server account coaps://127.0.0.1:5684: "
+        "invalid account (PSK needs DTLS, not in this build)"]
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["--endpoint"],
+    ["--endpoint", "e", "--bogus", "1"],
+    ["--endpoint", "e", "--server-uri", "coap://127.0.0.1:5683"],
+    ["--endpoint", "e", "--server-uri", "coap://127.0.0.1:5683", "--ssid", "65535"],
+    ["--endpoint", "e", "--exit-after", "never"],
+    ["--endpoint", "e", "--psk-identity", "id"],
+    ["--endpoint", "e", "--psk-identity", "id", "--psk-key", "xyz"],
+    ["--endpoint", "e", "--hold-off", "-1", "--bootstrap-uri", "coap://127.0.0.1:1"],
+], ids=lambda a: " ".join(a) or "no-args")
+def test_bad_arguments_exit_2_with_usage(demo, args, tmp_path):
+    run = run_demo(demo, *args, cwd=tmp_path)  # the default --state-dir is ./lwbs-state
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.startswith("lwbs-demo: ")
+    assert "usage: lwbs-demo --endpoint NAME" in run.stderr
+    assert not (tmp_path / "lwbs-state").exists()
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind not installed")
+def test_full_run_under_valgrind_is_clean(demo, servers, tmp_path):
+    bs, _ = servers
+    valgrind = ("valgrind", "--error-exitcode=99", "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect", "--track-fds=no", "-q")
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--exit-after", "registered"),
+                   prefix=valgrind, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_RUN_EVENTS
+    assert "==" not in run.stderr, run.stderr  # valgrind -q prints only errors
