@@ -21,8 +21,10 @@
  *   *out_len with LWBS_ERR_BUFFER_TOO_SMALL (the length needed), *next_deadline_ms with
  *   LWBS_ERR_STORAGE.
  * - Versioned structs (lwbs_config, lwbs_account, lwbs_platform) start with struct_size: set it
- *   with the matching _init function or to sizeof(the struct). Smaller than this version's
- *   struct is LWBS_ERR_INVALID_ARGUMENT; larger is accepted (only known fields are read).
+ *   with the matching _init function or to sizeof(the struct). New fields are only ever
+ *   appended: a struct_size from an older header (at least the 0.1 layout) is accepted and
+ *   the fields beyond it take their defaults (callbacks: absent); smaller than the 0.1 layout
+ *   is LWBS_ERR_INVALID_ARGUMENT; larger is accepted (only known fields are read).
  * - Strings are NUL-terminated UTF-8 (else LWBS_ERR_INVALID_ARGUMENT).
  * - Codes passed in from C are plain uint32_t: an unknown value is an error, never undefined.
  * - Lifetimes: pointers handed to a callback (strings, datagrams, lwbs_event, DM requests) are
@@ -164,8 +166,9 @@ enum lwbs_state
      */
     LWBS_STATE_REGISTERED = 4,
     /**
-     * No server reachable and no bootstrap possible (or it failed); `trigger_bootstrap` or
-     * `stop` and `start` again.
+     * No server reachable and no bootstrap possible (or it failed). With reason
+     * `LWBS_REASON_BOOTSTRAP_FAILED` the library retries by itself after a back-off; else
+     * `trigger_bootstrap`, or `stop` and `start` again (which tries the servers first).
      */
     LWBS_STATE_FAILED = 5,
     /**
@@ -178,6 +181,73 @@ enum lwbs_state
 typedef enum lwbs_state lwbs_state;
 #else
 typedef uint32_t lwbs_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why the client is in its `lwbs_state` (`lwbs_client_state_reason`). May grow: treat
+ * unknown values as `LWBS_REASON_NONE`.
+ */
+enum lwbs_state_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Idle (never started, or stopped), or stopping.
+     */
+    LWBS_REASON_NONE = 0,
+    /**
+     * REGISTERING / REGISTERED with the factory (provisioned or restored) configuration:
+     * step 3 of the Bootstrap Sequence (Core 1.1 §5.2.4).
+     */
+    LWBS_REASON_FACTORY_CONFIGURATION = 1,
+    /**
+     * REGISTERING / REGISTERED with the servers a bootstrap provisioned.
+     */
+    LWBS_REASON_BOOTSTRAPPED = 2,
+    /**
+     * HOLD_OFF / BOOTSTRAPPING: there is no LwM2M Server account (step 4).
+     */
+    LWBS_REASON_NO_SERVER_ACCOUNT = 3,
+    /**
+     * HOLD_OFF / BOOTSTRAPPING: registration to every server failed (step 4, Core 1.1.1
+     * §6.2.1.1). FAILED: every server failed and none has Bootstrap on Registration Failure.
+     */
+    LWBS_REASON_REGISTRATION_FAILED = 4,
+    /**
+     * BOOTSTRAPPING: a DM server executed Bootstrap-Request Trigger (/1/x/9).
+     */
+    LWBS_REASON_SERVER_TRIGGER = 5,
+    /**
+     * BOOTSTRAPPING: the Bootstrap-Server pushed operations during the hold-off (1.0
+     * server-initiated bootstrap).
+     */
+    LWBS_REASON_SERVER_PUSH = 6,
+    /**
+     * BOOTSTRAPPING: `lwbs_client_trigger_bootstrap`.
+     */
+    LWBS_REASON_APPLICATION = 7,
+    /**
+     * BOOTSTRAPPING again after the back-off that followed a failed bootstrap.
+     */
+    LWBS_REASON_BOOTSTRAP_RETRY = 8,
+    /**
+     * FAILED: the last bootstrap failed; the library starts the next one by itself after an
+     * exponential back-off with jitter (keep calling `lwbs_client_tick`).
+     */
+    LWBS_REASON_BOOTSTRAP_FAILED = 9,
+    /**
+     * FAILED: no usable server and no (usable) Bootstrap-Server account: nothing happens
+     * until the firmware acts (provision and start again).
+     */
+    LWBS_REASON_NO_BOOTSTRAP_ACCOUNT = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum lwbs_state_reason lwbs_state_reason;
+#else
+typedef uint32_t lwbs_state_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -224,8 +294,8 @@ enum lwbs_event_kind
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
     /**
-     * A client-initiated bootstrap started: the Bootstrap-Request is being sent
-     * (Core 1.1 §5.2.3.3).
+     * A bootstrap started: client-initiated, the Bootstrap-Request is being sent
+     * (Core 1.1 §5.2.3.3); or 1.0 server-initiated, the first pushed operation arrived.
      */
     LWBS_EVENT_BOOTSTRAP_STARTED = 1,
     /**
@@ -267,6 +337,11 @@ enum lwbs_event_kind
      * The client stopped: every registration ended and every connection closed.
      */
     LWBS_EVENT_STOPPED = 10,
+    /**
+     * The Bootstrap-Server Account Timeout (/0/x/12) elapsed after a successful bootstrap:
+     * the account was purged (a CONFIGURATION_CHANGED follows).
+     */
+    LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -320,6 +395,11 @@ enum lwbs_bootstrap_failure
      * The client was stopped during the bootstrap.
      */
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
+    /**
+     * The firmware reported a transport error (`lwbs_client_conn_error`) while the
+     * Bootstrap-Request was outstanding.
+     */
+    LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -341,7 +421,9 @@ typedef struct lwbs_client lwbs_client;
  */
 typedef struct lwbs_config {
     /**
-     * `sizeof(lwbs_config)`; must be at least the size of this 0.1 layout.
+     * `sizeof(lwbs_config)`; at least the size of the 0.1 layout (up to
+     * `require_server_account`). Fields beyond a smaller `struct_size` (an older caller) take
+     * their defaults.
      */
     uint32_t struct_size;
     /**
@@ -365,6 +447,34 @@ typedef struct lwbs_config {
      * 2 = Finish accepts a configuration without one.
      */
     uint32_t require_server_account;
+    /**
+     * Delay after the first failed bootstrap before the next one, seconds (it doubles with
+     * each failure, with jitter: a random time in [d/2, d]). Default 10; 0 = 1 ms.
+     */
+    uint32_t bootstrap_backoff_base_s;
+    /**
+     * Cap of the delay between failed bootstraps, seconds. Default 3600.
+     */
+    uint32_t bootstrap_backoff_cap_s;
+    /**
+     * Communication Retry Count (/1/x/17) used when a Server instance lacks it: Register
+     * attempts per sequence (Core 1.1.1 §6.2.1.1). Default 5; 0 = 1.
+     */
+    uint32_t registration_retry_count;
+    /**
+     * Communication Retry Timer (/1/x/18) default, seconds: attempt n+1 waits this × 2^(n−1)
+     * after attempt n failed. Default 60.
+     */
+    uint32_t registration_retry_timer_s;
+    /**
+     * Communication Sequence Retry Count (/1/x/20) default. Default 1; 0 = 1.
+     */
+    uint32_t registration_sequence_retry_count;
+    /**
+     * Communication Sequence Delay Timer (/1/x/19) default, seconds; `UINT32_MAX` = no
+     * further sequence. Default 86400.
+     */
+    uint32_t registration_sequence_delay_s;
 } lwbs_config;
 
 /**
@@ -502,7 +612,9 @@ typedef struct lwbs_dm_response {
  */
 typedef struct lwbs_platform {
     /**
-     * `sizeof(lwbs_platform)`; must be at least the size of this 0.1 layout.
+     * `sizeof(lwbs_platform)`; at least the size of the 0.1 layout (up to `dm_request`).
+     * A smaller value than this header's size (an older caller) means "the callbacks after
+     * `struct_size` are absent".
      */
     uint32_t struct_size;
     /**
@@ -558,6 +670,43 @@ typedef struct lwbs_platform {
     int32_t (*dm_request)(void *userdata,
                           const struct lwbs_dm_request *request,
                           struct lwbs_dm_response *response);
+    /**
+     * Optional. The firmware's own objects inside the bootstrap transaction (Bootstrap-Writes
+     * and -Deletes of objects other than /0, /1, /2): a transaction begins before the first
+     * such operation of a bootstrap. NULL = nothing to prepare.
+     */
+    void (*bootstrap_begin)(void *userdata);
+    /**
+     * Optional. A Bootstrap-Write of `*path` (object, instance or resource; the path is
+     * borrowed for the call) with the raw payload (`data`, `len`; OMA-TLV when
+     * `content_format` is 11542). Stage it; return the CoAP response code, 0x44 (2.04) on
+     * success, for example 0x80 (4.00) for a payload you cannot parse. NULL = Bootstrap-Writes
+     * of the firmware's objects are answered 4.04 and none of these callbacks is used.
+     */
+    uint8_t (*bootstrap_write)(void *userdata,
+                               const struct lwbs_path *path,
+                               uint16_t content_format,
+                               const uint8_t *data,
+                               size_t len);
+    /**
+     * Optional. A Bootstrap-Delete of `*path`: an object, an instance, or `/` (every level
+     * `UINT16_MAX`: delete every instance of your objects except the Device instance /3/0,
+     * which the library never lets a Bootstrap-Server delete). Stage it; return the code,
+     * 0x42 (2.02) on success. NULL = 2.02 without a call.
+     */
+    uint8_t (*bootstrap_delete)(void *userdata, const struct lwbs_path *path);
+    /**
+     * Optional. Bootstrap-Finish: return 0 when your staged objects are consistent; anything
+     * else refuses the Finish with 4.06 (everything staged is rolled back, the server may
+     * correct and finish again). Called only when a transaction was begun. NULL = consistent.
+     */
+    int32_t (*bootstrap_validate)(void *userdata);
+    /**
+     * Optional. The transaction ends: `commit` true = apply what was staged (the bootstrap
+     * succeeded), false = drop it (refused Finish, Finish timeout, stop, failure). Called
+     * once per begun transaction. NULL = nothing to do.
+     */
+    void (*bootstrap_end)(void *userdata, bool commit);
 } lwbs_platform;
 
 /**
@@ -753,6 +902,38 @@ lwbs_result lwbs_client_tick(struct lwbs_client *client,
  * Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
  */
 lwbs_result lwbs_client_state(const struct lwbs_client *client, uint32_t *out_state);
+
+/**
+ * Writes why the client is in its state (an `lwbs_state_reason`) to `*out_reason`: for
+ * example `LWBS_STATE_HOLD_OFF` because `LWBS_REASON_REGISTRATION_FAILED` (every server
+ * failed), or `LWBS_STATE_FAILED` because `LWBS_REASON_BOOTSTRAP_FAILED` (the library
+ * retries after a back-off) vs `LWBS_REASON_NO_BOOTSTRAP_ACCOUNT` (nothing more happens).
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_state_reason(const struct lwbs_client *client, uint32_t *out_reason);
+
+/**
+ * Reports a transport error the firmware saw on `conn`: ICMP port or host unreachable,
+ * `ECONNREFUSED` on a connected UDP socket, a network that is down. The request
+ * outstanding on `conn` fails at once instead of after its retransmissions (Core 1.1.1
+ * §6.2.1.1 counts it as a failed registration attempt; a Bootstrap-Request fails the
+ * bootstrap, which is retried after the back-off). Harmless when nothing is outstanding.
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_UNKNOWN_CONNECTION`, `LWBS_ERR_STORAGE`, `LWBS_ERR_NULL`,
+ * `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_conn_error(struct lwbs_client *client, lwbs_conn conn, uint64_t now_ms);
+
+/**
+ * Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the
+ * time at `now_ms` on the monotonic clock the other calls use. Needed for Last Bootstrapped
+ * (/1/x/12, written at each successful Bootstrap-Finish); until it is called /1/x/12 stays
+ * absent. Call it again when the wall clock is corrected.
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_set_time(struct lwbs_client *client, uint64_t now_ms, uint64_t unix_s);
 
 /**
  * Writes the number of LwM2M Server accounts (a Server instance with its Security instance)

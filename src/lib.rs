@@ -7,6 +7,8 @@
 //! Layers, each depending only on those below it:
 //! - [`client`]: the façade ([`client::Client`]);
 //! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
+//! - [`sequence`]: the Bootstrap Sequence, the 1.1 registration retry procedure, hold-off,
+//!   bootstrap back-off, Bootstrap-Server account timeout;
 //! - [`registration`]: Register / Update / Deregister;
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
@@ -27,3 +29,4 @@ pub mod codec;
 pub mod ffi;
 pub mod model;
 pub mod registration;
+pub mod sequence;

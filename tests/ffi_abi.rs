@@ -207,6 +207,11 @@ fn platform(recorder: *mut Recorder) -> lwbs_platform {
         event: Some(on_event),
         entropy: Some(on_entropy),
         dm_request: Some(on_dm_request),
+        bootstrap_begin: None,
+        bootstrap_write: None,
+        bootstrap_delete: None,
+        bootstrap_validate: None,
+        bootstrap_end: None,
     }
 }
 
@@ -591,16 +596,16 @@ fn struct_size_smaller_is_refused_and_larger_is_accepted() {
     let endpoint = cstring("ep");
     let mut out = null_mut();
     unsafe {
-        let small =
-            lwbs_config { struct_size: size_of::<lwbs_config>() as u32 - 1, ..config(&endpoint) };
+        // Issue 4 appended fields: the smallest accepted size is now the 0.1 layout's (an
+        // older caller), no longer this header's.
+        let config_v0_1 = std::mem::offset_of!(lwbs_config, bootstrap_backoff_base_s) as u32;
+        let platform_v0_1 = std::mem::offset_of!(lwbs_platform, bootstrap_begin) as u32;
+        let small = lwbs_config { struct_size: config_v0_1 - 1, ..config(&endpoint) };
         assert_eq!(
             lwbs_client_new(&small, &platform(recorder), &mut out),
             LWBS_ERR_INVALID_ARGUMENT
         );
-        let small_platform = lwbs_platform {
-            struct_size: size_of::<lwbs_platform>() as u32 - 4,
-            ..platform(recorder)
-        };
+        let small_platform = lwbs_platform { struct_size: platform_v0_1 - 4, ..platform(recorder) };
         assert_eq!(
             lwbs_client_new(&config(&endpoint), &small_platform, &mut out),
             LWBS_ERR_INVALID_ARGUMENT

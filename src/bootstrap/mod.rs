@@ -2,11 +2,13 @@
 //! the Bootstrap-Request, the Bootstrap-Server's operations applied to a staged transaction,
 //! Finish validation, and the EXCHANGE_LIFETIME rule for a missing Finish.
 
+pub mod firmware;
 pub mod operations;
 pub mod request;
 pub mod session;
 pub mod validate;
 
+pub use firmware::{FirmwareObjects, FirmwareTransaction};
 pub use operations::{handle, listed_objects, OperationContext, Outcome};
 pub use request::bootstrap_request;
 pub use session::{BootstrapFailure, BootstrapSession};

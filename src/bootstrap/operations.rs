@@ -5,6 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::firmware::FirmwareTransaction;
 use super::validate::{validate, Inconsistency, ValidationPolicy};
 use crate::coap::{content_format as cf, Code, Message};
 use crate::codec::{link, text, tlv};
@@ -33,26 +34,72 @@ pub enum Outcome {
     Finished,
     /// Bootstrap-Finish refused with 4.06; the staged writes were rolled back.
     Rejected(Vec<Inconsistency>),
+    /// Bootstrap-Finish refused with 4.06 by the firmware's validation of its own objects;
+    /// the staged writes were rolled back.
+    Vetoed,
 }
 
-/// Handles one request from the Bootstrap-Server and returns its response.
+/// Handles one request from the Bootstrap-Server and returns its response. Writes and
+/// Deletes of objects the library does not own go to `firmware` when there is one; at
+/// Finish the firmware validates, then commits or rolls back with the library.
 pub fn handle(
     store: &mut Store,
     request: &Message,
     ctx: &OperationContext<'_>,
+    mut firmware: Option<&mut FirmwareTransaction>,
 ) -> (Message, Outcome) {
     let mut reply = Reply::new(Code::BAD_REQUEST);
     let mut outcome = Outcome::Operation;
     match parse_path(request) {
         Err(code) => reply.code = code,
         Ok(Target::Finish) => {
-            (reply, outcome) = finish(store, request, ctx.policy);
+            (reply, outcome) = finish(store, request, ctx.policy, firmware.as_deref_mut());
         }
         Ok(Target::Path(path)) => {
-            reply = dispatch(store, request, &path, ctx);
+            reply = match firmware {
+                Some(fw) if is_firmware_operation(request, &path) => {
+                    firmware_operation(store, request, &path, fw)
+                }
+                _ => dispatch(store, request, &path, ctx),
+            };
         }
     }
     (reply.into_message(request), outcome)
+}
+
+/// A Write or Delete the firmware takes: an object it owns, or `Delete /` (the library then
+/// deletes its own instances too).
+fn is_firmware_operation(request: &Message, path: &Path) -> bool {
+    let foreign = path.object_id().is_some_and(|o| object_definition(o).is_none());
+    match request.code {
+        Code::PUT => foreign,
+        Code::DELETE => foreign || path.is_root(),
+        _ => false,
+    }
+}
+
+fn firmware_operation(
+    store: &mut Store,
+    request: &Message,
+    path: &Path,
+    firmware: &mut FirmwareTransaction,
+) -> Reply {
+    if request.code == Code::PUT {
+        let format = request.content_format().unwrap_or(cf::TLV);
+        return Reply::new(firmware.write(path, format, &request.payload));
+    }
+    if path.depth() > 2 {
+        return Reply::new(Code::BAD_REQUEST);
+    }
+    if path.object_id() == Some(OBJ_DEVICE) && path.instance_id() == Some(0) {
+        return Reply::new(Code::BAD_REQUEST);
+    }
+    if path.is_root() {
+        let own = delete(store, path);
+        let theirs = firmware.delete(path);
+        return Reply::new(if theirs.is_success() { own } else { theirs });
+    }
+    Reply::new(firmware.delete(path))
 }
 
 enum Target {
@@ -115,19 +162,31 @@ fn dispatch(
     }
 }
 
-/// Bootstrap-Finish: validate, then commit (2.04) or roll back (4.06).
-fn finish(store: &mut Store, request: &Message, policy: &ValidationPolicy) -> (Reply, Outcome) {
+/// Bootstrap-Finish: validate (the library's objects, then the firmware's), then commit
+/// both (2.04) or roll both back (4.06).
+fn finish(
+    store: &mut Store,
+    request: &Message,
+    policy: &ValidationPolicy,
+    firmware: Option<&mut FirmwareTransaction>,
+) -> (Reply, Outcome) {
     if request.code != Code::POST {
         return (Reply::new(Code::METHOD_NOT_ALLOWED), Outcome::Operation);
     }
     let findings = validate(store.current(), policy);
-    if findings.is_empty() {
+    let mut vetoed = false;
+    if let Some(fw) = firmware {
+        vetoed = findings.is_empty() && !fw.validate();
+        fw.end(findings.is_empty() && !vetoed);
+    }
+    if findings.is_empty() && !vetoed {
         store.staged_mut();
         store.commit();
         (Reply::new(Code::CHANGED), Outcome::Finished)
     } else {
         store.rollback();
-        (Reply::new(Code::NOT_ACCEPTABLE), Outcome::Rejected(findings))
+        let outcome = if vetoed { Outcome::Vetoed } else { Outcome::Rejected(findings) };
+        (Reply::new(Code::NOT_ACCEPTABLE), outcome)
     }
 }
 
@@ -157,9 +216,12 @@ fn write(store: &mut Store, request: &Message, path: &Path) -> Reply {
     Reply::new(Code::CHANGED)
 }
 
-type Instances = Vec<(u16, alloc::collections::BTreeMap<u16, ResourceValue>)>;
+/// Decoded instances of a write: instance ID and its resources.
+pub(crate) type Instances = Vec<(u16, alloc::collections::BTreeMap<u16, ResourceValue>)>;
 
-fn decode_write(
+/// Decodes the payload of a write to `path` (TLV at any level; plain text and opaque at
+/// resource level).
+pub(crate) fn decode_write(
     request: &Message,
     path: &Path,
     def: &crate::model::ObjectDefinition,

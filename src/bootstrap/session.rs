@@ -25,6 +25,9 @@ pub enum BootstrapFailure {
     FinishTimeout,
     /// The client was stopped during the bootstrap.
     Cancelled,
+    /// The firmware reported a transport error (ICMP unreachable, connection refused) while
+    /// the Bootstrap-Request was outstanding.
+    Transport,
 }
 
 impl fmt::Display for BootstrapFailure {
@@ -40,6 +43,7 @@ impl fmt::Display for BootstrapFailure {
             Self::Reset => f.write_str("Bootstrap-Request reset by the server"),
             Self::FinishTimeout => f.write_str("no Bootstrap-Finish within EXCHANGE_LIFETIME"),
             Self::Cancelled => f.write_str("bootstrap cancelled"),
+            Self::Transport => f.write_str("transport error reaching the Bootstrap-Server"),
         }
     }
 }
@@ -60,6 +64,9 @@ pub struct BootstrapSession {
     exchange_lifetime_ms: u64,
     finish_deadline: Option<u64>,
     operations: u32,
+    pct: Option<u16>,
+    retried_without_pct: bool,
+    server_initiated: bool,
 }
 
 impl BootstrapSession {
@@ -70,7 +77,46 @@ impl BootstrapSession {
             exchange_lifetime_ms,
             finish_deadline: None,
             operations: 0,
+            pct: None,
+            retried_without_pct: false,
+            server_initiated: false,
         }
+    }
+
+    /// A client-initiated bootstrap whose Bootstrap-Request `request` carried `pct`.
+    pub fn with_pct(mut self, pct: Option<u16>) -> BootstrapSession {
+        self.pct = pct;
+        self
+    }
+
+    /// A 1.0 server-initiated bootstrap: the Bootstrap-Server sent an operation without a
+    /// Bootstrap-Request; the session is open from `now`.
+    pub fn server_initiated(now: u64, exchange_lifetime_ms: u64) -> BootstrapSession {
+        let mut session = BootstrapSession::client_initiated(RequestId(0), exchange_lifetime_ms);
+        session.server_initiated = true;
+        session.open(now);
+        session
+    }
+
+    /// True for a 1.0 server-initiated (pushed) bootstrap.
+    pub fn is_server_initiated(&self) -> bool {
+        self.server_initiated
+    }
+
+    /// Whether the answer `code` to the Bootstrap-Request asks for the one retry as a 1.0
+    /// request without `pct` (REFERENCE §7.8: some 1.0 servers answer 4.00 to `pct`).
+    pub fn wants_retry_without_pct(&self, code: Code) -> bool {
+        code == Code::BAD_REQUEST
+            && self.pct.is_some()
+            && !self.retried_without_pct
+            && matches!(self.phase, Phase::Requesting(_))
+    }
+
+    /// The Bootstrap-Request was sent again without `pct` as `request`.
+    pub fn retried_without_pct(&mut self, request: RequestId) {
+        self.retried_without_pct = true;
+        self.pct = None;
+        self.phase = Phase::Requesting(request);
     }
 
     /// The phase.
@@ -142,6 +188,21 @@ mod tests {
         assert_eq!(s.deadline(), Some(447_000));
         assert!(s.check_timeout(446_999).is_ok());
         assert_eq!(s.check_timeout(447_000), Err(BootstrapFailure::FinishTimeout));
+    }
+
+    #[test]
+    fn pct_retry_happens_once_and_only_for_4_00() {
+        let mut s = BootstrapSession::client_initiated(RequestId(1), 10).with_pct(Some(11542));
+        assert!(!s.wants_retry_without_pct(Code::FORBIDDEN));
+        assert!(s.wants_retry_without_pct(Code::BAD_REQUEST));
+        s.retried_without_pct(RequestId(2));
+        assert_eq!(s.pending_request(), Some(RequestId(2)));
+        assert!(!s.wants_retry_without_pct(Code::BAD_REQUEST));
+        let plain = BootstrapSession::client_initiated(RequestId(1), 10);
+        assert!(!plain.wants_retry_without_pct(Code::BAD_REQUEST), "a 1.0 request has no pct");
+        let pushed = BootstrapSession::server_initiated(5, 10);
+        assert_eq!((pushed.phase(), pushed.deadline()), (Phase::Open, Some(15)));
+        assert!(pushed.is_server_initiated());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::model::{
     security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, SecurityMode, Value,
     Version,
 };
+use crate::sequence::{backoff, RetryParams};
 
 /// What the client is and how it behaves.
 #[derive(Clone, Debug)]
@@ -27,6 +28,14 @@ pub struct Config {
     pub policy: ValidationPolicy,
     /// Content format announced with `pct=` in a 1.1 Bootstrap-Request (OMA-TLV).
     pub preferred_format: u16,
+    /// The registration procedure's parameters used when a Server instance lacks the
+    /// resource (/1/x/13..20): the defaults of Core 1.1.1 Table 6.2.1.1-1 unless changed (a
+    /// lab shortens the timers here).
+    pub retry_defaults: RetryParams,
+    /// Delay after the first failed bootstrap before the next one (doubling, with jitter).
+    pub bootstrap_backoff_base_ms: u64,
+    /// Cap of the delay between failed bootstraps.
+    pub bootstrap_backoff_cap_ms: u64,
 }
 
 impl Config {
@@ -40,6 +49,9 @@ impl Config {
             seed: 0x5eed,
             policy: ValidationPolicy::default(),
             preferred_format: content_format::TLV,
+            retry_defaults: RetryParams::default(),
+            bootstrap_backoff_base_ms: backoff::DEFAULT_BASE_MS,
+            bootstrap_backoff_cap_ms: backoff::DEFAULT_CAP_MS,
         }
     }
 }

@@ -6,7 +6,10 @@ use alloc::vec::Vec;
 
 use crate::coap::{content_format as cf, Code, Message};
 use crate::codec::tlv;
-use crate::model::{server_res, DataModel, Path, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER};
+use crate::model::{
+    server_res, DataModel, Operations, Origin, Path, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER,
+    SERVER,
+};
 
 /// A DM server's request for one of the firmware's own objects (anything but /0, /1, /2),
 /// handed to the [`DmHandler`] after the library enforced its access rules.
@@ -73,68 +76,149 @@ pub(crate) fn firmware_response(request: &Message, answer: DmResponse) -> Messag
     response
 }
 
-/// Answers a DM request; the flag asks for a Registration Update (/1/x/8 executed).
-pub(crate) fn handle(model: &DataModel, request: &Message, bootstrapping: bool) -> (Message, bool) {
-    let (code, payload, update) = answer(model, request, bootstrapping);
+/// What a handled DM request asks the client to do after the response went out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DmAction {
+    /// Nothing.
+    None,
+    /// Registration Update Trigger (/1/x/8) executed.
+    Update,
+    /// Bootstrap-Request Trigger (/1/x/9) executed: start a client-initiated bootstrap.
+    Bootstrap,
+    /// Disable (/1/x/4) executed: deregister and stay away for this many seconds.
+    Disable(u64),
+    /// The server wrote its Server instance: re-read lifetime, binding and retry parameters.
+    ServerWritten,
+}
+
+/// What the client knows that the answer depends on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DmContext {
+    /// Short Server ID of the requesting server.
+    pub ssid: u16,
+    /// A bootstrap is running: everything but /0 (4.01) gets 5.03.
+    pub bootstrapping: bool,
+    /// A Bootstrap-Server account exists (else /1/x/9 is 4.05).
+    pub has_bootstrap_account: bool,
+}
+
+/// Disable Timeout used when /1/x/5 is absent (seconds).
+pub(crate) const DEFAULT_DISABLE_TIMEOUT_S: u64 = 86_400;
+
+/// Answers a DM request for /0, /1 (and the rest with 4.04); writes to the requesting
+/// server's own Server instance are applied to `model`.
+pub(crate) fn handle(
+    model: &mut DataModel,
+    request: &Message,
+    ctx: &DmContext,
+) -> (Message, DmAction) {
+    let (code, payload, action) = answer(model, request, ctx);
     let mut response = Message::response_to(request, code);
     if let Some(payload) = payload {
         response.set_content_format(cf::TLV);
         response.payload = payload;
     }
-    (response, update)
+    (response, action)
 }
 
-fn answer(
-    model: &DataModel,
-    request: &Message,
-    bootstrapping: bool,
-) -> (Code, Option<alloc::vec::Vec<u8>>, bool) {
-    let Ok(segments) = request.uri_path() else { return (Code::BAD_REQUEST, None, false) };
+type Answer = (Code, Option<Vec<u8>>, DmAction);
+
+fn answer(model: &mut DataModel, request: &Message, ctx: &DmContext) -> Answer {
+    let Ok(segments) = request.uri_path() else { return (Code::BAD_REQUEST, None, DmAction::None) };
     if segments == ["bs"] {
         // A Bootstrap-Finish outside a bootstrap session changes nothing (REFERENCE §7.5).
-        return (Code::BAD_REQUEST, None, false);
+        return (Code::BAD_REQUEST, None, DmAction::None);
     }
-    let Ok(path) = Path::parse(&segments) else { return (Code::NOT_FOUND, None, false) };
+    let Ok(path) = Path::parse(&segments) else { return (Code::NOT_FOUND, None, DmAction::None) };
     if path.object_id() == Some(OBJ_SECURITY) {
-        return (Code::UNAUTHORIZED, None, false);
+        return (Code::UNAUTHORIZED, None, DmAction::None);
     }
-    if bootstrapping {
-        return (Code::SERVICE_UNAVAILABLE, None, false);
+    if ctx.bootstrapping {
+        return (Code::SERVICE_UNAVAILABLE, None, DmAction::None);
     }
     if path.object_id() != Some(OBJ_SERVER) {
-        return (Code::NOT_FOUND, None, false);
+        return (Code::NOT_FOUND, None, DmAction::None);
     }
-    match (request.code, path.depth()) {
+    let (code, payload) = match (request.code, path.depth()) {
         (Code::GET, 1) => {
-            let all: alloc::vec::Vec<_> = model.instances(OBJ_SERVER).collect();
-            (Code::CONTENT, Some(tlv::encode_instances(&all, true)), false)
+            let all: Vec<_> = model.instances(OBJ_SERVER).collect();
+            (Code::CONTENT, Some(tlv::encode_instances(&all, true)))
         }
         (Code::GET, 2 | 3) => read_instance(model, &path),
-        (Code::POST, 3) if path.resource_id() == Some(server_res::UPDATE_TRIGGER) => {
-            let exists =
-                path.instance_id().is_some_and(|i| model.instance(OBJ_SERVER, i).is_some());
-            if exists {
-                (Code::CHANGED, None, true)
-            } else {
-                (Code::NOT_FOUND, None, false)
-            }
+        (Code::POST, 3) => return execute(model, &path, ctx),
+        (Code::PUT, 2 | 3) | (Code::POST, 2) => return write(model, request, &path, ctx),
+        _ => (Code::METHOD_NOT_ALLOWED, None),
+    };
+    (code, payload, DmAction::None)
+}
+
+/// Execute on /1/x/r: 8 Registration Update Trigger, 9 Bootstrap-Request Trigger (4.05
+/// without a Bootstrap-Server account), 4 Disable; anything else 4.05.
+fn execute(model: &DataModel, path: &Path, ctx: &DmContext) -> Answer {
+    let Some(instance) = path.instance_id().and_then(|i| model.instance(OBJ_SERVER, i)) else {
+        return (Code::NOT_FOUND, None, DmAction::None);
+    };
+    match path.resource_id() {
+        Some(server_res::UPDATE_TRIGGER) => (Code::CHANGED, None, DmAction::Update),
+        Some(server_res::BOOTSTRAP_TRIGGER) if ctx.has_bootstrap_account => {
+            (Code::CHANGED, None, DmAction::Bootstrap)
         }
-        _ => (Code::METHOD_NOT_ALLOWED, None, false),
+        Some(server_res::DISABLE) => {
+            let timeout = instance.uint(DISABLE_TIMEOUT).unwrap_or(DEFAULT_DISABLE_TIMEOUT_S);
+            (Code::CHANGED, None, DmAction::Disable(timeout))
+        }
+        _ => (Code::METHOD_NOT_ALLOWED, None, DmAction::None),
     }
 }
 
-fn read_instance(model: &DataModel, path: &Path) -> (Code, Option<alloc::vec::Vec<u8>>, bool) {
+/// /1/x/5 Disable Timeout.
+const DISABLE_TIMEOUT: u16 = 5;
+
+/// Write (PUT, or POST partial update) on the requesting server's own Server instance: every
+/// written resource must be writable by a DM server (RW in the registry), else 4.05; another
+/// server's instance is 4.01. The written resources are merged in.
+fn write(model: &mut DataModel, request: &Message, path: &Path, ctx: &DmContext) -> Answer {
+    let Some(iid) = path.instance_id() else {
+        return (Code::METHOD_NOT_ALLOWED, None, DmAction::None);
+    };
+    let Some(instance) = model.instance(OBJ_SERVER, iid) else {
+        return (Code::NOT_FOUND, None, DmAction::None);
+    };
+    if (crate::model::ServerAccount { instance_id: iid, instance }).ssid() != Some(ctx.ssid) {
+        return (Code::UNAUTHORIZED, None, DmAction::None);
+    }
+    let instances = match crate::bootstrap::operations::decode_write(request, path, &SERVER) {
+        Ok(instances) => instances,
+        Err(code) => return (code, None, DmAction::None),
+    };
+    let writable = instances.iter().all(|(i, resources)| {
+        *i == iid
+            && resources
+                .keys()
+                .all(|r| SERVER.resource(*r).is_some_and(|d| d.operations == Operations::ReadWrite))
+    });
+    if !writable {
+        return (Code::METHOD_NOT_ALLOWED, None, DmAction::None);
+    }
+    for (i, resources) in instances {
+        let origin = model.instance(OBJ_SERVER, i).map(|x| x.origin).unwrap_or(Origin::Factory);
+        model.write(OBJ_SERVER, i, resources, origin);
+    }
+    (Code::CHANGED, None, DmAction::ServerWritten)
+}
+
+fn read_instance(model: &DataModel, path: &Path) -> (Code, Option<Vec<u8>>) {
     let Some(instance) = path.instance_id().and_then(|i| model.instance(OBJ_SERVER, i)) else {
-        return (Code::NOT_FOUND, None, false);
+        return (Code::NOT_FOUND, None);
     };
     match path.resource_id() {
         None => {
             let iid = path.instance_id().unwrap_or(0);
-            (Code::CONTENT, Some(tlv::encode_instances(&[(iid, instance)], false)), false)
+            (Code::CONTENT, Some(tlv::encode_instances(&[(iid, instance)], false)))
         }
         Some(rid) => match instance.resources.get(&rid) {
-            Some(value) => (Code::CONTENT, Some(tlv::encode_resource(rid, value)), false),
-            None => (Code::NOT_FOUND, None, false),
+            Some(value) => (Code::CONTENT, Some(tlv::encode_resource(rid, value))),
+            None => (Code::NOT_FOUND, None),
         },
     }
 }

@@ -35,7 +35,8 @@ pub enum Event {
         /// The connection.
         conn: ConnId,
     },
-    /// A client-initiated bootstrap started (Bootstrap-Request about to be sent).
+    /// A bootstrap started: client-initiated (the Bootstrap-Request is about to be sent), or
+    /// 1.0 server-initiated (the first pushed operation arrived during the hold-off).
     BootstrapStarted,
     /// Bootstrap-Finish accepted and the new configuration committed.
     BootstrapFinished {
@@ -80,6 +81,8 @@ pub enum Event {
     },
     /// The client stopped: every registration ended and every connection closed.
     Stopped,
+    /// The Bootstrap-Server Account Timeout (/0/x/12) elapsed and the account was purged.
+    BootstrapAccountPurged,
 }
 
 /// The client's overall state. May grow.
@@ -96,7 +99,9 @@ pub enum State {
     Registering,
     /// Registered with at least one server.
     Registered,
-    /// Every path failed: no server reachable and no bootstrap possible or it failed.
+    /// Every path failed: no server reachable and no bootstrap possible or it failed. With
+    /// reason [`crate::sequence::StateReason::BootstrapFailed`] the next bootstrap starts by
+    /// itself after the back-off.
     Failed,
     /// Deregistering before stopping.
     Stopping,

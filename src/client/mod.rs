@@ -6,7 +6,9 @@
 //!   [`Client::handle_timeout`] (the deadline from `poll_timeout` passed);
 //! - **commands**: [`Client::start`], [`Client::stop`], [`Client::trigger_bootstrap`],
 //!   factory provisioning ([`Client::provision_bootstrap_account`],
-//!   [`Client::provision_server_account`]);
+//!   [`Client::provision_server_account`]), [`Client::set_time`], the firmware's hooks
+//!   ([`Client::set_dm_handler`], [`Client::set_bootstrap_handler`]);
+//! - **transport errors** the firmware sees: [`Client::handle_transport_error`];
 //! - **output**: after every input or command, drain [`Client::poll_event`] then
 //!   [`Client::poll_transmit`], repeating until both return `None`, then ask
 //!   [`Client::poll_timeout`] when to call `handle_timeout` next.
@@ -14,13 +16,14 @@
 //! Time is milliseconds on any monotonic clock the caller chooses; it is only compared.
 //! Nothing here blocks, sleeps, reads a clock or touches a socket.
 
+mod bootstrap_flow;
 mod config;
 mod connection;
 mod dm;
 mod event;
+mod registration_flow;
 
 use alloc::collections::{BTreeMap, VecDeque};
-use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
@@ -28,10 +31,13 @@ use connection::{Connection, Role};
 pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
-use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContext, Outcome};
-use crate::coap::{Code, EndpointEvent, FailureReason, Message, RequestId, Rng};
+pub use crate::bootstrap::FirmwareObjects;
+use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
+use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
-use crate::registration::{self, Registration, RegistrationFailure, ResponseOutcome};
+use crate::registration::{Registration, RegistrationFailure};
+pub use crate::sequence::StateReason;
+use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 
 /// Why a command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,33 +62,56 @@ pub struct Client {
     store: Store,
     rng: Rng,
     state: State,
+    /// The Bootstrap Sequence: reason, hold-off, back-off, purge deadline.
+    sequence: Sequence,
+    /// Why the client is Failed (when it is).
+    failure_reason: StateReason,
     connections: BTreeMap<ConnId, Connection>,
     next_conn: u32,
     bootstrap: Option<(ConnId, BootstrapSession)>,
-    hold_off_until: Option<u64>,
+    /// Why the running bootstrap runs.
+    bootstrap_reason: StateReason,
+    /// The connection to the Bootstrap-Server held open during the hold-off, listening for a
+    /// 1.0 server-initiated bootstrap.
+    listen_conn: Option<ConnId>,
+    /// The registration procedure of every configured server.
+    plan: RegistrationPlan,
     registrations: BTreeMap<u16, (ConnId, Registration)>,
     events: VecDeque<Event>,
     transmits: VecDeque<Transmit>,
     dm_handler: Option<DmHandler>,
+    firmware: Option<FirmwareTransaction>,
+    /// Unix time in milliseconds minus `now` (set by [`Client::set_time`]).
+    unix_offset_ms: Option<i128>,
 }
 
 impl Client {
     /// A stopped client with an empty configuration.
     pub fn new(config: Config) -> Client {
         let rng = Rng::new(config.seed);
+        let backoff = BootstrapBackoff::new(
+            config.bootstrap_backoff_base_ms,
+            config.bootstrap_backoff_cap_ms,
+        );
         Client {
             config,
             store: Store::default(),
             rng,
             state: State::Idle,
+            sequence: Sequence::new(backoff),
+            failure_reason: StateReason::None,
             connections: BTreeMap::new(),
             next_conn: 1,
             bootstrap: None,
-            hold_off_until: None,
+            bootstrap_reason: StateReason::None,
+            listen_conn: None,
+            plan: RegistrationPlan::default(),
             registrations: BTreeMap::new(),
             events: VecDeque::new(),
             transmits: VecDeque::new(),
             dm_handler: None,
+            firmware: None,
+            unix_offset_ms: None,
         }
     }
 
@@ -93,6 +122,11 @@ impl Client {
         self.state
     }
 
+    /// Why the client is in its state (see [`StateReason`]).
+    pub fn state_reason(&self) -> StateReason {
+        self.sequence.reason()
+    }
+
     /// The committed configuration (/0, /1, /2).
     pub fn configuration(&self) -> &DataModel {
         self.store.committed()
@@ -101,6 +135,16 @@ impl Client {
     /// The registration with server `ssid`, if one exists.
     pub fn registration(&self, ssid: u16) -> Option<&Registration> {
         self.registrations.get(&ssid).map(|(_, r)| r)
+    }
+
+    /// The registration procedure of every configured server (attempts, sequences, status).
+    pub fn registration_plan(&self) -> &RegistrationPlan {
+        &self.plan
+    }
+
+    /// Consecutive failed bootstraps (the back-off grows with it; a success resets it).
+    pub fn bootstrap_failures(&self) -> u32 {
+        self.sequence.backoff.failures()
     }
 
     /// The URI a connection was opened for.
@@ -180,18 +224,52 @@ impl Client {
         self.dm_handler = handler;
     }
 
+    /// Installs (or removes) the firmware's side of the bootstrap transaction for its own
+    /// objects: Bootstrap-Writes and -Deletes of objects other than /0, /1, /2 go there
+    /// (begin, write/delete, validate at Finish, end with commit or rollback). Without one,
+    /// Bootstrap-Writes of such objects are answered 4.04. Not while a bootstrap runs.
+    pub fn set_bootstrap_handler(
+        &mut self,
+        handler: Option<alloc::boxed::Box<dyn FirmwareObjects>>,
+    ) -> Result<(), ClientError> {
+        if self.bootstrap.is_some() {
+            return Err(ClientError::BootstrapInProgress);
+        }
+        self.firmware = handler.map(FirmwareTransaction::new);
+        Ok(())
+    }
+
+    /// Tells the engine the wall-clock time: `unix_s` (seconds since 1970) is the time at
+    /// `now` on the engine's monotonic clock. Used for Last Bootstrapped (/1/x/12), which
+    /// stays absent until this was called once.
+    pub fn set_time(&mut self, now: u64, unix_s: u64) {
+        self.unix_offset_ms = Some(i128::from(unix_s) * 1000 - i128::from(now));
+    }
+
+    /// Unix seconds at `now`, when the wall clock is known.
+    fn unix_time(&self, now: u64) -> Option<i64> {
+        let ms = self.unix_offset_ms? + i128::from(now);
+        i64::try_from(ms.div_euclid(1000)).ok()
+    }
+
     // ----- commands: life cycle ------------------------------------------------------------
 
-    /// Starts the Bootstrap Sequence (Core §5.2.4): register with every configured server;
-    /// with none, bootstrap from the Bootstrap-Server after its Client Hold Off Time.
+    /// Starts the Bootstrap Sequence (Core §5.2.4): step 1 (smartcard, a hook for now),
+    /// step 2 (the factory or restored configuration), step 3 (register with every configured
+    /// server, the 1.1 retry procedure); when every server failed or there is none, step 4:
+    /// the Client Hold Off Time listening for a server-initiated bootstrap, then a
+    /// client-initiated bootstrap. Also from `Failed`: the servers are tried again first.
     pub fn start(&mut self, now: u64) -> Result<(), ClientError> {
         if !matches!(self.state, State::Idle | State::Failed) {
             return Err(ClientError::AlreadyStarted);
         }
+        self.sequence.reset_timers();
+        self.sequence.backoff.reset();
+        self.close_listen_connection();
         self.state = State::Registering;
-        if !self.register_all(now) {
-            self.fall_back_to_bootstrap(now);
-        }
+        self.failure_reason = StateReason::None;
+        self.sequence.run_provisioning_steps(self.store.committed_mut());
+        self.begin_registration(now, StateReason::FactoryConfiguration);
         Ok(())
     }
 
@@ -202,10 +280,13 @@ impl Client {
             return Err(ClientError::NotStarted);
         }
         if self.bootstrap.is_some() {
-            self.fail_bootstrap(BootstrapFailure::Cancelled);
+            self.fail_bootstrap(now, BootstrapFailure::Cancelled);
         }
-        self.hold_off_until = None;
+        self.sequence.reset_timers();
+        self.close_listen_connection();
+        self.plan = RegistrationPlan::default();
         self.state = State::Stopping;
+        self.sequence.set_reason(StateReason::None);
         let ssids: Vec<u16> = self.registrations.keys().copied().collect();
         for ssid in ssids {
             self.deregister(now, ssid);
@@ -214,7 +295,8 @@ impl Client {
         Ok(())
     }
 
-    /// Starts a client-initiated bootstrap now (for example after a firmware decision).
+    /// Starts a client-initiated bootstrap now (for example after a firmware decision);
+    /// ends a running hold-off or back-off early. Registrations stay until it succeeds.
     pub fn trigger_bootstrap(&mut self, now: u64) -> Result<(), ClientError> {
         if matches!(self.state, State::Idle | State::Stopping) {
             return Err(ClientError::NotStarted);
@@ -225,7 +307,9 @@ impl Client {
         if self.store.committed().bootstrap_account().is_none() {
             return Err(ClientError::NoBootstrapAccount);
         }
-        self.start_bootstrap(now);
+        self.sequence.hold_off_until = None;
+        self.sequence.retry_bootstrap_at = None;
+        self.start_bootstrap(now, StateReason::Application);
         Ok(())
     }
 
@@ -241,10 +325,27 @@ impl Client {
         let connection = self.connections.get_mut(&conn).ok_or(ClientError::UnknownConnection)?;
         connection.endpoint.handle_datagram(now, data);
         self.drain_endpoint(now, conn);
+        self.refresh_state();
         Ok(())
     }
 
-    /// Time passed: retransmissions, the Finish deadline, Updates, the hold-off.
+    /// The firmware's transport reported an error on `conn` (ICMP port/host unreachable,
+    /// `ECONNREFUSED`, a failed `open`): the request outstanding on it fails now instead of
+    /// after its retransmissions: a Register attempt counts as failed (the retry procedure
+    /// goes on), a Bootstrap-Request fails the bootstrap (back-off), an Update re-registers.
+    /// An error on a connection with nothing outstanding changes nothing.
+    pub fn handle_transport_error(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
+        let role = self.connections.get(&conn).ok_or(ClientError::UnknownConnection)?.role;
+        match role {
+            Role::Bootstrap => self.on_bootstrap_transport_error(now, conn),
+            Role::Server(ssid) => self.on_registration_transport_error(now, conn, ssid),
+        }
+        self.refresh_state();
+        Ok(())
+    }
+
+    /// Time passed: retransmissions, the Finish deadline, Updates, the hold-off, the
+    /// registration retry timers, the bootstrap back-off, the Bootstrap-Server account purge.
     pub fn handle_timeout(&mut self, now: u64) {
         let conns: Vec<ConnId> = self.connections.keys().copied().collect();
         for conn in conns {
@@ -253,24 +354,17 @@ impl Client {
             }
             self.drain_endpoint(now, conn);
         }
+        if matches!(self.state, State::Idle | State::Stopping) {
+            return;
+        }
         if let Some((_, session)) = &self.bootstrap {
             if let Err(failure) = session.check_timeout(now) {
-                self.fail_bootstrap(failure);
+                self.fail_bootstrap(now, failure);
             }
         }
-        if self.hold_off_until.is_some_and(|t| now >= t) {
-            self.hold_off_until = None;
-            self.start_bootstrap(now);
-        }
-        let due: Vec<u16> = self
-            .registrations
-            .iter()
-            .filter(|(_, (_, r))| r.next_update.is_some_and(|t| now >= t) && r.pending().is_none())
-            .map(|(ssid, _)| *ssid)
-            .collect();
-        for ssid in due {
-            self.send_update(now, ssid);
-        }
+        self.sequence_timeouts(now);
+        self.registration_timeouts(now);
+        self.refresh_state();
     }
 
     // ----- output ----------------------------------------------------------------------------
@@ -290,14 +384,34 @@ impl Client {
 
     /// When [`Client::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let endpoints = self.connections.values().filter_map(|c| c.endpoint.poll_timeout());
+        let endpoints = self.connections.values().filter_map(|c| c.endpoint.poll_timeout()).min();
+        if !self.is_running() {
+            return endpoints;
+        }
         let finish = self.bootstrap.as_ref().and_then(|(_, s)| s.deadline());
         let updates = self
             .registrations
             .values()
             .filter(|(_, r)| r.pending().is_none())
-            .filter_map(|(_, r)| r.next_update);
-        endpoints.chain(finish).chain(self.hold_off_until).chain(updates).min()
+            .filter_map(|(_, r)| r.next_update)
+            .min();
+        let sequence = [
+            self.sequence.hold_off_until,
+            self.sequence.retry_bootstrap_at,
+            // The purge waits for a running bootstrap to end.
+            self.sequence.purge_at.filter(|_| self.bootstrap.is_none()),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        [endpoints, finish, updates, sequence, self.plan.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn is_running(&self) -> bool {
+        !matches!(self.state, State::Idle | State::Stopping)
     }
 
     fn collect_transmits(&mut self) {
@@ -314,6 +428,30 @@ impl Client {
             self.connections.remove(&id);
             self.events.push_back(Event::Disconnect { conn: id });
         }
+    }
+
+    // ----- state -----------------------------------------------------------------------------
+
+    /// Derives the state and its reason from what is going on.
+    fn refresh_state(&mut self) {
+        if !self.is_running() {
+            return;
+        }
+        let (state, reason) = if self.bootstrap.is_some() {
+            (State::Bootstrapping, self.bootstrap_reason)
+        } else if self.sequence.hold_off_until.is_some() {
+            (State::HoldOff, self.sequence.hold_off_reason)
+        } else if self.registrations.values().any(|(_, r)| r.is_registered()) {
+            (State::Registered, self.sequence.registration_reason)
+        } else if self.plan.iter().next().is_some()
+            && self.plan.verdict() == crate::sequence::Verdict::Alive
+        {
+            (State::Registering, self.sequence.registration_reason)
+        } else {
+            (State::Failed, self.failure_reason)
+        };
+        self.state = state;
+        self.sequence.set_reason(reason);
     }
 
     // ----- connections -----------------------------------------------------------------------
@@ -334,6 +472,12 @@ impl Client {
         }
     }
 
+    fn close_listen_connection(&mut self) {
+        if let Some(conn) = self.listen_conn.take() {
+            self.close_connection(conn);
+        }
+    }
+
     fn drain_endpoint(&mut self, now: u64, conn: ConnId) {
         loop {
             let Some(c) = self.connections.get_mut(&conn) else { return };
@@ -350,7 +494,7 @@ impl Client {
                     self.on_bootstrap_response(now, id, response.code)
                 }
                 (Role::Bootstrap, EndpointEvent::Failed { id, reason }) => {
-                    self.on_bootstrap_request_failed(id, reason)
+                    self.on_bootstrap_request_failed(now, id, reason)
                 }
                 (Role::Server(ssid), EndpointEvent::Response { id, response }) => {
                     self.on_registration_response(now, ssid, id, Ok(&response))
@@ -372,264 +516,6 @@ impl Client {
         }
     }
 
-    // ----- bootstrap -------------------------------------------------------------------------
-
-    fn fall_back_to_bootstrap(&mut self, now: u64) {
-        let Some(account) = self.store.committed().bootstrap_account() else {
-            self.state = State::Failed;
-            self.events
-                .push_back(Event::BootstrapFailed { reason: BootstrapFailure::NoBootstrapAccount });
-            return;
-        };
-        let hold_off_ms = account.hold_off_s().saturating_mul(1000);
-        self.state = State::HoldOff;
-        self.hold_off_until = Some(now.saturating_add(hold_off_ms));
-        if hold_off_ms == 0 {
-            self.hold_off_until = None;
-            self.start_bootstrap(now);
-        }
-    }
-
-    fn start_bootstrap(&mut self, now: u64) {
-        let Some(account) = self.store.committed().bootstrap_account() else {
-            return self.fail_bootstrap(BootstrapFailure::NoBootstrapAccount);
-        };
-        let uri_text = String::from(account.uri().unwrap_or_default());
-        let mode = account.mode();
-        let Ok(uri) = ServerUri::parse(&uri_text) else {
-            return self.fail_bootstrap(BootstrapFailure::BadUri);
-        };
-        if !mode.is_some_and(|m| (self.config.policy.supports_mode)(m)) {
-            return self.fail_bootstrap(BootstrapFailure::UnsupportedSecurity);
-        }
-        self.state = State::Bootstrapping;
-        self.events.push_back(Event::BootstrapStarted);
-        let conn = self.open_connection(&uri_text, Role::Bootstrap);
-        let pct = (self.config.version != crate::model::Version::V1_0)
-            .then_some(self.config.preferred_format);
-        let request = bootstrap::bootstrap_request(&uri, &self.config.endpoint, pct);
-        let lifetime = self.config.transmission.exchange_lifetime_ms();
-        let Some(c) = self.connections.get_mut(&conn) else { return };
-        let id = c.endpoint.send_request(now, request);
-        self.bootstrap = Some((conn, BootstrapSession::client_initiated(id, lifetime)));
-    }
-
-    fn on_bootstrap_request(&mut self, now: u64, conn: ConnId, request: Message) {
-        let Some((_, session)) = self.bootstrap.as_mut().filter(|(c, _)| *c == conn) else {
-            // No bootstrap running on this connection: a Finish (or anything) outside one.
-            let response = Message::response_to(&request, Code::BAD_REQUEST);
-            return self.respond(now, conn, &request, response);
-        };
-        session.on_operation(now);
-        let ctx = OperationContext {
-            version: self.config.version,
-            objects: &self.config.objects,
-            policy: &self.config.policy,
-        };
-        let (response, outcome) = bootstrap::handle(&mut self.store, &request, &ctx);
-        self.respond(now, conn, &request, response);
-        match outcome {
-            Outcome::Operation => {}
-            Outcome::Rejected(findings) => {
-                self.events.push_back(Event::BootstrapFinishRefused { findings: findings.len() })
-            }
-            Outcome::Finished => self.complete_bootstrap(now, conn),
-        }
-    }
-
-    fn on_bootstrap_response(&mut self, now: u64, id: RequestId, code: Code) {
-        let Some((_, session)) = self.bootstrap.as_mut() else { return };
-        if session.pending_request() != Some(id) {
-            return;
-        }
-        if let Err(failure) = session.on_request_response(now, code) {
-            self.fail_bootstrap(failure);
-        }
-    }
-
-    fn on_bootstrap_request_failed(&mut self, id: RequestId, reason: FailureReason) {
-        let pending = self.bootstrap.as_ref().and_then(|(_, s)| s.pending_request());
-        if pending == Some(id) {
-            self.fail_bootstrap(match reason {
-                FailureReason::Reset => BootstrapFailure::Reset,
-                _ => BootstrapFailure::RequestTimeout,
-            });
-        }
-    }
-
-    fn complete_bootstrap(&mut self, now: u64, conn: ConnId) {
-        self.bootstrap = None;
-        self.close_connection(conn);
-        let accounts = self.store.committed().server_account_pairs().count();
-        self.events.push_back(Event::BootstrapFinished { accounts });
-        self.events.push_back(Event::ConfigurationChanged);
-        self.restart_registrations(now);
-    }
-
-    fn fail_bootstrap(&mut self, reason: BootstrapFailure) {
-        if let Some((conn, _)) = self.bootstrap.take() {
-            self.close_connection(conn);
-        }
-        self.store.rollback();
-        self.events.push_back(Event::BootstrapFailed { reason });
-        if self.state != State::Stopping {
-            self.state =
-                if self.any_registration_alive() { State::Registering } else { State::Failed };
-            self.refresh_state();
-        }
-    }
-
-    // ----- registration ------------------------------------------------------------------------
-
-    /// Drops every registration (their accounts may have changed) and registers anew.
-    fn restart_registrations(&mut self, now: u64) {
-        let old: Vec<ConnId> = self.registrations.values().map(|(c, _)| *c).collect();
-        self.registrations.clear();
-        for conn in old {
-            self.close_connection(conn);
-        }
-        self.state = State::Registering;
-        if !self.register_all(now) {
-            self.state = State::Failed;
-        }
-    }
-
-    /// Sends Register to every server account; false when there is none usable.
-    fn register_all(&mut self, now: u64) -> bool {
-        let ssids: Vec<u16> =
-            self.store.committed().server_account_pairs().filter_map(|(_, s)| s.ssid()).collect();
-        let mut any = false;
-        for ssid in ssids {
-            any |= self.register(now, ssid);
-        }
-        any
-    }
-
-    fn register(&mut self, now: u64, ssid: u16) -> bool {
-        let model = self.store.committed();
-        let (Some(security), Some(server)) =
-            (model.security_for_ssid(ssid), model.server_for_ssid(ssid))
-        else {
-            return false;
-        };
-        let uri_text = String::from(security.uri().unwrap_or_default());
-        let usable = security.mode().is_some_and(|m| (self.config.policy.supports_mode)(m));
-        let (Ok(uri), true) = (ServerUri::parse(&uri_text), usable) else {
-            self.events.push_back(Event::RegistrationFailed {
-                ssid,
-                reason: RegistrationFailure::Unusable,
-            });
-            return false;
-        };
-        let lifetime = server.lifetime_s();
-        let payload =
-            registration::register_payload(model, &self.config.objects, self.config.version);
-        let request = registration::register_request(
-            &uri,
-            &self.config.endpoint,
-            lifetime,
-            self.config.version,
-            server.binding(),
-            payload,
-        );
-        let conn = match self.registrations.get(&ssid) {
-            Some((conn, _)) if self.connections.contains_key(conn) => *conn,
-            _ => self.open_connection(&uri_text, Role::Server(ssid)),
-        };
-        let Some(c) = self.connections.get_mut(&conn) else { return false };
-        let id = c.endpoint.send_request(now, request);
-        self.registrations.insert(ssid, (conn, Registration::registering(ssid, id, lifetime)));
-        true
-    }
-
-    fn send_update(&mut self, now: u64, ssid: u16) {
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
-        let Some(c) = self.connections.get_mut(conn) else { return };
-        let id = c.endpoint.send_request(now, registration::update_request(&reg.location, None));
-        reg.state = registration::RegistrationState::Updating(id);
-        reg.next_update = None;
-    }
-
-    fn deregister(&mut self, now: u64, ssid: u16) {
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
-        if !reg.is_registered() {
-            if let Some(id) = reg.pending() {
-                if let Some(c) = self.connections.get_mut(conn) {
-                    c.endpoint.cancel(id);
-                }
-            }
-            let conn = *conn;
-            self.registrations.remove(&ssid);
-            self.close_connection(conn);
-            return;
-        }
-        let Some(c) = self.connections.get_mut(conn) else { return };
-        if let Some(id) = reg.pending() {
-            c.endpoint.cancel(id);
-        }
-        let id = c.endpoint.send_request(now, registration::deregister_request(&reg.location));
-        reg.state = registration::RegistrationState::Deregistering(id);
-        reg.next_update = None;
-    }
-
-    fn on_registration_response(
-        &mut self,
-        now: u64,
-        ssid: u16,
-        id: RequestId,
-        response: Result<&Message, RegistrationFailure>,
-    ) {
-        let delay = |lifetime| {
-            registration::update_delay_ms(lifetime, self.config.transmission.max_transmit_wait_ms())
-        };
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
-        let conn = *conn;
-        let outcome = match response {
-            Ok(msg) => reg.on_response(id, msg, now, delay(reg.lifetime_s)),
-            Err(failure) => reg.on_failure(id, failure),
-        };
-        match outcome {
-            ResponseOutcome::Registered => {
-                let location = reg.location_path();
-                self.events.push_back(Event::Registered { ssid, location });
-            }
-            ResponseOutcome::Updated => self.events.push_back(Event::Updated { ssid }),
-            ResponseOutcome::NeedsRegister => {
-                self.register(now, ssid);
-            }
-            ResponseOutcome::Failed(reason) => {
-                self.events.push_back(Event::RegistrationFailed { ssid, reason });
-                self.registrations.remove(&ssid);
-                self.close_connection(conn);
-                if !self.any_registration_alive()
-                    && self.bootstrap.is_none()
-                    && self.state != State::Stopping
-                {
-                    self.fall_back_to_bootstrap(now);
-                }
-            }
-            ResponseOutcome::Deregistered => {
-                self.events.push_back(Event::Deregistered { ssid });
-                self.registrations.remove(&ssid);
-                self.close_connection(conn);
-                self.finish_stop_if_done();
-            }
-            ResponseOutcome::Ignored => {}
-        }
-        self.refresh_state();
-    }
-
-    fn any_registration_alive(&self) -> bool {
-        !self.registrations.is_empty()
-    }
-
-    fn refresh_state(&mut self) {
-        if matches!(self.state, State::Registering | State::Registered) {
-            let registered = self.registrations.values().any(|(_, r)| r.is_registered());
-            self.state = if registered { State::Registered } else { State::Registering };
-        }
-    }
-
     fn finish_stop_if_done(&mut self) {
         if self.state == State::Stopping
             && self.registrations.is_empty()
@@ -641,28 +527,6 @@ impl Client {
             }
             self.state = State::Idle;
             self.events.push_back(Event::Stopped);
-        }
-    }
-
-    // ----- DM requests -------------------------------------------------------------------------
-
-    fn on_dm_request(&mut self, now: u64, conn: ConnId, ssid: u16, request: Message) {
-        let bootstrapping = self.bootstrap.is_some();
-        let firmware = dm::firmware_request(&request, ssid, bootstrapping);
-        if let (Some(handler), Some(dm_request)) = (self.dm_handler.as_mut(), firmware) {
-            let response = dm::firmware_response(&request, handler(&dm_request));
-            return self.respond(now, conn, &request, response);
-        }
-        let (response, trigger_update) =
-            dm::handle(self.store.committed(), &request, bootstrapping);
-        self.respond(now, conn, &request, response);
-        if trigger_update
-            && self
-                .registrations
-                .get(&ssid)
-                .is_some_and(|(_, r)| r.state == registration::RegistrationState::Registered)
-        {
-            self.send_update(now, ssid);
         }
     }
 }

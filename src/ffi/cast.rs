@@ -35,6 +35,62 @@ pub(crate) unsafe fn try_sized<'a, T>(
     Ok(value)
 }
 
+/// Reads a versioned struct that may come from an older caller: `struct_size` (the first
+/// field, `uint32_t`) must be at least `min_size` (the first published layout); only the
+/// `min(struct_size, sizeof(T))` bytes the caller has are read, over `absent` (the values
+/// of the fields an older caller does not know). Returns the value and `struct_size`; the
+/// caller resets the fields that end beyond `struct_size` (see [`field_present`]).
+///
+/// # Safety
+/// `ptr` is NULL or points to at least `struct_size` readable bytes starting with a
+/// `uint32_t struct_size`, aligned for `T`.
+pub(crate) unsafe fn read_versioned<T: Copy>(
+    ptr: *const T,
+    min_size: usize,
+    absent: T,
+) -> Result<(T, usize), lwbs_result> {
+    if ptr.is_null() {
+        return Err(LWBS_ERR_NULL);
+    }
+    // SAFETY: non-NULL; every versioned struct starts with `uint32_t struct_size`.
+    let size = unsafe { ptr.cast::<u32>().read() } as usize;
+    if size < min_size {
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    let mut value = absent;
+    let n = size.min(core::mem::size_of::<T>());
+    // SAFETY: the caller has `size` >= `n` readable bytes at `ptr`; `value` is a local `T` of
+    // `size_of::<T>()` >= `n` bytes; the regions do not overlap. Every field of the versioned
+    // structs accepts any bit pattern (integers, raw pointers, optional fn pointers); fields
+    // cut by `struct_size` are reset by the caller before use.
+    unsafe {
+        core::ptr::copy_nonoverlapping(ptr.cast::<u8>(), (&mut value as *mut T).cast::<u8>(), n)
+    };
+    Ok((value, size))
+}
+
+/// Whether a field at `offset` of `len` bytes lies within a caller's `struct_size`.
+pub(crate) fn field_present(struct_size: usize, offset: usize, len: usize) -> bool {
+    offset + len <= struct_size
+}
+
+/// After [`read_versioned`]: every listed (appended) field that does not lie entirely within
+/// `struct_size` takes its value from `absent`.
+macro_rules! reset_absent_fields {
+    ($value:expr, $absent:expr, $size:expr, $ty:ty, [$($field:ident),* $(,)?]) => {
+        $(
+            if !$crate::ffi::cast::field_present(
+                $size,
+                core::mem::offset_of!($ty, $field),
+                core::mem::size_of_val(&$absent.$field),
+            ) {
+                $value.$field = $absent.$field;
+            }
+        )*
+    };
+}
+pub(crate) use reset_absent_fields;
+
 /// The bytes `(ptr, len)`; `(NULL, 0)` is the empty slice, `(NULL, n > 0)` is `LWBS_ERR_NULL`.
 ///
 /// # Safety

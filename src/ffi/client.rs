@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 
 use super::cast::{self, Out};
 use super::config::{self, lwbs_account, lwbs_config};
-use super::event::{lwbs_state, OwnedEvent};
+use super::event::{lwbs_state, lwbs_state_reason, OwnedEvent};
 use super::panic::catch_or;
 use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::result::lwbs_result::{self, *};
@@ -180,6 +180,9 @@ pub unsafe extern "C" fn lwbs_client_new(
                 engine_config.seed = platform.seed()?;
                 let mut client = Client::new(engine_config);
                 client.set_dm_handler(super::dm::handler(platform));
+                client
+                    .set_bootstrap_handler(super::bootstrap_objects::handler(platform))
+                    .map_err(|_| LWBS_ERR_PANIC)?;
                 let mut engine = Engine { client, generation: 0 };
                 restore(&platform, &mut engine);
                 let inner =
@@ -402,6 +405,65 @@ pub unsafe extern "C" fn lwbs_client_state(
     unsafe {
         with_client_ref(client, |c| {
             Out::new(out_state)?.write(lwbs_state::from(c.state()) as u32);
+            Ok(())
+        })
+    }
+}
+
+/// Writes why the client is in its state (an `lwbs_state_reason`) to `*out_reason`: for
+/// example `LWBS_STATE_HOLD_OFF` because `LWBS_REASON_REGISTRATION_FAILED` (every server
+/// failed), or `LWBS_STATE_FAILED` because `LWBS_REASON_BOOTSTRAP_FAILED` (the library
+/// retries after a back-off) vs `LWBS_REASON_NO_BOOTSTRAP_ACCOUNT` (nothing more happens).
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_state_reason(
+    client: *const lwbs_client,
+    out_reason: *mut u32,
+) -> lwbs_result {
+    // SAFETY: `client` is NULL or a live handle; `out_reason` checked before use.
+    unsafe {
+        with_client_ref(client, |c| {
+            Out::new(out_reason)?.write(lwbs_state_reason::from(c.state_reason()) as u32);
+            Ok(())
+        })
+    }
+}
+
+/// Reports a transport error the firmware saw on `conn`: ICMP port or host unreachable,
+/// `ECONNREFUSED` on a connected UDP socket, a network that is down. The request
+/// outstanding on `conn` fails at once instead of after its retransmissions (Core 1.1.1
+/// §6.2.1.1 counts it as a failed registration attempt; a Bootstrap-Request fails the
+/// bootstrap, which is retried after the back-off). Harmless when nothing is outstanding.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_UNKNOWN_CONNECTION`, `LWBS_ERR_STORAGE`, `LWBS_ERR_NULL`,
+/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_conn_error(
+    client: *mut lwbs_client,
+    conn: lwbs_conn,
+    now_ms: u64,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe { command(client, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
+}
+
+/// Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the
+/// time at `now_ms` on the monotonic clock the other calls use. Needed for Last Bootstrapped
+/// (/1/x/12, written at each successful Bootstrap-Finish); until it is called /1/x/12 stays
+/// absent. Call it again when the wall clock is corrected.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_set_time(
+    client: *mut lwbs_client,
+    now_ms: u64,
+    unix_s: u64,
+) -> lwbs_result {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        command(client, |c| {
+            c.set_time(now_ms, unix_s);
             Ok(())
         })
     }

@@ -35,7 +35,9 @@ pub enum lwbs_security_mode {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct lwbs_config {
-    /// `sizeof(lwbs_config)`; must be at least the size of this 0.1 layout.
+    /// `sizeof(lwbs_config)`; at least the size of the 0.1 layout (up to
+    /// `require_server_account`). Fields beyond a smaller `struct_size` (an older caller) take
+    /// their defaults.
     pub struct_size: u32,
     /// Endpoint Client Name (`ep=`), required, UTF-8, copied.
     pub endpoint: *const c_char,
@@ -48,7 +50,27 @@ pub struct lwbs_config {
     /// 0 = default (yes); 1 = Bootstrap-Finish requires at least one LwM2M Server account;
     /// 2 = Finish accepts a configuration without one.
     pub require_server_account: u32,
+    // ----- 0.2: appended; a caller whose struct_size ends before a field gets its default.
+    /// Delay after the first failed bootstrap before the next one, seconds (it doubles with
+    /// each failure, with jitter: a random time in [d/2, d]). Default 10; 0 = 1 ms.
+    pub bootstrap_backoff_base_s: u32,
+    /// Cap of the delay between failed bootstraps, seconds. Default 3600.
+    pub bootstrap_backoff_cap_s: u32,
+    /// Communication Retry Count (/1/x/17) used when a Server instance lacks it: Register
+    /// attempts per sequence (Core 1.1.1 §6.2.1.1). Default 5; 0 = 1.
+    pub registration_retry_count: u32,
+    /// Communication Retry Timer (/1/x/18) default, seconds: attempt n+1 waits this × 2^(n−1)
+    /// after attempt n failed. Default 60.
+    pub registration_retry_timer_s: u32,
+    /// Communication Sequence Retry Count (/1/x/20) default. Default 1; 0 = 1.
+    pub registration_sequence_retry_count: u32,
+    /// Communication Sequence Delay Timer (/1/x/19) default, seconds; `UINT32_MAX` = no
+    /// further sequence. Default 86400.
+    pub registration_sequence_delay_s: u32,
 }
+
+/// The size of the first published (0.1) `lwbs_config`: the smallest `struct_size` accepted.
+const CONFIG_V0_1_SIZE: usize = core::mem::offset_of!(lwbs_config, bootstrap_backoff_base_s);
 
 /// One account for factory provisioning (Core 1.1 §5.2.3.1 Factory Bootstrap). Fill it with
 /// `lwbs_account_init`. The library copies everything, including the key material, and
@@ -96,6 +118,12 @@ const NO_CONFIG: lwbs_config = lwbs_config {
     ack_timeout_ms: 0,
     max_retransmit: u32::MAX,
     require_server_account: 0,
+    bootstrap_backoff_base_s: (crate::sequence::backoff::DEFAULT_BASE_MS / 1000) as u32,
+    bootstrap_backoff_cap_s: (crate::sequence::backoff::DEFAULT_CAP_MS / 1000) as u32,
+    registration_retry_count: crate::sequence::retry::defaults::RETRY_COUNT,
+    registration_retry_timer_s: crate::sequence::retry::defaults::RETRY_TIMER_S as u32,
+    registration_sequence_retry_count: crate::sequence::retry::defaults::SEQUENCE_RETRY_COUNT,
+    registration_sequence_delay_s: crate::sequence::retry::defaults::SEQUENCE_DELAY_S as u32,
 };
 
 const NO_ACCOUNT: lwbs_account = lwbs_account {
@@ -152,7 +180,22 @@ pub unsafe extern "C" fn lwbs_account_init(account: *mut lwbs_account) {
 /// NUL-terminated string.
 pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config, lwbs_result> {
     // SAFETY: forwarded to the caller.
-    let c = unsafe { cast::try_sized(config, |c: &lwbs_config| c.struct_size) }?;
+    let (mut c, size) = unsafe { cast::read_versioned(config, CONFIG_V0_1_SIZE, NO_CONFIG) }?;
+    cast::reset_absent_fields!(
+        c,
+        NO_CONFIG,
+        size,
+        lwbs_config,
+        [
+            bootstrap_backoff_base_s,
+            bootstrap_backoff_cap_s,
+            registration_retry_count,
+            registration_retry_timer_s,
+            registration_sequence_retry_count,
+            registration_sequence_delay_s,
+        ]
+    );
+    let c = &c;
     // SAFETY: forwarded to the caller.
     let endpoint = unsafe { cast::try_str(c.endpoint) }?;
     if endpoint.is_empty() {
@@ -178,6 +221,13 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
         2 => false,
         _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
     };
+    engine.bootstrap_backoff_base_ms = u64::from(c.bootstrap_backoff_base_s) * 1000;
+    engine.bootstrap_backoff_cap_ms = u64::from(c.bootstrap_backoff_cap_s) * 1000;
+    let retry = &mut engine.retry_defaults;
+    retry.retry_count = c.registration_retry_count.max(1);
+    retry.retry_timer_s = c.registration_retry_timer_s.into();
+    retry.sequence_retry_count = c.registration_sequence_retry_count.max(1);
+    retry.sequence_delay_s = c.registration_sequence_delay_s.into();
     Ok(engine)
 }
 

@@ -9,7 +9,7 @@ use crate::client::{DmHandler, DmRequest, DmResponse};
 use crate::coap::Code;
 
 /// `UINT16_MAX`: "absent" in `lwbs_path` and for content formats.
-const ABSENT: u16 = u16::MAX;
+pub(crate) const ABSENT: u16 = u16::MAX;
 /// Capacity of the response payload buffer handed to `dm_request`.
 const DM_PAYLOAD_CAPACITY: usize = 4096;
 

@@ -6,7 +6,7 @@ use alloc::string::ToString;
 use core::ffi::c_char;
 
 use crate::bootstrap::BootstrapFailure;
-use crate::client::{Event, State};
+use crate::client::{Event, State, StateReason};
 
 /// The client's overall state (`lwbs_client_state`). May grow: treat unknown values as "busy".
 #[allow(non_camel_case_types)]
@@ -23,8 +23,9 @@ pub enum lwbs_state {
     LWBS_STATE_REGISTERING = 3,
     /// Registered with at least one server.
     LWBS_STATE_REGISTERED = 4,
-    /// No server reachable and no bootstrap possible (or it failed); `trigger_bootstrap` or
-    /// `stop` and `start` again.
+    /// No server reachable and no bootstrap possible (or it failed). With reason
+    /// `LWBS_REASON_BOOTSTRAP_FAILED` the library retries by itself after a back-off; else
+    /// `trigger_bootstrap`, or `stop` and `start` again (which tries the servers first).
     LWBS_STATE_FAILED = 5,
     /// Deregistering before stopping.
     LWBS_STATE_STOPPING = 6,
@@ -44,13 +45,67 @@ impl From<State> for lwbs_state {
     }
 }
 
+/// Why the client is in its `lwbs_state` (`lwbs_client_state_reason`). May grow: treat
+/// unknown values as `LWBS_REASON_NONE`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_state_reason {
+    /// Idle (never started, or stopped), or stopping.
+    LWBS_REASON_NONE = 0,
+    /// REGISTERING / REGISTERED with the factory (provisioned or restored) configuration:
+    /// step 3 of the Bootstrap Sequence (Core 1.1 §5.2.4).
+    LWBS_REASON_FACTORY_CONFIGURATION = 1,
+    /// REGISTERING / REGISTERED with the servers a bootstrap provisioned.
+    LWBS_REASON_BOOTSTRAPPED = 2,
+    /// HOLD_OFF / BOOTSTRAPPING: there is no LwM2M Server account (step 4).
+    LWBS_REASON_NO_SERVER_ACCOUNT = 3,
+    /// HOLD_OFF / BOOTSTRAPPING: registration to every server failed (step 4, Core 1.1.1
+    /// §6.2.1.1). FAILED: every server failed and none has Bootstrap on Registration Failure.
+    LWBS_REASON_REGISTRATION_FAILED = 4,
+    /// BOOTSTRAPPING: a DM server executed Bootstrap-Request Trigger (/1/x/9).
+    LWBS_REASON_SERVER_TRIGGER = 5,
+    /// BOOTSTRAPPING: the Bootstrap-Server pushed operations during the hold-off (1.0
+    /// server-initiated bootstrap).
+    LWBS_REASON_SERVER_PUSH = 6,
+    /// BOOTSTRAPPING: `lwbs_client_trigger_bootstrap`.
+    LWBS_REASON_APPLICATION = 7,
+    /// BOOTSTRAPPING again after the back-off that followed a failed bootstrap.
+    LWBS_REASON_BOOTSTRAP_RETRY = 8,
+    /// FAILED: the last bootstrap failed; the library starts the next one by itself after an
+    /// exponential back-off with jitter (keep calling `lwbs_client_tick`).
+    LWBS_REASON_BOOTSTRAP_FAILED = 9,
+    /// FAILED: no usable server and no (usable) Bootstrap-Server account: nothing happens
+    /// until the firmware acts (provision and start again).
+    LWBS_REASON_NO_BOOTSTRAP_ACCOUNT = 10,
+}
+
+impl From<StateReason> for lwbs_state_reason {
+    fn from(reason: StateReason) -> lwbs_state_reason {
+        use lwbs_state_reason::*;
+        match reason {
+            StateReason::None => LWBS_REASON_NONE,
+            StateReason::FactoryConfiguration => LWBS_REASON_FACTORY_CONFIGURATION,
+            StateReason::Bootstrapped => LWBS_REASON_BOOTSTRAPPED,
+            StateReason::NoServerAccount => LWBS_REASON_NO_SERVER_ACCOUNT,
+            StateReason::RegistrationFailed => LWBS_REASON_REGISTRATION_FAILED,
+            StateReason::ServerTrigger => LWBS_REASON_SERVER_TRIGGER,
+            StateReason::ServerPush => LWBS_REASON_SERVER_PUSH,
+            StateReason::Application => LWBS_REASON_APPLICATION,
+            StateReason::BootstrapRetry => LWBS_REASON_BOOTSTRAP_RETRY,
+            StateReason::BootstrapFailed => LWBS_REASON_BOOTSTRAP_FAILED,
+            StateReason::NoBootstrapAccount => LWBS_REASON_NO_BOOTSTRAP_ACCOUNT,
+        }
+    }
+}
+
 /// What an `lwbs_event` reports (its `kind`). May grow: ignore unknown kinds.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lwbs_event_kind {
-    /// A client-initiated bootstrap started: the Bootstrap-Request is being sent
-    /// (Core 1.1 §5.2.3.3).
+    /// A bootstrap started: client-initiated, the Bootstrap-Request is being sent
+    /// (Core 1.1 §5.2.3.3); or 1.0 server-initiated, the first pushed operation arrived.
     LWBS_EVENT_BOOTSTRAP_STARTED = 1,
     /// Bootstrap-Finish accepted and the new configuration committed; `accounts` = number of
     /// LwM2M Server accounts.
@@ -73,6 +128,9 @@ pub enum lwbs_event_kind {
     LWBS_EVENT_CONFIGURATION_CHANGED = 9,
     /// The client stopped: every registration ended and every connection closed.
     LWBS_EVENT_STOPPED = 10,
+    /// The Bootstrap-Server Account Timeout (/0/x/12) elapsed after a successful bootstrap:
+    /// the account was purged (a CONFIGURATION_CHANGED follows).
+    LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED = 11,
 }
 
 /// Why a bootstrap failed (`lwbs_event.reason` of `LWBS_EVENT_BOOTSTRAP_FAILED`). May grow.
@@ -98,6 +156,9 @@ pub enum lwbs_bootstrap_failure {
     LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT = 7,
     /// The client was stopped during the bootstrap.
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
+    /// The firmware reported a transport error (`lwbs_client_conn_error`) while the
+    /// Bootstrap-Request was outstanding.
+    LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
 }
 
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
@@ -112,6 +173,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::Reset => LWBS_BOOTSTRAP_FAILURE_RESET,
             BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
             BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
+            BootstrapFailure::Transport => LWBS_BOOTSTRAP_FAILURE_TRANSPORT,
         }
     }
 }
@@ -195,6 +257,7 @@ impl OwnedEvent {
                 out.detail = CString::new(reason.to_string()).ok();
             }
             Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
+            Event::BootstrapAccountPurged => out.kind = LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED,
             _ => return None,
         }
         Some(out)

@@ -6,8 +6,10 @@
 //! - `result`: `lwbs_result` and `lwbs_result_str`;
 //! - `config`: `lwbs_config`, `lwbs_account` and their `_init`;
 //! - `platform`: `lwbs_platform`, the firmware's callbacks;
-//! - `event`: `lwbs_event`, `lwbs_event_kind`, `lwbs_bootstrap_failure`, `lwbs_state`;
+//! - `event`: `lwbs_event`, `lwbs_event_kind`, `lwbs_bootstrap_failure`, `lwbs_state`,
+//!   `lwbs_state_reason`;
 //! - `dm`: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response` (the DM request hook);
+//! - `bootstrap_objects`: the firmware's own objects inside the bootstrap transaction;
 //! - `client`: the opaque `lwbs_client` and every `lwbs_client_*` function;
 //! - `cast`: the only place where pointers become references, slices, strings or boxes;
 //! - `panic`: the panic boundary every export runs in.
@@ -25,6 +27,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(clippy::missing_safety_doc)]
 
+mod bootstrap_objects;
 mod cast;
 mod client;
 mod config;
@@ -37,17 +40,20 @@ mod result;
 use core::ffi::c_char;
 
 pub use client::{
-    lwbs_client, lwbs_client_free, lwbs_client_has_bootstrap_server, lwbs_client_new,
-    lwbs_client_provision_bootstrap_server, lwbs_client_provision_server, lwbs_client_recv,
-    lwbs_client_registration_location, lwbs_client_server_count, lwbs_client_server_lifetime,
-    lwbs_client_server_ssid, lwbs_client_server_uri, lwbs_client_start, lwbs_client_state,
+    lwbs_client, lwbs_client_conn_error, lwbs_client_free, lwbs_client_has_bootstrap_server,
+    lwbs_client_new, lwbs_client_provision_bootstrap_server, lwbs_client_provision_server,
+    lwbs_client_recv, lwbs_client_registration_location, lwbs_client_server_count,
+    lwbs_client_server_lifetime, lwbs_client_server_ssid, lwbs_client_server_uri,
+    lwbs_client_set_time, lwbs_client_start, lwbs_client_state, lwbs_client_state_reason,
     lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
 };
 pub use config::{
     lwbs_account, lwbs_account_init, lwbs_config, lwbs_config_init, lwbs_security_mode,
 };
 pub use dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
-pub use event::{lwbs_bootstrap_failure, lwbs_event, lwbs_event_kind, lwbs_state};
+pub use event::{
+    lwbs_bootstrap_failure, lwbs_event, lwbs_event_kind, lwbs_state, lwbs_state_reason,
+};
 pub use platform::{lwbs_conn, lwbs_platform};
 pub use result::{lwbs_result, lwbs_result_str};
 

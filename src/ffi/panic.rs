@@ -63,6 +63,11 @@ mod tests {
             event: None,
             entropy: None,
             dm_request: None,
+            bootstrap_begin: None,
+            bootstrap_write: None,
+            bootstrap_delete: None,
+            bootstrap_validate: None,
+            bootstrap_end: None,
         };
         // SAFETY: valid pointers throughout; the handle is freed at the end.
         unsafe {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::ffi::{c_char, c_void};
 
 use super::cast;
-use super::dm::{lwbs_dm_request, lwbs_dm_response};
+use super::dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
 use super::event::lwbs_event;
 use super::result::lwbs_result::{self, *};
 
@@ -45,6 +45,23 @@ pub(crate) type EventFn = unsafe extern "C" fn(userdata: *mut c_void, event: *co
 /// Fills `buf` with `len` random bytes; 0 on success.
 pub(crate) type EntropyFn =
     unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32;
+/// Begins the firmware's part of a bootstrap transaction.
+pub(crate) type BootstrapBeginFn = unsafe extern "C" fn(userdata: *mut c_void);
+/// A Bootstrap-Write of one of the firmware's objects; returns a CoAP response code.
+pub(crate) type BootstrapWriteFn = unsafe extern "C" fn(
+    userdata: *mut c_void,
+    path: *const lwbs_path,
+    content_format: u16,
+    data: *const u8,
+    len: usize,
+) -> u8;
+/// A Bootstrap-Delete of one of the firmware's objects; returns a CoAP response code.
+pub(crate) type BootstrapDeleteFn =
+    unsafe extern "C" fn(userdata: *mut c_void, path: *const lwbs_path) -> u8;
+/// Validates the firmware's staged objects at Bootstrap-Finish; 0 = consistent.
+pub(crate) type BootstrapValidateFn = unsafe extern "C" fn(userdata: *mut c_void) -> i32;
+/// Ends the firmware's part of the bootstrap transaction: commit or roll back.
+pub(crate) type BootstrapEndFn = unsafe extern "C" fn(userdata: *mut c_void, commit: bool);
 /// Answers one DM request for the firmware's own objects; 0 on success.
 pub(crate) type DmRequestFn = unsafe extern "C" fn(
     userdata: *mut c_void,
@@ -63,7 +80,9 @@ pub(crate) type DmRequestFn = unsafe extern "C" fn(
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct lwbs_platform {
-    /// `sizeof(lwbs_platform)`; must be at least the size of this 0.1 layout.
+    /// `sizeof(lwbs_platform)`; at least the size of the 0.1 layout (up to `dm_request`).
+    /// A smaller value than this header's size (an older caller) means "the callbacks after
+    /// `struct_size` are absent".
     pub struct_size: u32,
     /// Passed as the first argument of every callback; the library never dereferences it.
     pub userdata: *mut c_void,
@@ -121,7 +140,63 @@ pub struct lwbs_platform {
             response: *mut lwbs_dm_response,
         ) -> i32,
     >,
+    // ----- 0.2: appended. A caller whose `struct_size` ends before a callback has none. -----
+    /// Optional. The firmware's own objects inside the bootstrap transaction (Bootstrap-Writes
+    /// and -Deletes of objects other than /0, /1, /2): a transaction begins before the first
+    /// such operation of a bootstrap. NULL = nothing to prepare.
+    pub bootstrap_begin: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
+    /// Optional. A Bootstrap-Write of `*path` (object, instance or resource; the path is
+    /// borrowed for the call) with the raw payload (`data`, `len`; OMA-TLV when
+    /// `content_format` is 11542). Stage it; return the CoAP response code, 0x44 (2.04) on
+    /// success, for example 0x80 (4.00) for a payload you cannot parse. NULL = Bootstrap-Writes
+    /// of the firmware's objects are answered 4.04 and none of these callbacks is used.
+    pub bootstrap_write: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            path: *const lwbs_path,
+            content_format: u16,
+            data: *const u8,
+            len: usize,
+        ) -> u8,
+    >,
+    /// Optional. A Bootstrap-Delete of `*path`: an object, an instance, or `/` (every level
+    /// `UINT16_MAX`: delete every instance of your objects except the Device instance /3/0,
+    /// which the library never lets a Bootstrap-Server delete). Stage it; return the code,
+    /// 0x42 (2.02) on success. NULL = 2.02 without a call.
+    pub bootstrap_delete:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, path: *const lwbs_path) -> u8>,
+    /// Optional. Bootstrap-Finish: return 0 when your staged objects are consistent; anything
+    /// else refuses the Finish with 4.06 (everything staged is rolled back, the server may
+    /// correct and finish again). Called only when a transaction was begun. NULL = consistent.
+    pub bootstrap_validate: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    /// Optional. The transaction ends: `commit` true = apply what was staged (the bootstrap
+    /// succeeded), false = drop it (refused Finish, Finish timeout, stop, failure). Called
+    /// once per begun transaction. NULL = nothing to do.
+    pub bootstrap_end: Option<unsafe extern "C" fn(userdata: *mut c_void, commit: bool)>,
 }
+
+/// The size of the first published (0.1) `lwbs_platform`: the smallest `struct_size` accepted.
+const PLATFORM_V0_1_SIZE: usize = core::mem::offset_of!(lwbs_platform, bootstrap_begin);
+
+/// What an older caller's table lacks: every appended callback absent.
+const NO_PLATFORM: lwbs_platform = lwbs_platform {
+    struct_size: 0,
+    userdata: core::ptr::null_mut(),
+    open: None,
+    close: None,
+    send: None,
+    load: None,
+    save: None,
+    log: None,
+    event: None,
+    entropy: None,
+    dm_request: None,
+    bootstrap_begin: None,
+    bootstrap_write: None,
+    bootstrap_delete: None,
+    bootstrap_validate: None,
+    bootstrap_end: None,
+};
 
 /// Log levels of the `log` callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +226,11 @@ pub(crate) struct Platform {
     event: Option<EventFn>,
     entropy: Option<EntropyFn>,
     dm_request: Option<DmRequestFn>,
+    pub(crate) bootstrap_begin: Option<BootstrapBeginFn>,
+    pub(crate) bootstrap_write: Option<BootstrapWriteFn>,
+    pub(crate) bootstrap_delete: Option<BootstrapDeleteFn>,
+    pub(crate) bootstrap_validate: Option<BootstrapValidateFn>,
+    pub(crate) bootstrap_end: Option<BootstrapEndFn>,
 }
 
 // SAFETY: a client, and its platform with it, is used by one thread at a time (the C contract:
@@ -167,7 +247,15 @@ impl Platform {
     /// documentation.
     pub(crate) unsafe fn new(platform: *const lwbs_platform) -> Result<Platform, lwbs_result> {
         // SAFETY: forwarded to the caller.
-        let p = unsafe { cast::try_sized(platform, |p: &lwbs_platform| p.struct_size) }?;
+        let (mut p, size) =
+            unsafe { cast::read_versioned(platform, PLATFORM_V0_1_SIZE, NO_PLATFORM) }?;
+        cast::reset_absent_fields!(
+            p,
+            NO_PLATFORM,
+            size,
+            lwbs_platform,
+            [bootstrap_begin, bootstrap_write, bootstrap_delete, bootstrap_validate, bootstrap_end]
+        );
         let (Some(open), Some(close), Some(send)) = (p.open, p.close, p.send) else {
             return Err(LWBS_ERR_PLATFORM);
         };
@@ -182,6 +270,11 @@ impl Platform {
             event: p.event,
             entropy: p.entropy,
             dm_request: p.dm_request,
+            bootstrap_begin: p.bootstrap_begin,
+            bootstrap_write: p.bootstrap_write,
+            bootstrap_delete: p.bootstrap_delete,
+            bootstrap_validate: p.bootstrap_validate,
+            bootstrap_end: p.bootstrap_end,
         })
     }
 

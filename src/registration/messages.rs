@@ -56,11 +56,23 @@ pub fn register_payload(model: &DataModel, firmware: &[ObjectInfo], version: Ver
 
 /// Update: `POST {location}` with no payload; `lt=` only when the lifetime changed.
 pub fn update_request(location: &[String], new_lifetime_s: Option<u64>) -> Message {
+    update_request_with(location, new_lifetime_s, None)
+}
+
+/// Update with `lt=` when the lifetime changed and `b=` when the binding changed.
+pub fn update_request_with(
+    location: &[String],
+    new_lifetime_s: Option<u64>,
+    new_binding: Option<&str>,
+) -> Message {
     let mut msg = Message::new(MessageType::Confirmable, Code::POST);
     let path: Vec<&str> = location.iter().map(String::as_str).collect();
     msg.set_uri_path(&path);
     if let Some(lt) = new_lifetime_s {
         msg.add_uri_query(&format!("lt={lt}"));
+    }
+    if let Some(b) = new_binding {
+        msg.add_uri_query(&format!("b={b}"));
     }
     msg
 }

@@ -6,5 +6,6 @@ mod state;
 
 pub use messages::{
     deregister_request, register_payload, register_request, update_delay_ms, update_request,
+    update_request_with,
 };
 pub use state::{Registration, RegistrationFailure, RegistrationState, ResponseOutcome};

@@ -17,6 +17,8 @@ pub enum RegistrationFailure {
     Reset,
     /// The server URI or security mode is unusable by this build.
     Unusable,
+    /// The firmware reported a transport error (ICMP unreachable, connection refused).
+    Transport,
 }
 
 impl fmt::Display for RegistrationFailure {
@@ -26,6 +28,7 @@ impl fmt::Display for RegistrationFailure {
             Self::Timeout => f.write_str("timeout"),
             Self::Reset => f.write_str("reset by the server"),
             Self::Unusable => f.write_str("server account unusable"),
+            Self::Transport => f.write_str("transport error"),
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct Registration {
     pub location: Vec<String>,
     /// Lifetime registered with, seconds.
     pub lifetime_s: u64,
+    /// Binding registered with.
+    pub binding: String,
     /// When the next Update is due.
     pub next_update: Option<u64>,
 }
@@ -85,6 +90,7 @@ impl Registration {
             state: RegistrationState::Registering(request),
             location: Vec::new(),
             lifetime_s,
+            binding: String::from("U"),
             next_update: None,
         }
     }
