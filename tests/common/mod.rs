@@ -8,6 +8,7 @@ use lwm2m_bootstrap::client::{
     BootstrapAccountConfig, Client, Config, ConnId, Event, SecurityConfig, ServerAccountConfig,
 };
 use lwm2m_bootstrap::coap::{content_format as cf, Code, Message, MessageType};
+use lwm2m_bootstrap::model::Value;
 
 pub const BS_URI: &str = "coap://127.0.0.1:5783";
 pub const DM_URI: &str = "coap://127.0.0.1:5683";
@@ -48,6 +49,54 @@ impl Harness {
             })
             .unwrap();
         h
+    }
+
+    /// A client with `config` and a factory Bootstrap-Server account.
+    pub fn with_bootstrap(config: Config, hold_off_s: u64, account_timeout_s: u64) -> Harness {
+        let mut h = Harness::new(config);
+        h.client
+            .provision_bootstrap_account(&BootstrapAccountConfig {
+                security: SecurityConfig::nosec(BS_URI),
+                hold_off_s,
+                account_timeout_s,
+            })
+            .unwrap();
+        h
+    }
+
+    /// Sets resources of the Server instance of `ssid` in the (stopped) client's
+    /// configuration, as a factory image would hold them.
+    pub fn set_server_resources(&mut self, ssid: u16, resources: &[(u16, Value)]) {
+        let mut model = self.client.configuration().clone();
+        let iid = model.server_for_ssid(ssid).unwrap().instance_id;
+        let instance = model.instance_mut(1, iid).unwrap();
+        for (rid, value) in resources {
+            instance.set(*rid, value.clone());
+        }
+        self.client.load_configuration(model).unwrap();
+    }
+
+    /// Advances deadline by deadline until `pred` holds (panics after `limit` ms).
+    pub fn run_until(&mut self, limit: u64, pred: impl Fn(&Harness) -> bool) {
+        let end = self.now + limit;
+        while !pred(self) {
+            let next = self.client.poll_timeout().expect("nothing scheduled");
+            assert!(next <= end, "condition not met within {limit} ms (now {})", self.now);
+            self.now = self.now.max(next);
+            self.client.handle_timeout(self.now);
+            self.pump();
+        }
+    }
+
+    /// Answers a request the client sent with `code` (piggy-backed ACK).
+    pub fn reply(&mut self, conn: ConnId, req: &Message, code: Code) {
+        let mut ack = Message::response_to(req, code);
+        ack.message_type = MessageType::Acknowledgement;
+        self.deliver(conn, &ack);
+    }
+
+    pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {
+        self.events.iter().filter(|e| pred(e)).count()
     }
 
     pub fn provision_server(&mut self, ssid: u16, uri: &str, lifetime_s: u64) {
