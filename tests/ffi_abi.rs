@@ -59,6 +59,8 @@ struct Recorder {
     /// When set, the event callback calls back into this client and records the results.
     reenter: *mut lwbs_client,
     reentry_results: Vec<lwbs_result>,
+    bs_objects: Vec<String>,
+    bs_veto: i32,
 }
 
 unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
@@ -192,6 +194,52 @@ unsafe extern "C" fn on_dm_request(
     resp.content_format = *format;
     resp.payload_len = body.len();
     0
+}
+
+unsafe extern "C" fn on_bs_begin(userdata: *mut c_void) {
+    unsafe { rec(userdata) }.bs_objects.push("begin".into());
+}
+
+unsafe fn path_text(path: *const lwbs_path) -> String {
+    let p = unsafe { &*path };
+    let text: String = [p.object, p.instance, p.resource, p.resource_instance]
+        .iter()
+        .take_while(|&&i| i != u16::MAX)
+        .map(|i| format!("/{i}"))
+        .collect();
+    if text.is_empty() {
+        "/".into()
+    } else {
+        text
+    }
+}
+
+unsafe extern "C" fn on_bs_write(
+    userdata: *mut c_void,
+    path: *const lwbs_path,
+    content_format: u16,
+    _data: *const u8,
+    len: usize,
+) -> u8 {
+    let text = format!("write {} {content_format} {len}", unsafe { path_text(path) });
+    unsafe { rec(userdata) }.bs_objects.push(text);
+    0x44
+}
+
+unsafe extern "C" fn on_bs_delete(userdata: *mut c_void, path: *const lwbs_path) -> u8 {
+    let text = format!("delete {}", unsafe { path_text(path) });
+    unsafe { rec(userdata) }.bs_objects.push(text);
+    0x42
+}
+
+unsafe extern "C" fn on_bs_validate(userdata: *mut c_void) -> i32 {
+    let r = unsafe { rec(userdata) };
+    r.bs_objects.push("validate".into());
+    r.bs_veto
+}
+
+unsafe extern "C" fn on_bs_end(userdata: *mut c_void, commit: bool) {
+    unsafe { rec(userdata) }.bs_objects.push(format!("end {commit}"));
 }
 
 fn platform(recorder: *mut Recorder) -> lwbs_platform {
@@ -1022,4 +1070,171 @@ fn without_the_hook_firmware_objects_are_not_found() {
     let (mut sim, dm) = registered_sim(false);
     assert_eq!(sim.request(dm, Code::GET, "/3/0", None).code, Code::NOT_FOUND);
     assert!(sim.rec().dm_requests.is_empty());
+}
+
+// ----- the Bootstrap Sequence through the C ABI (issue 4) ----------------------------------------
+
+fn reason(sim: &Sim) -> u32 {
+    let mut r = u32::MAX;
+    assert_eq!(unsafe { lwbs_client_state_reason(sim.client, &mut r) }, LWBS_OK);
+    r
+}
+
+fn with_bootstrap_callbacks(p: &mut lwbs_platform) {
+    p.bootstrap_begin = Some(on_bs_begin);
+    p.bootstrap_write = Some(on_bs_write);
+    p.bootstrap_delete = Some(on_bs_delete);
+    p.bootstrap_validate = Some(on_bs_validate);
+    p.bootstrap_end = Some(on_bs_end);
+}
+
+#[test]
+fn state_reason_transport_errors_and_wall_clock_through_the_c_api() {
+    use lwbs_state_reason::*;
+    let mut sim = Sim::new();
+    assert_eq!(reason(&sim), LWBS_REASON_NONE as u32);
+    sim.provision_bootstrap();
+    assert_eq!(unsafe { lwbs_client_set_time(sim.client, sim.now, 1_700_000_000) }, LWBS_OK);
+    sim.start();
+    assert_eq!(
+        (sim.state(), reason(&sim)),
+        (lwbs_state::LWBS_STATE_BOOTSTRAPPING as u32, LWBS_REASON_NO_SERVER_ACCOUNT as u32)
+    );
+    // ECONNREFUSED on the bootstrap connection: the bootstrap fails now, retried later.
+    let (bs, _) = sim.next_sent();
+    assert_eq!(unsafe { lwbs_client_conn_error(sim.client, bs, sim.now) }, LWBS_OK);
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_TRANSPORT as u32);
+    assert_eq!(
+        (sim.state(), reason(&sim)),
+        (lwbs_state::LWBS_STATE_FAILED as u32, LWBS_REASON_BOOTSTRAP_FAILED as u32)
+    );
+    assert_eq!(
+        unsafe { lwbs_client_conn_error(sim.client, 99, sim.now) },
+        LWBS_ERR_UNKNOWN_CONNECTION
+    );
+    // The back-off (default 10 s, jittered to 5..10 s) then the retry.
+    let mut deadline = 0u64;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    assert!((sim.now + 5_000..=sim.now + 10_000).contains(&deadline), "{deadline}");
+    sim.now = deadline;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    assert_eq!(reason(&sim), LWBS_REASON_BOOTSTRAP_RETRY as u32);
+    sim.bootstrap();
+    let dm = sim.register();
+    assert_eq!(reason(&sim), LWBS_REASON_BOOTSTRAPPED as u32);
+    let read = sim.request(dm, Code::GET, "/1/0/12", None);
+    assert_eq!(read.code, Code::CONTENT, "Last Bootstrapped is set");
+    let kinds = sim.rec().events.iter().map(|e| e.kind).collect::<Vec<_>>();
+    assert!(!kinds.contains(&(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED as u32)));
+    unsafe {
+        let mut r = 0u32;
+        assert_eq!(lwbs_client_state_reason(null(), &mut r), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_state_reason(sim.client, null_mut()), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_conn_error(null_mut(), 1, 0), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_set_time(null_mut(), 0, 0), LWBS_ERR_NULL);
+    }
+}
+
+#[test]
+fn firmware_objects_reach_the_bootstrap_callbacks_veto_then_commit() {
+    let mut sim =
+        Sim::with(Recorder { bs_veto: 1, ..Recorder::default() }, with_bootstrap_callbacks);
+    sim.provision_bootstrap();
+    sim.start();
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    assert_eq!(sim.request(bs, Code::PUT, "/5/0", Some(vec![0xC1, 0, 7])).code, Code::CHANGED);
+    assert_eq!(sim.request(bs, Code::DELETE, "/", None).code, Code::DELETED);
+    assert_eq!(
+        sim.request(bs, Code::PUT, "/0", Some(dm_security(1, DM_URI, 1))).code,
+        Code::CHANGED
+    );
+    assert_eq!(sim.request(bs, Code::PUT, "/1", Some(dm_server(0, 1, 60))).code, Code::CHANGED);
+    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::NOT_ACCEPTABLE, "vetoed");
+    assert_eq!(
+        std::mem::take(&mut sim.rec().bs_objects),
+        ["begin", "write /5/0 11542 3", "delete /", "validate", "end false"]
+    );
+    assert_eq!(sim.server_count(), 0);
+    sim.rec().bs_veto = 0;
+    assert_eq!(sim.request(bs, Code::PUT, "/5/0", Some(vec![0xC1, 0, 7])).code, Code::CHANGED);
+    assert_eq!(
+        sim.request(bs, Code::PUT, "/0", Some(dm_security(1, DM_URI, 1))).code,
+        Code::CHANGED
+    );
+    assert_eq!(sim.request(bs, Code::PUT, "/1", Some(dm_server(0, 1, 60))).code, Code::CHANGED);
+    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
+    assert_eq!(sim.rec().bs_objects, ["begin", "write /5/0 11542 3", "validate", "end true"]);
+    assert_eq!(sim.server_count(), 1);
+}
+
+#[test]
+fn an_older_platform_struct_means_absent_bootstrap_callbacks_and_old_config_defaults() {
+    // A 0.1 caller: struct_size ends at dm_request; whatever lies beyond is never read.
+    let platform_v0_1 = std::mem::offset_of!(lwbs_platform, bootstrap_begin) as u32;
+    let mut sim = Sim::with(Recorder::default(), |p| {
+        with_bootstrap_callbacks(p);
+        p.struct_size = platform_v0_1;
+    });
+    sim.provision_bootstrap();
+    sim.start();
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    assert_eq!(sim.request(bs, Code::PUT, "/5/0", Some(vec![0xC1, 0, 7])).code, Code::NOT_FOUND);
+    assert!(sim.rec().bs_objects.is_empty());
+    // A 0.1 config: the appended fields take their defaults (garbage beyond is ignored).
+    let endpoint = cstring("ep");
+    let mut old = config(&endpoint);
+    old.struct_size = std::mem::offset_of!(lwbs_config, bootstrap_backoff_base_s) as u32;
+    old.registration_retry_count = 0xDEAD;
+    let recorder = Box::into_raw(Box::<Recorder>::default());
+    let mut out = null_mut();
+    assert_eq!(unsafe { lwbs_client_new(&old, &platform(recorder), &mut out) }, LWBS_OK);
+    unsafe {
+        lwbs_client_free(out);
+        drop(Box::from_raw(recorder));
+    }
+}
+
+#[test]
+fn config_retry_defaults_and_backoff_reach_the_engine() {
+    let endpoint = cstring("urn:dev:ffi");
+    let c = config(&endpoint);
+    assert_eq!(
+        (
+            c.bootstrap_backoff_base_s,
+            c.bootstrap_backoff_cap_s,
+            c.registration_retry_count,
+            c.registration_retry_timer_s,
+            c.registration_sequence_retry_count,
+            c.registration_sequence_delay_s
+        ),
+        (10, 3600, 5, 60, 1, 86400),
+        "lwbs_config_init fills the defaults of Table 6.2.1.1-1"
+    );
+    let mut c = c;
+    c.registration_retry_count = 2;
+    c.registration_retry_timer_s = 7;
+    let recorder = Box::into_raw(Box::<Recorder>::default());
+    let mut client = null_mut();
+    assert_eq!(unsafe { lwbs_client_new(&c, &platform(recorder), &mut client) }, LWBS_OK);
+    let mut sim = Sim { client, recorder, now: 1_000, mid: 0x7000 };
+    sim.provision_bootstrap();
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    let (dm, _) = sim.next_sent();
+    assert_eq!(unsafe { lwbs_client_conn_error(sim.client, dm, sim.now) }, LWBS_OK);
+    let mut deadline = 0;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    assert_eq!(deadline, sim.now + 7_000, "Communication Retry Timer from lwbs_config");
+    sim.now = deadline;
+    assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+    let (dm, _) = sim.next_sent();
+    assert_eq!(unsafe { lwbs_client_conn_error(sim.client, dm, sim.now) }, LWBS_OK);
+    assert_eq!(
+        sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_STARTED).len(),
+        1,
+        "2 attempts, then the bootstrap"
+    );
 }
