@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 
 from lwm2m_bootstrap import _ffi
 from lwm2m_bootstrap._ffi import (UINT64_NONE, BootstrapFailure, EventKind, Result, SecurityMode,
-                                  State, load_library)
+                                  State, StateReason, load_library)
 
 __all__ = ["Client", "Event", "LwbsError", "UdpTransport", "MemoryStorage", "FileStorage",
-           "VirtualClock", "Result", "State", "EventKind", "BootstrapFailure", "SecurityMode",
+           "VirtualClock", "Result", "State", "StateReason", "EventKind", "BootstrapFailure",
+           "SecurityMode",
            "load_library", "result_str", "version"]
 
 log = logging.getLogger("lwm2m_bootstrap")
@@ -186,6 +187,7 @@ class UdpTransport:
         self.sent: list[tuple[int, bytes]] = []
         self.opened: list[tuple[int, str]] = []
         self.closed: list[int] = []
+        self.errors: list[int] = []   # connections that saw an ICMP error (not yet taken)
 
     def open(self, conn: int, uri: str) -> int:
         """Opens the socket for ``conn``; returns 0 or -1."""
@@ -235,10 +237,18 @@ class UdpTransport:
                     received.append((conn, self.sockets[conn].recv(65535)))
                 except (BlockingIOError, InterruptedError):
                     break
-                except OSError as exc:  # ICMP errors surface here; CoAP timeouts handle them
+                except OSError as exc:  # ICMP errors surface here (see take_errors)
                     log.debug("recv on conn %d: %s", conn, exc)
+                    if isinstance(exc, ConnectionRefusedError):
+                        self.errors.append(conn)
                     break
         return received
+
+    def take_errors(self) -> list[int]:
+        """The connections that saw ``ECONNREFUSED`` (ICMP port unreachable) since the last
+        call; a client with ``report_transport_errors`` passes them to ``conn_error``."""
+        errors, self.errors = self.errors, []
+        return errors
 
     def close_all(self) -> None:
         """Closes every socket."""
@@ -257,6 +267,12 @@ class Client:
     ``load()``/``save(data)`` (:class:`MemoryStorage`, :class:`FileStorage`) or is ``None``.
     ``entropy=False`` passes a NULL entropy callback (fixed seed). ``dm_handler(request)``
     answers DM requests on firmware objects and returns ``(code, content_format, payload)``.
+    ``bootstrap_objects`` receives the Bootstrap-Writes/-Deletes of firmware objects inside
+    the bootstrap transaction: ``begin()``, ``write(path, content_format, payload) -> code``,
+    ``delete(path) -> code``, ``validate() -> bool``, ``end(commit)`` (paths are tuples).
+    The ``bootstrap_backoff_*`` and ``registration_*`` keywords set the ``lwbs_config`` fields
+    of the same names (None = the library's default). ``report_transport_errors=True`` makes
+    :meth:`run_until` pass the transport's ICMP errors to :meth:`conn_error`.
 
     Events are appended to :attr:`events`; log lines to :attr:`logs`. Use as a context manager
     or call :meth:`close`.
@@ -265,12 +281,21 @@ class Client:
     def __init__(self, endpoint: str, *, transport=None, clock=None, storage=None,
                  lwm2m_version: int = 0, ack_timeout_ms: int = 0,
                  max_retransmit: int | None = None, require_server_account: int = 0,
-                 entropy=True, dm_handler=None, on_event=None, library: str | None = None):
+                 entropy=True, dm_handler=None, on_event=None, library: str | None = None,
+                 bootstrap_objects=None, report_transport_errors: bool = False,
+                 bootstrap_backoff_base_s: int | None = None,
+                 bootstrap_backoff_cap_s: int | None = None,
+                 registration_retry_count: int | None = None,
+                 registration_retry_timer_s: int | None = None,
+                 registration_sequence_retry_count: int | None = None,
+                 registration_sequence_delay_s: int | None = None):
         self.lib = load_library(library)
         self.transport = transport if transport is not None else UdpTransport()
         self.clock = clock or monotonic_ms
         self.storage = storage
         self.dm_handler = dm_handler
+        self.bootstrap_objects = bootstrap_objects
+        self.report_transport_errors = report_transport_errors
         self.on_event = on_event
         self.events: list[Event] = []
         self.logs: list[tuple[int, str]] = []
@@ -287,6 +312,15 @@ class Client:
         if max_retransmit is not None:
             config.max_retransmit = max_retransmit
         config.require_server_account = require_server_account
+        for field, value in (("bootstrap_backoff_base_s", bootstrap_backoff_base_s),
+                             ("bootstrap_backoff_cap_s", bootstrap_backoff_cap_s),
+                             ("registration_retry_count", registration_retry_count),
+                             ("registration_retry_timer_s", registration_retry_timer_s),
+                             ("registration_sequence_retry_count",
+                              registration_sequence_retry_count),
+                             ("registration_sequence_delay_s", registration_sequence_delay_s)):
+            if value is not None:
+                setattr(config, field, value)
 
         # The CFUNCTYPE objects live on self for the client's whole lifetime.
         self._callbacks = {
@@ -302,6 +336,14 @@ class Client:
             self._callbacks["entropy"] = _ffi.ENTROPY_FN(self._cb_entropy)
         if dm_handler is not None:
             self._callbacks["dm_request"] = _ffi.DM_REQUEST_FN(self._cb_dm_request)
+        if bootstrap_objects is not None:
+            self._callbacks.update({
+                "bootstrap_begin": _ffi.BOOTSTRAP_BEGIN_FN(self._cb_bs_begin),
+                "bootstrap_write": _ffi.BOOTSTRAP_WRITE_FN(self._cb_bs_write),
+                "bootstrap_delete": _ffi.BOOTSTRAP_DELETE_FN(self._cb_bs_delete),
+                "bootstrap_validate": _ffi.BOOTSTRAP_VALIDATE_FN(self._cb_bs_validate),
+                "bootstrap_end": _ffi.BOOTSTRAP_END_FN(self._cb_bs_end),
+            })
         platform = _ffi.lwbs_platform(struct_size=ctypes.sizeof(_ffi.lwbs_platform))
         for name, fn in self._callbacks.items():
             setattr(platform, name, fn)
@@ -398,6 +440,16 @@ class Client:
         """``lwbs_client_trigger_bootstrap``."""
         self._call("lwbs_client_trigger_bootstrap", self.handle, self._now(now_ms))
 
+    def conn_error(self, conn: int, now_ms: int | None = None) -> None:
+        """Reports a transport error (ICMP unreachable, ECONNREFUSED) on ``conn``
+        (``lwbs_client_conn_error``)."""
+        self._call("lwbs_client_conn_error", self.handle, conn, self._now(now_ms))
+
+    def set_time(self, unix_s: int | None = None, now_ms: int | None = None) -> None:
+        """Tells the library the wall-clock time (``lwbs_client_set_time``; default: now)."""
+        unix = int(time.time()) if unix_s is None else unix_s
+        self._call("lwbs_client_set_time", self.handle, self._now(now_ms), unix)
+
     def recv(self, conn: int, data: bytes, now_ms: int | None = None) -> None:
         """Feeds one received datagram (``lwbs_client_recv``)."""
         now = self._now(now_ms)
@@ -441,6 +493,13 @@ class Client:
                     pass  # a straggler for a connection the library already closed
                 if predicate():
                     return
+            take_errors = getattr(self.transport, "take_errors", None)
+            if self.report_transport_errors and take_errors is not None:
+                for conn in take_errors():
+                    try:
+                        self.conn_error(conn)
+                    except UnknownConnectionError:
+                        pass
 
     def wait_event(self, kind: EventKind, timeout: float = 30.0, **match) -> Event:
         """Runs until an event of ``kind`` (with attributes equal to ``match``) was seen."""
@@ -461,6 +520,15 @@ class Client:
         out = ctypes.c_uint32()
         self._call("lwbs_client_state", self.handle, ctypes.byref(out))
         return State(out.value) if out.value in State._value2member_map_ else out.value
+
+    @property
+    def state_reason(self) -> StateReason:
+        """``lwbs_client_state_reason`` as :class:`StateReason`: why the client is in
+        :attr:`state`."""
+        out = ctypes.c_uint32()
+        self._call("lwbs_client_state_reason", self.handle, ctypes.byref(out))
+        known = StateReason._value2member_map_
+        return StateReason(out.value) if out.value in known else out.value
 
     @property
     def servers(self) -> dict[int, dict]:
@@ -566,6 +634,29 @@ class Client:
             ctypes.memmove(buf, self._entropy(length), length)
             return 0
         return self._guard(-1, fill)
+
+    @staticmethod
+    def _path(path_p) -> tuple:
+        p = path_p.contents
+        return tuple(v for v in (p.object, p.instance, p.resource, p.resource_instance)
+                     if v != 0xFFFF)
+
+    def _cb_bs_begin(self, _userdata):
+        self._guard(None, self.bootstrap_objects.begin)
+
+    def _cb_bs_write(self, _userdata, path_p, content_format, data, length):
+        payload = ctypes.string_at(data, length) if length else b""
+        return self._guard(0xA0, lambda: int(self.bootstrap_objects.write(
+            self._path(path_p), content_format, payload)))
+
+    def _cb_bs_delete(self, _userdata, path_p):
+        return self._guard(0xA0, lambda: int(self.bootstrap_objects.delete(self._path(path_p))))
+
+    def _cb_bs_validate(self, _userdata):
+        return self._guard(-1, lambda: 0 if self.bootstrap_objects.validate() else 1)
+
+    def _cb_bs_end(self, _userdata, commit):
+        self._guard(None, self.bootstrap_objects.end, bool(commit))
 
     def _cb_dm_request(self, _userdata, request_p, response_p):
         def handle():

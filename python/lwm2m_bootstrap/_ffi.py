@@ -1,4 +1,4 @@
-"""Raw ctypes declarations of the lwm2m-bootstrap C ABI (include/lwm2m_bootstrap.h, 0.1).
+"""Raw ctypes declarations of the lwm2m-bootstrap C ABI (include/lwm2m_bootstrap.h, 0.2 layout).
 
 Every struct mirrors the C field order and types exactly; every exported function gets its
 ``argtypes``/``restype`` in :func:`load_library`. Nothing here is Pythonic: see
@@ -48,6 +48,21 @@ class State(IntEnum):
     STOPPING = 6
 
 
+class StateReason(IntEnum):
+    """``lwbs_state_reason``: why the client is in its state. May grow."""
+    NONE = 0
+    FACTORY_CONFIGURATION = 1
+    BOOTSTRAPPED = 2
+    NO_SERVER_ACCOUNT = 3
+    REGISTRATION_FAILED = 4
+    SERVER_TRIGGER = 5
+    SERVER_PUSH = 6
+    APPLICATION = 7
+    BOOTSTRAP_RETRY = 8
+    BOOTSTRAP_FAILED = 9
+    NO_BOOTSTRAP_ACCOUNT = 10
+
+
 class SecurityMode(IntEnum):
     """``lwbs_security_mode``."""
     PSK = 0
@@ -68,6 +83,7 @@ class EventKind(IntEnum):
     REGISTRATION_FAILED = 8
     CONFIGURATION_CHANGED = 9
     STOPPED = 10
+    BOOTSTRAP_ACCOUNT_PURGED = 11
 
 
 class BootstrapFailure(IntEnum):
@@ -81,6 +97,7 @@ class BootstrapFailure(IntEnum):
     RESET = 6
     FINISH_TIMEOUT = 7
     CANCELLED = 8
+    TRANSPORT = 9
 
 
 class lwbs_event(Structure):
@@ -91,7 +108,12 @@ class lwbs_event(Structure):
 class lwbs_config(Structure):
     _fields_ = [("struct_size", c_uint32), ("endpoint", c_char_p), ("lwm2m_version", c_uint32),
                 ("ack_timeout_ms", c_uint32), ("max_retransmit", c_uint32),
-                ("require_server_account", c_uint32)]
+                ("require_server_account", c_uint32),
+                # 0.2 (appended)
+                ("bootstrap_backoff_base_s", c_uint32), ("bootstrap_backoff_cap_s", c_uint32),
+                ("registration_retry_count", c_uint32), ("registration_retry_timer_s", c_uint32),
+                ("registration_sequence_retry_count", c_uint32),
+                ("registration_sequence_delay_s", c_uint32)]
 
 
 class lwbs_account(Structure):
@@ -128,13 +150,27 @@ LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 EVENT_FN = CFUNCTYPE(None, c_void_p, POINTER(lwbs_event))
 ENTROPY_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)
 DM_REQUEST_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(lwbs_dm_request), POINTER(lwbs_dm_response))
+BOOTSTRAP_BEGIN_FN = CFUNCTYPE(None, c_void_p)
+BOOTSTRAP_WRITE_FN = CFUNCTYPE(c_uint8, c_void_p, POINTER(lwbs_path), c_uint16, POINTER(c_uint8),
+                               c_size_t)
+BOOTSTRAP_DELETE_FN = CFUNCTYPE(c_uint8, c_void_p, POINTER(lwbs_path))
+BOOTSTRAP_VALIDATE_FN = CFUNCTYPE(c_int32, c_void_p)
+BOOTSTRAP_END_FN = CFUNCTYPE(None, c_void_p, c_bool)
 
 
 class lwbs_platform(Structure):
     _fields_ = [("struct_size", c_uint32), ("userdata", c_void_p), ("open", OPEN_FN),
                 ("close", CLOSE_FN), ("send", SEND_FN), ("load", LOAD_FN), ("save", SAVE_FN),
                 ("log", LOG_FN), ("event", EVENT_FN), ("entropy", ENTROPY_FN),
-                ("dm_request", DM_REQUEST_FN)]
+                ("dm_request", DM_REQUEST_FN),
+                # 0.2 (appended)
+                ("bootstrap_begin", BOOTSTRAP_BEGIN_FN), ("bootstrap_write", BOOTSTRAP_WRITE_FN),
+                ("bootstrap_delete", BOOTSTRAP_DELETE_FN),
+                ("bootstrap_validate", BOOTSTRAP_VALIDATE_FN), ("bootstrap_end", BOOTSTRAP_END_FN)]
+
+# The first published (0.1) sizes: the smallest struct_size the library accepts.
+LWBS_CONFIG_V0_1_SIZE = lwbs_config.bootstrap_backoff_base_s.offset
+LWBS_PLATFORM_V0_1_SIZE = lwbs_platform.bootstrap_begin.offset
 
 
 class lwbs_client(Structure):
@@ -160,6 +196,9 @@ SIGNATURES = {
     "lwbs_client_recv": (c_uint32, [CLIENT_P, c_uint32, POINTER(c_uint8), c_size_t, c_uint64]),
     "lwbs_client_tick": (c_uint32, [CLIENT_P, c_uint64, POINTER(c_uint64)]),
     "lwbs_client_state": (c_uint32, [CLIENT_P, POINTER(c_uint32)]),
+    "lwbs_client_state_reason": (c_uint32, [CLIENT_P, POINTER(c_uint32)]),
+    "lwbs_client_conn_error": (c_uint32, [CLIENT_P, c_uint32, c_uint64]),
+    "lwbs_client_set_time": (c_uint32, [CLIENT_P, c_uint64, c_uint64]),
     "lwbs_client_server_count": (c_uint32, [CLIENT_P, POINTER(c_size_t)]),
     "lwbs_client_server_ssid": (c_uint32, [CLIENT_P, c_size_t, POINTER(c_uint16)]),
     "lwbs_client_server_uri": (c_uint32, [CLIENT_P, c_uint16, POINTER(c_char), c_size_t,

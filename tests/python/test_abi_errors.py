@@ -146,9 +146,20 @@ def test_struct_size_mismatch(lib, raw_client):
     small = config()
     small.struct_size = 4
     assert new_client(lib, small)[0] == Result.ERR_INVALID_ARGUMENT
+    # Since 0.2 (issue 4) the smallest accepted size is the 0.1 layout's: an older caller.
     plat = platform()
-    plat.struct_size = sizeof(_ffi.lwbs_platform) - 8
+    plat.struct_size = _ffi.LWBS_PLATFORM_V0_1_SIZE - 8
     assert new_client(lib, plat=plat)[0] == Result.ERR_INVALID_ARGUMENT
+    old = platform()
+    old.struct_size = _ffi.LWBS_PLATFORM_V0_1_SIZE
+    code, out = new_client(lib, plat=old)
+    assert code == Result.OK and out
+    lib.lwbs_client_free(out)
+    old_config = config()
+    old_config.struct_size = _ffi.LWBS_CONFIG_V0_1_SIZE
+    code, out = new_client(lib, old_config)
+    assert code == Result.OK and out
+    lib.lwbs_client_free(out)
     acc = account()
     acc.struct_size = 0
     assert lib.lwbs_client_provision_server(raw_client, byref(acc)) == \
@@ -176,7 +187,8 @@ def test_null_client_is_err_null_everywhere(lib):
         "tick": (0, byref(deadline)), "state": (byref(u32),), "server_count": (byref(size),),
         "server_ssid": (0, byref(u16)), "server_uri": (1, buf, 8, byref(size)),
         "server_lifetime": (1, byref(u32)), "registration_location": (1, buf, 8, byref(size)),
-        "has_bootstrap_server": (byref(flag),),
+        "has_bootstrap_server": (byref(flag),), "state_reason": (byref(u32),),
+        "conn_error": (1, 0), "set_time": (0, 0),
     }
     for name, args in calls.items():
         assert getattr(lib, f"lwbs_client_{name}")(None, *args) == Result.ERR_NULL, name
@@ -185,6 +197,7 @@ def test_null_client_is_err_null_everywhere(lib):
 def test_null_out_parameters(lib, raw_client):
     assert lib.lwbs_client_provision_server(raw_client, byref(account())) == Result.OK
     assert lib.lwbs_client_state(raw_client, None) == Result.ERR_NULL
+    assert lib.lwbs_client_state_reason(raw_client, None) == Result.ERR_NULL
     assert lib.lwbs_client_server_count(raw_client, None) == Result.ERR_NULL
     assert lib.lwbs_client_server_ssid(raw_client, 0, None) == Result.ERR_NULL
     assert lib.lwbs_client_server_lifetime(raw_client, 1, None) == Result.ERR_NULL

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiocoap.numbers.codes import Code
 
-from lwm2m_bootstrap import BootstrapFailure, EventKind, State, VirtualClock
+from lwm2m_bootstrap import BootstrapFailure, EventKind, State, StateReason, VirtualClock
 from lwbs_testservers.links import parse_links
 
 TIMEOUT = 60.0
@@ -22,7 +22,11 @@ def test_client_hold_off_time_delays_the_bootstrap_request(make_client, bootstra
     client.start(start)
     assert client.state == State.HOLD_OFF
     assert client.tick(start) == start + 30_000
-    assert client.transport.opened == [] and bs.requests == []
+    # Issue 4: during the hold-off a connection to the BS is open, listening for a 1.0
+    # server-initiated bootstrap; nothing is sent on it.
+    assert client.transport.opened == [(1, f"coap://127.0.0.1:{bs.port}")]
+    assert client.transport.sent == [] and bs.requests == []
+    assert client.state_reason == StateReason.NO_SERVER_ACCOUNT
     client.tick(start + 29_999)
     assert client.state == State.HOLD_OFF
     clock.advance(30_000)
@@ -78,3 +82,23 @@ def test_trigger_bootstrap_while_registered_rebootstraps(make_client, bootstrap_
     assert [e.accounts for e in finished] == [1, 1]
     assert client.servers == {1: {"uri": dm_uri, "lifetime_s": 120}}
     assert client.registration_location(1) == "/rd/2"
+
+
+def test_icmp_port_unreachable_is_reported_and_the_bootstrap_backs_off(make_client):
+    """Nothing listens on the BS port: the kernel's ICMP error reaches the library through
+    lwbs_client_conn_error, the bootstrap fails at once (no CoAP retransmissions) and the
+    next one waits the back-off."""
+    from conftest import free_udp_port
+    port = free_udp_port()
+    client = make_client("urn:dev:icmp", report_transport_errors=True,
+                         bootstrap_backoff_base_s=30)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{port}")
+    client.start()
+    assert (client.state, client.state_reason) == (State.BOOTSTRAPPING,
+                                                   StateReason.NO_SERVER_ACCOUNT)
+    failed = client.wait_event(EventKind.BOOTSTRAP_FAILED, 10)
+    assert failed.reason == BootstrapFailure.TRANSPORT
+    assert (client.state, client.state_reason) == (State.FAILED, StateReason.BOOTSTRAP_FAILED)
+    assert len(client.transport.sent) == 1, "no retransmission after the ICMP error"
+    deadline = client.tick()
+    assert deadline is not None and 15_000 <= deadline - client.clock() <= 30_000
