@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lwm2m_bootstrap.h"
@@ -389,6 +390,8 @@ static int create_client(demo *d) {
     if (r != LWBS_OK) {
         return fail("cannot create the client for", d->args->endpoint, r);
     }
+    /* The wall clock, for Last Bootstrapped (/1/x/12). */
+    lwbs_client_set_time(d->client, posix_now_ms(), (uint64_t)time(NULL));
     return provision(d);
 }
 
@@ -443,7 +446,9 @@ static int check_progress(demo *d, uint64_t now) {
         return -1;
     }
     lwbs_client_state(d->client, &state);
-    if (state == LWBS_STATE_FAILED) { /* the library gave up: nothing more will happen */
+    /* The demo gives up at the first failure. A device keeps ticking instead: with reason
+     * LWBS_REASON_BOOTSTRAP_FAILED the library retries after a back-off by itself. */
+    if (state == LWBS_STATE_FAILED) {
         fprintf(stderr, "lwbs-demo: %s\n", d->failure[0] ? d->failure : "client failed");
         return 1;
     }
@@ -490,6 +495,14 @@ static void receive_datagrams(demo *d, const struct pollfd *fds, const lwbs_conn
                 lwbs_client_recv(d->client, ids[i], buf, (size_t)len, posix_now_ms());
             if (r != LWBS_OK && r != LWBS_ERR_UNKNOWN_CONNECTION) {
                 fprintf(stderr, "lwbs-demo[warning] recv: %s\n", lwbs_result_str(r));
+            }
+        }
+        if (len == POSIX_RECV_TRANSPORT_ERROR) {
+            /* ICMP unreachable: the request outstanding on it fails now, not after its
+             * retransmissions (a failed attempt of the registration retry procedure). */
+            lwbs_result r = lwbs_client_conn_error(d->client, ids[i], posix_now_ms());
+            if (r != LWBS_OK && r != LWBS_ERR_UNKNOWN_CONNECTION) {
+                fprintf(stderr, "lwbs-demo[warning] conn_error: %s\n", lwbs_result_str(r));
             }
         }
     }

@@ -397,8 +397,12 @@ long posix_platform_recv(posix_platform *p, lwbs_conn conn, uint8_t *buf, size_t
     n = recv(slot->fd, buf, capacity, 0);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         /* e.g. ECONNREFUSED: an ICMP "port unreachable" for an earlier datagram. Reading it
-         * clears it; the library's retransmission timers decide when to give up. */
-        plog(p, 4, "recv on conn %u: %s", (unsigned)conn, strerror(errno));
+         * clears it; the caller reports it with lwbs_client_conn_error. */
+        int error = errno;
+        plog(p, 4, "recv on conn %u: %s", (unsigned)conn, strerror(error));
+        if (error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH) {
+            return POSIX_RECV_TRANSPORT_ERROR;
+        }
     }
     return n < 0 ? -1 : (long)n;
 }

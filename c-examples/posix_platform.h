@@ -56,8 +56,14 @@ void posix_platform_close_all(posix_platform *p);
 size_t posix_platform_pollfds(const posix_platform *p, struct pollfd *fds, lwbs_conn *ids,
                               size_t capacity);
 
-/* Reads one datagram of connection conn without blocking. Returns its length, or -1 when
- * there is none (or the connection is gone: a recv into the library may close it). */
+/* posix_platform_recv: the socket reported a transport error (ICMP port/host/network
+ * unreachable, seen as ECONNREFUSED/EHOSTUNREACH/ENETUNREACH): report it with
+ * lwbs_client_conn_error. */
+#define POSIX_RECV_TRANSPORT_ERROR (-2)
+
+/* Reads one datagram of connection conn without blocking. Returns its length, -1 when there
+ * is none (or the connection is gone: a recv into the library may close it), or
+ * POSIX_RECV_TRANSPORT_ERROR. */
 long posix_platform_recv(posix_platform *p, lwbs_conn conn, uint8_t *buf, size_t capacity);
 
 /* The monotonic clock in milliseconds: never jumps with the wall clock. */
