@@ -150,7 +150,9 @@ enum lwbs_state
      */
     LWBS_STATE_IDLE = 0,
     /**
-     * Waiting the Client Hold Off Time before a client-initiated bootstrap (Core 1.1 §5.2.4).
+     * Waiting the Client Hold Off Time before a client-initiated bootstrap (Core 1.1 §5.2.4),
+     * with a connection to the Bootstrap-Server open that listens for a 1.0
+     * server-initiated bootstrap.
      */
     LWBS_STATE_HOLD_OFF = 1,
     /**

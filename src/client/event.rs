@@ -91,7 +91,8 @@ pub enum Event {
 pub enum State {
     /// Not started (or stopped).
     Idle,
-    /// Waiting the Client Hold Off Time before a client-initiated bootstrap.
+    /// Waiting the Client Hold Off Time before a client-initiated bootstrap, listening on a
+    /// connection to the Bootstrap-Server for a 1.0 server-initiated bootstrap.
     HoldOff,
     /// A bootstrap is in progress.
     Bootstrapping,
