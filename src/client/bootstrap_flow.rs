@@ -266,9 +266,9 @@ impl Client {
         self.store.committed_mut().remove(OBJ_SECURITY, iid);
         self.events.push_back(Event::BootstrapAccountPurged);
         self.events.push_back(Event::ConfigurationChanged);
-        if self.sequence.hold_off_until.take().is_some()
-            || self.sequence.retry_bootstrap_at.take().is_some()
-        {
+        let waiting = self.sequence.hold_off_until.take().is_some();
+        let retrying = self.sequence.retry_bootstrap_at.take().is_some();
+        if waiting || retrying {
             self.close_listen_connection();
             self.failure_reason = StateReason::NoBootstrapAccount;
         }
