@@ -8,6 +8,7 @@
 //! - [`client`]: the façade ([`client::Client`]);
 //! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
 //! - [`registration`]: Register / Update / Deregister;
+//! - [`persist`]: the persisted image of the committed configuration and its two slots;
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
@@ -26,4 +27,5 @@ pub mod codec;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod model;
+pub mod persist;
 pub mod registration;

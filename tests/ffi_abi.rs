@@ -14,7 +14,7 @@ use common::{dm_security, dm_server, BS_URI, DM_URI};
 use lwm2m_bootstrap::coap::{Code, Message, MessageType};
 use lwm2m_bootstrap::ffi::lwbs_result::*;
 use lwm2m_bootstrap::ffi::*;
-use lwm2m_bootstrap::model::image::decode_image;
+use lwm2m_bootstrap::persist::image::decode_image;
 
 // ----- the firmware side: a recorder behind `userdata` ----------------------------------------
 

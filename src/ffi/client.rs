@@ -17,7 +17,7 @@ use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::result::lwbs_result::{self, *};
 use super::result::{to_result, Status};
 use crate::client::{Client, ConnId, Event};
-use crate::model::image::{decode_image, encode_image};
+use crate::persist::image::{decode_image, encode_image};
 
 /// An LwM2M client (Bootstrap Interface and registration). Opaque: created by
 /// `lwbs_client_new`, freed by `lwbs_client_free`, used by one thread at a time.

@@ -10,8 +10,8 @@
 
 use alloc::vec::Vec;
 
-use super::{object_definition, DataModel, Instance, Origin, Path};
 use crate::codec::tlv;
+use crate::model::{object_definition, DataModel, Instance, Origin, Path};
 
 const MAGIC: &[u8; 4] = b"LWBS";
 const FORMAT: u8 = 1;
