@@ -18,11 +18,13 @@ mod config;
 mod connection;
 mod dm;
 mod event;
+mod storage;
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
 use connection::{Connection, Role};
 pub use dm::{DmHandler, DmRequest, DmResponse};
@@ -31,6 +33,7 @@ pub use event::{ConnId, Event, State, Transmit};
 use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContext, Outcome};
 use crate::coap::{Code, EndpointEvent, FailureReason, Message, RequestId, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
+use crate::persist::Slots;
 use crate::registration::{self, Registration, RegistrationFailure, ResponseOutcome};
 
 /// Why a command was refused.
@@ -64,6 +67,8 @@ pub struct Client {
     events: VecDeque<Event>,
     transmits: VecDeque<Transmit>,
     dm_handler: Option<DmHandler>,
+    /// Generation counter and slot choice of the persisted configuration.
+    slots: Slots,
 }
 
 impl Client {
@@ -83,6 +88,7 @@ impl Client {
             events: VecDeque::new(),
             transmits: VecDeque::new(),
             dm_handler: None,
+            slots: Slots::default(),
         }
     }
 
@@ -462,6 +468,7 @@ impl Client {
         self.close_connection(conn);
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
+        self.emit_storage_write();
         self.events.push_back(Event::ConfigurationChanged);
         self.restart_registrations(now);
     }
