@@ -73,6 +73,11 @@ pub enum lwbs_event_kind {
     LWBS_EVENT_CONFIGURATION_CHANGED = 9,
     /// The client stopped: every registration ended and every connection closed.
     LWBS_EVENT_STOPPED = 10,
+    /// A storage slot read by `load` held something that was ignored, never trusted: a torn or
+    /// corrupt image, a foreign one (other magic, a newer format), or an image in the wrong
+    /// slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
+    /// mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
+    LWBS_EVENT_STORAGE_IGNORED = 11,
 }
 
 /// Why a bootstrap failed (`lwbs_event.reason` of `LWBS_EVENT_BOOTSTRAP_FAILED`). May grow.
@@ -133,7 +138,7 @@ pub struct lwbs_event {
     pub reason: u32,
     /// REGISTERED: the registration's location path ("/rd/5a3f"); else NULL.
     pub location: *const c_char,
-    /// A human-readable text (failures), or NULL.
+    /// A human-readable text (failures; STORAGE_IGNORED: the slot and why), or NULL.
     pub detail: *const c_char,
 }
 
@@ -195,6 +200,10 @@ impl OwnedEvent {
                 out.detail = CString::new(reason.to_string()).ok();
             }
             Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
+            Event::StorageIgnored { slot, reason } => {
+                out.kind = LWBS_EVENT_STORAGE_IGNORED;
+                out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+            }
             _ => return None,
         }
         Some(out)
