@@ -315,6 +315,9 @@ static void on_event(void *context, const lwbs_event *e) {
         d->stopped = true;
         printf("EVENT stopped\n");
         break;
+    case LWBS_EVENT_STORAGE_IGNORED:
+        printf("EVENT storage-ignored detail=\"%s\"\n", detail);
+        break;
     default: /* the list may grow */
         printf("EVENT unknown kind=%u\n", (unsigned)e->kind);
         break;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IMAGE_FILE "lwbs-image.bin"
+#define SLOT_FILE_MAX sizeof "/slot0.img"
 
 /* ---- logging ------------------------------------------------------------------------------ */
 
@@ -195,13 +195,18 @@ static int32_t cb_send(void *userdata, lwbs_conn conn, const uint8_t *data, size
 
 /* ---- storage ------------------------------------------------------------------------------ */
 
-static int32_t cb_load(void *userdata, uint8_t *buf, size_t capacity, size_t *out_len) {
+static int32_t cb_load(void *userdata, uint32_t slot, uint8_t *buf, size_t capacity,
+                       size_t *out_len) {
     posix_platform *p = userdata;
     struct stat st;
     size_t got = 0;
-    int fd = open(p->image_path, O_RDONLY);
+    int fd;
 
     *out_len = 0;
+    if (slot > 1) {
+        return -1;
+    }
+    fd = open(p->slot_paths[slot], O_RDONLY);
     if (fd < 0) {
         return errno == ENOENT ? 0 : -1; /* nothing stored yet is not an error */
     }
@@ -224,7 +229,7 @@ static int32_t cb_load(void *userdata, uint8_t *buf, size_t capacity, size_t *ou
     }
     close(fd);
     *out_len = got;
-    plog(p, 4, "loaded %lu bytes from %s", (unsigned long)got, p->image_path);
+    plog(p, 4, "loaded %lu bytes from %s", (unsigned long)got, p->slot_paths[slot]);
     return 0;
 }
 
@@ -243,7 +248,7 @@ static int write_all(int fd, const uint8_t *data, size_t len) {
     return 0;
 }
 
-/* fsync of the directory makes the rename itself durable. */
+/* fsync of the directory makes a newly created slot file's entry durable. */
 static void sync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY);
     if (fd >= 0) {
@@ -252,27 +257,31 @@ static void sync_dir(const char *dir) {
     }
 }
 
-static int32_t cb_save(void *userdata, const uint8_t *data, size_t len) {
+/* Writes the slot in place, like a flash driver programming its sector: the library never
+ * writes the slot that holds the last complete image, so a cut-off write only tears this one.
+ * The file is then cut to the image's length (no stale bytes of an older, longer image stay
+ * behind) and fsync'ed before returning. */
+static int32_t cb_save(void *userdata, uint32_t slot, const uint8_t *data, size_t len) {
     posix_platform *p = userdata;
-    int fd = open(p->temp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) {
-        plog(p, 1, "cannot write %s: %s", p->temp_path, strerror(errno));
+    const char *path;
+    int fd;
+    if (slot > 1) {
         return -1;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        plog(p, 1, "cannot write %s: %s", p->temp_path, strerror(errno));
+    path = p->slot_paths[slot];
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    if (fd < 0) {
+        plog(p, 1, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (write_all(fd, data, len) != 0 || ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0) {
+        plog(p, 1, "cannot write %s: %s", path, strerror(errno));
         close(fd);
-        unlink(p->temp_path);
         return -1;
     }
     close(fd);
-    if (rename(p->temp_path, p->image_path) != 0) {
-        plog(p, 1, "cannot replace %s: %s", p->image_path, strerror(errno));
-        unlink(p->temp_path);
-        return -1;
-    }
     sync_dir(p->state_dir);
-    plog(p, 4, "saved %lu bytes to %s", (unsigned long)len, p->image_path);
+    plog(p, 4, "saved %lu bytes to %s", (unsigned long)len, path);
     return 0;
 }
 
@@ -333,13 +342,15 @@ int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn
     p->log_level = log_level_from_env();
     p->on_event = on_event;
     p->event_context = event_context;
-    if (strlen(state_dir) + sizeof "/" IMAGE_FILE ".tmp" > POSIX_PATH_MAX) {
+    if (strlen(state_dir) + SLOT_FILE_MAX > POSIX_PATH_MAX) {
         fprintf(stderr, "lwbs-demo: state directory path too long\n");
         return -1;
     }
     snprintf(p->state_dir, sizeof p->state_dir, "%s", state_dir);
-    snprintf(p->image_path, sizeof p->image_path, "%s/%s", state_dir, IMAGE_FILE);
-    snprintf(p->temp_path, sizeof p->temp_path, "%s/%s.tmp", state_dir, IMAGE_FILE);
+    for (i = 0; i < 2; i++) {
+        snprintf(p->slot_paths[i], sizeof p->slot_paths[i], "%s/slot%u.img", state_dir,
+                 (unsigned)i);
+    }
     if (make_dirs(state_dir) != 0) {
         fprintf(stderr, "lwbs-demo: cannot create state directory %s: %s\n", state_dir,
                 strerror(errno));

@@ -1,8 +1,10 @@
 /* posix_platform: an lwbs_platform for POSIX hosts, used by lwbs-demo.
  *
  * - transport: one connected UDP socket per lwbs_conn (coap://host:port, IPv4 or IPv6);
- * - storage:   one file, <state_dir>/lwbs-image.bin, replaced atomically (temp file, fsync,
- *              rename, fsync of the directory), so a power cut leaves the old or the new image;
+ * - storage:   the library's two slots as two files, <state_dir>/slot0.img and slot1.img,
+ *              each written in place and fsync'ed. The library alternates the slots and
+ *              checks each image's CRC, so a power cut during a write leaves a torn image it
+ *              ignores next to the intact previous one: no temp file or rename is needed;
  * - entropy:   /dev/urandom;
  * - logs:      stderr, up to the level in the environment variable LWBS_LOG_LEVEL
  *              (1 error, 2 warning (default), 3 info, 4 debug).
@@ -32,8 +34,7 @@ typedef struct posix_conn {
 
 typedef struct posix_platform {
     posix_conn conns[POSIX_MAX_CONNS];
-    char image_path[POSIX_PATH_MAX];
-    char temp_path[POSIX_PATH_MAX];
+    char slot_paths[2][POSIX_PATH_MAX];
     char state_dir[POSIX_PATH_MAX];
     unsigned log_level;
     posix_event_fn on_event;

@@ -344,6 +344,13 @@ enum lwbs_event_kind
      * the account was purged (a CONFIGURATION_CHANGED follows).
      */
     LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED = 11,
+    /**
+     * A storage slot read by `load` held something that was ignored, never trusted: a torn or
+     * corrupt image, a foreign one (other magic, a newer format), or an image in the wrong
+     * slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
+     * mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
+     */
+    LWBS_EVENT_STORAGE_IGNORED = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -511,7 +518,7 @@ typedef struct lwbs_event {
      */
     const char *location;
     /**
-     * A human-readable text (failures), or NULL.
+     * A human-readable text (failures; STORAGE_IGNORED: the slot and why), or NULL.
      */
     const char *detail;
 } lwbs_event;
@@ -639,18 +646,30 @@ typedef struct lwbs_platform {
      */
     int32_t (*send)(void *userdata, lwbs_conn conn, const uint8_t *data, size_t len);
     /**
-     * Optional (NULL = nothing persisted). Copy the stored image into `buf` (`capacity`
-     * bytes) and set `*out_len` to its length, then return 0 (`*out_len` = 0: nothing
-     * stored). If the image is larger than `capacity`, set `*out_len` to its size and return
-     * a value > 0: the library calls again once with a buffer that large. Return < 0 on a
-     * read error (logged; the client starts with an empty configuration).
+     * Optional (NULL = nothing persisted). Storage is two slots, `slot` 0 and 1, each large
+     * enough for one image (a few hundred bytes per account); `lwbs_client_new` reads both.
+     * Copy the content of slot `slot` into `buf` (`capacity` bytes) and set `*out_len` to its
+     * length, then return 0 (`*out_len` = 0: nothing stored; an erased slot, all 0xFF, is
+     * fine too, and so are bytes after the image: a whole flash sector may be returned). If
+     * the content is larger than `capacity`, set `*out_len` to its size and return a
+     * positive value: the library calls again once with a buffer that large. Return a
+     * negative value on a read error (logged; that slot counts as empty). The library
+     * validates what it reads (magic, format, length, CRC-32): a torn, corrupt or foreign
+     * image is logged, reported as `LWBS_EVENT_STORAGE_IGNORED` and ignored, never trusted.
      */
-    int32_t (*load)(void *userdata, uint8_t *buf, size_t capacity, size_t *out_len);
+    int32_t (*load)(void *userdata, uint32_t slot, uint8_t *buf, size_t capacity, size_t *out_len);
     /**
-     * Optional. Store the image of `len` bytes (replacing the previous one); return 0 on
-     * success. Called whenever the committed configuration changes.
+     * Optional. Write the image of `len` bytes into slot `slot` (0 or 1) in place, replacing
+     * that slot's content; never touch the other slot. Return 0 once the data is durable
+     * (flash programmed, file fsync'ed). Called whenever the committed configuration changes,
+     * before the `LWBS_EVENT_CONFIGURATION_CHANGED` event and before the datagrams of the same
+     * step. The library alternates the slots (image generation n goes to slot n % 2), so the
+     * slot being written never holds the last complete image: a write cut off by a power loss
+     * leaves a torn image, which the next `load` detects by its CRC, next to the intact
+     * previous one. No rename or copy is needed. After a failure (return != 0) the next write
+     * goes to the same slot again.
      */
-    int32_t (*save)(void *userdata, const uint8_t *data, size_t len);
+    int32_t (*save)(void *userdata, uint32_t slot, const uint8_t *data, size_t len);
     /**
      * Optional. One NUL-terminated log line; `level` 1 error, 2 warning, 3 info, 4 debug.
      * Key material is never logged.
@@ -790,7 +809,9 @@ const char *lwbs_version(void);
 /**
  * Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
  * `*platform`, seeds the CoAP identifiers from `entropy`, and restores the configuration
- * that `load` returns (a corrupt or unreadable image is logged and ignored, never trusted).
+ * that `load` returns from the two storage slots (the valid image with the highest generation;
+ * a corrupt, foreign or unreadable one is logged, reported as `LWBS_EVENT_STORAGE_IGNORED`
+ * during this call, and ignored, never trusted).
  * The client starts `LWBS_STATE_IDLE`; provision accounts, then `lwbs_client_start`.
  *
  * Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or

@@ -10,6 +10,7 @@
 //! - [`sequence`]: the Bootstrap Sequence, the 1.1 registration retry procedure, hold-off,
 //!   bootstrap back-off, Bootstrap-Server account timeout;
 //! - [`registration`]: Register / Update / Deregister;
+//! - [`persist`]: the persisted image of the committed configuration and its two slots;
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
@@ -28,5 +29,6 @@ pub mod codec;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod model;
+pub mod persist;
 pub mod registration;
 pub mod sequence;

@@ -14,7 +14,7 @@ use common::{dm_security, dm_server, BS_URI, DM_URI};
 use lwm2m_bootstrap::coap::{Code, Message, MessageType};
 use lwm2m_bootstrap::ffi::lwbs_result::*;
 use lwm2m_bootstrap::ffi::*;
-use lwm2m_bootstrap::model::image::decode_image;
+use lwm2m_bootstrap::persist::image::decode_image;
 
 // ----- the firmware side: a recorder behind `userdata` ----------------------------------------
 
@@ -39,19 +39,21 @@ struct RecDmRequest {
 
 #[derive(Default)]
 struct Recorder {
-    /// Every callback in order: "open 1 coap://...", "send 1", "close 1", "save", "event 9".
+    /// Every callback in order: "open 1 coap://...", "send 1", "close 1", "save 1" (slot),
+    /// "event 9".
     trace: Vec<String>,
     sent: VecDeque<(u32, Vec<u8>)>,
     events: Vec<RecEvent>,
-    saved: Vec<Vec<u8>>,
+    /// Every `save`: slot and image.
+    saved: Vec<(u32, Vec<u8>)>,
     logs: Vec<(u32, String)>,
     dm_requests: Vec<RecDmRequest>,
-    /// What `load` returns; `load_rc` < 0 makes it fail; `load_asks` makes it ask for a bigger
-    /// buffer first.
-    stored: Option<Vec<u8>>,
+    /// What `load` returns for slot 0 and 1; `load_rc` < 0 makes it fail; `load_asks` makes it
+    /// ask for a bigger buffer first; `load_calls` records (slot, capacity).
+    stored: [Option<Vec<u8>>; 2],
     load_rc: i32,
     load_asks: Option<usize>,
-    load_capacities: Vec<usize>,
+    load_calls: Vec<(u32, usize)>,
     save_rc: i32,
     entropy_rc: i32,
     /// The DM answer: code, content format, payload.
@@ -91,16 +93,17 @@ unsafe extern "C" fn on_send(
 
 unsafe extern "C" fn on_load(
     userdata: *mut c_void,
+    slot: u32,
     buf: *mut u8,
     capacity: usize,
     out_len: *mut usize,
 ) -> i32 {
     let r = unsafe { rec(userdata) };
-    r.load_capacities.push(capacity);
+    r.load_calls.push((slot, capacity));
     if r.load_rc != 0 {
         return r.load_rc;
     }
-    let Some(image) = &r.stored else {
+    let Some(image) = &r.stored[slot as usize] else {
         unsafe { *out_len = 0 };
         return 0;
     };
@@ -114,10 +117,10 @@ unsafe extern "C" fn on_load(
     0
 }
 
-unsafe extern "C" fn on_save(userdata: *mut c_void, data: *const u8, len: usize) -> i32 {
+unsafe extern "C" fn on_save(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32 {
     let r = unsafe { rec(userdata) };
-    r.trace.push("save".into());
-    r.saved.push(unsafe { std::slice::from_raw_parts(data, len) }.to_vec());
+    r.trace.push(format!("save {slot}"));
+    r.saved.push((slot, unsafe { std::slice::from_raw_parts(data, len) }.to_vec()));
     r.save_rc
 }
 
@@ -440,6 +443,11 @@ impl Drop for Sim {
 
 // ----- the whole flow ----------------------------------------------------------------------------
 
+/// The index of the last datagram sent on connection 1 (the bootstrap connection).
+fn last_bs_send_of(trace: &[String]) -> usize {
+    trace.iter().rposition(|t| t == "send 1").unwrap()
+}
+
 #[test]
 fn client_initiated_bootstrap_then_register_through_the_c_api() {
     let mut sim = Sim::new();
@@ -463,13 +471,15 @@ fn client_initiated_bootstrap_then_register_through_the_c_api() {
     let trace = sim.rec().trace.clone();
     let pos =
         |s: &str| trace.iter().position(|t| t == s).unwrap_or_else(|| panic!("{s}: {trace:?}"));
-    assert!(pos("save") < pos("event 9"), "save() precedes CONFIGURATION_CHANGED: {trace:?}");
-    let last_bs_send = trace.iter().rposition(|t| t == "send 1").unwrap();
+    assert!(pos("save 1") < pos("event 9"), "save() precedes CONFIGURATION_CHANGED: {trace:?}");
+    assert!(pos("save 1") < last_bs_send_of(&trace), "the image is saved before Finish is acked");
+    let last_bs_send = last_bs_send_of(&trace);
     assert!(last_bs_send < pos("close 1"), "the Finish response precedes the close");
     assert!(pos("event 2") < pos(&format!("open 2 {DM_URI}")), "FINISHED, then Register");
     assert_eq!(sim.rec().saved.len(), 1);
-    let (model, generation) = decode_image(&sim.rec().saved[0]).expect("save() got a valid image");
-    assert_eq!(generation, 1);
+    let (slot, image) = &sim.rec().saved[0];
+    let (model, generation) = decode_image(image).expect("save() got a valid image");
+    assert_eq!((*slot, generation), (1, 1), "generation 1 goes to slot 1");
     assert_eq!(model.server_account_pairs().count(), 1);
     assert!(model.bootstrap_account().is_some());
 
@@ -531,10 +541,12 @@ fn client_initiated_bootstrap_then_register_through_the_c_api() {
     assert_eq!(deadline, u64::MAX, "nothing pending once stopped");
 
     // A second client restores the saved image and registers without bootstrapping.
-    let image = sim.rec().saved[0].clone();
-    let mut second = Sim::with(Recorder { stored: Some(image), ..Recorder::default() }, |_| {});
+    let image = sim.rec().saved[0].1.clone();
+    let mut second =
+        Sim::with(Recorder { stored: [None, Some(image)], ..Recorder::default() }, |_| {});
     assert_eq!(second.server_count(), 1);
-    assert_eq!(second.rec().load_capacities, [4096]);
+    assert_eq!(second.rec().load_calls, [(0, 4096), (1, 4096)], "both slots are read");
+    assert!(second.rec().events.is_empty(), "nothing ignored");
     second.start();
     assert_eq!(second.state(), lwbs_state::LWBS_STATE_REGISTERING as u32);
     assert_eq!(second.rec().trace[0], format!("open 1 {DM_URI}"));
@@ -961,20 +973,26 @@ fn string_getters_report_the_length_needed() {
 
 // ----- storage ---------------------------------------------------------------------------------
 
+/// The image saved after a bootstrap: generation 1, for slot 1.
 fn saved_image() -> Vec<u8> {
     let mut sim = Sim::new();
     sim.provision_bootstrap();
     sim.start();
     sim.bootstrap();
-    sim.rec().saved[0].clone()
+    let (slot, image) = sim.rec().saved[0].clone();
+    assert_eq!(slot, 1);
+    image
+}
+
+fn in_slot_1(image: Vec<u8>) -> Recorder {
+    Recorder { stored: [None, Some(image)], ..Recorder::default() }
 }
 
 #[test]
 fn load_may_ask_for_a_bigger_buffer_once() {
-    let image = saved_image();
-    let recorder = Recorder { stored: Some(image), load_asks: Some(10_000), ..Recorder::default() };
+    let recorder = Recorder { load_asks: Some(10_000), ..in_slot_1(saved_image()) };
     let sim = Sim::with(recorder, |_| {});
-    assert_eq!(sim.rec().load_capacities, [4096, 10_000]);
+    assert_eq!(sim.rec().load_calls, [(0, 4096), (1, 4096), (1, 10_000)]);
     assert_eq!(sim.server_count(), 1);
 }
 
@@ -983,24 +1001,123 @@ fn a_corrupt_or_unreadable_image_is_logged_and_ignored() {
     let mut corrupt = saved_image();
     let last = corrupt.len() - 1;
     corrupt[last] ^= 0xFF;
-    let sim = Sim::with(Recorder { stored: Some(corrupt), ..Recorder::default() }, |_| {});
+    let sim = Sim::with(in_slot_1(corrupt), |_| {});
     assert_eq!(sim.server_count(), 0, "a corrupt image is never trusted");
-    let warned = sim.rec().logs.iter().any(|(level, l)| *level == 2 && l.contains("corrupt"));
+    let warned = sim.rec().logs.iter().any(|(level, l)| {
+        *level == 2 && l == "storage slot 1: corrupt image (CRC-32 mismatch): ignored"
+    });
     assert!(warned, "{:?}", sim.rec().logs);
+    let ignored = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED);
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0].kind, 12);
+    assert_eq!(ignored[0].detail.as_deref(), Some("slot 1: corrupt image (CRC-32 mismatch)"));
 
-    let failing = Recorder { stored: Some(saved_image()), load_rc: -5, ..Recorder::default() };
+    let failing = Recorder { load_rc: -5, ..in_slot_1(saved_image()) };
     let sim = Sim::with(failing, |_| {});
     assert_eq!(sim.server_count(), 0);
-    assert!(sim.rec().logs.iter().any(|(_, l)| l.contains("load failed")));
+    let failed: Vec<&String> =
+        sim.rec().logs.iter().map(|(_, l)| l).filter(|l| l.contains("load failed")).collect();
+    assert_eq!(
+        failed,
+        [
+            "storage slot 0: load failed: treated as empty",
+            "storage slot 1: load failed: treated as empty"
+        ]
+    );
+    assert!(sim.rec().events.is_empty(), "an unreadable slot is logged, not an ignored image");
 
-    let greedy = Recorder {
-        stored: Some(saved_image()),
-        load_asks: Some(usize::MAX),
-        ..Recorder::default()
-    };
+    let greedy = Recorder { load_asks: Some(usize::MAX), ..in_slot_1(saved_image()) };
     let sim = Sim::with(greedy, |_| {});
     assert_eq!(sim.server_count(), 0);
-    assert_eq!(sim.rec().load_capacities, [4096], "an absurd size is not allocated");
+    assert_eq!(sim.rec().load_calls, [(0, 4096), (1, 4096)], "an absurd size is not allocated");
+}
+
+#[test]
+fn slots_alternate_and_the_newest_valid_image_wins() {
+    // Bootstrap twice: generation 1 goes to slot 1, generation 2 (lifetime 600) to slot 0.
+    let mut sim = Sim::new();
+    sim.provision_bootstrap();
+    sim.start();
+    sim.bootstrap();
+    sim.register();
+    assert_eq!(unsafe { lwbs_client_trigger_bootstrap(sim.client, sim.now) }, LWBS_OK);
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    assert_eq!(sim.request(bs, Code::PUT, "/1/0", Some(dm_server(0, 1, 600))).code, Code::CHANGED);
+    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
+    let saved = sim.rec().saved.clone();
+    assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 0]);
+    assert_eq!(decode_image(&saved[1].1).unwrap().1, 2);
+    let stored = [Some(saved[1].1.clone()), Some(saved[0].1.clone())];
+
+    let lifetime = |sim: &Sim| {
+        let mut lifetime = 0u32;
+        assert_eq!(unsafe { lwbs_client_server_lifetime(sim.client, 1, &mut lifetime) }, LWBS_OK);
+        lifetime
+    };
+    let sim = Sim::with(Recorder { stored: stored.clone(), ..Recorder::default() }, |_| {});
+    assert_eq!(lifetime(&sim), 600, "generation 2 wins");
+    assert!(sim
+        .rec()
+        .logs
+        .iter()
+        .any(|(_, l)| l == "configuration generation 2 restored from slot 0"));
+
+    // A torn write of generation 2: slot 1 (generation 1) is used, slot 0 reported.
+    let mut torn = stored.clone();
+    torn[0].as_mut().unwrap().truncate(30);
+    let sim = Sim::with(Recorder { stored: torn, ..Recorder::default() }, |_| {});
+    assert_eq!(lifetime(&sim), 86400, "the previous configuration, complete");
+    let ignored = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED);
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0].detail.as_deref(), Some("slot 0: corrupt image (truncated image)"));
+
+    // The firmware ignores `slot` and returns the same image twice: the misplaced one is
+    // reported, the other used.
+    let same = [stored[0].clone(), stored[0].clone()];
+    let sim = Sim::with(Recorder { stored: same, ..Recorder::default() }, |_| {});
+    assert_eq!(lifetime(&sim), 600);
+    let ignored = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED);
+    assert_eq!(
+        ignored[0].detail.as_deref(),
+        Some("slot 1: image of generation 2 in the wrong slot")
+    );
+
+    // A foreign image (another library's magic) next to nothing.
+    let foreign = [Some(b"WAKAMA-OBJECTS-0123456789".to_vec()), None];
+    let sim = Sim::with(Recorder { stored: foreign, ..Recorder::default() }, |_| {});
+    assert_eq!(sim.server_count(), 0);
+    let ignored = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED);
+    assert_eq!(
+        ignored[0].detail.as_deref(),
+        Some("slot 0: foreign image (not an lwm2m-bootstrap image (bad magic))")
+    );
+}
+
+#[test]
+fn after_a_failed_save_the_next_write_goes_to_the_same_slot() {
+    let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
+    sim.provision_bootstrap();
+    sim.start();
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    sim.request(bs, Code::PUT, "/0", Some(dm_security(1, DM_URI, 1)));
+    sim.request(bs, Code::PUT, "/1", Some(dm_server(0, 1, 60)));
+    let mut finish = Message::new(MessageType::Confirmable, Code::POST);
+    finish.message_id = 0x9998;
+    finish.set_token(&[8]);
+    finish.set_uri_path(&["bs"]);
+    assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
+    sim.rec().save_rc = 0;
+    sim.next_sent();
+    sim.register();
+    assert_eq!(unsafe { lwbs_client_trigger_bootstrap(sim.client, sim.now) }, LWBS_OK);
+    let (bs, req) = sim.next_sent();
+    sim.answer(bs, &req, Code::CHANGED, &[]);
+    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
+    let saved = sim.rec().saved.clone();
+    assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 1]);
+    assert_eq!(decode_image(&saved[1].1).unwrap().1, 1, "generation 1 again");
 }
 
 #[test]
@@ -1024,7 +1141,11 @@ fn a_failed_save_is_reported_after_the_input_was_processed() {
     assert_eq!(resp.code, Code::CHANGED, "Finish was processed and answered");
     assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).len(), 1);
     assert_eq!(sim.server_count(), 1);
-    assert!(sim.rec().logs.iter().any(|(level, l)| *level == 1 && l.contains("save")));
+    assert!(sim
+        .rec()
+        .logs
+        .iter()
+        .any(|(level, l)| *level == 1 && l == "save of the configuration to slot 1 failed (-1)"));
 }
 
 // ----- DM request hook -------------------------------------------------------------------------

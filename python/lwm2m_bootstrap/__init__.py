@@ -143,35 +143,61 @@ def monotonic_ms() -> int:
 
 
 class MemoryStorage:
-    """Persisted image kept in :attr:`data` (``None`` = nothing stored)."""
+    """The library's two storage slots in memory: :attr:`slots` ``[slot0, slot1]`` (``None`` =
+    nothing stored). The library alternates the slots (image generation n goes to slot n % 2)
+    and checks every image it loads, so a write only ever replaces one slot's content.
+    :attr:`writes` lists the slot of every save in order; :attr:`data` is the last image
+    saved (``None`` before the first save)."""
 
-    def __init__(self, data: bytes | None = None):
-        self.data = data
-        self.saves = 0
+    def __init__(self, slot0: bytes | None = None, slot1: bytes | None = None):
+        self.slots: list[bytes | None] = [slot0, slot1]
+        self.writes: list[int] = []
 
-    def load(self) -> bytes | None:
-        return self.data
+    @property
+    def saves(self) -> int:
+        return len(self.writes)
 
-    def save(self, data: bytes) -> None:
-        self.data = bytes(data)
-        self.saves += 1
+    @property
+    def data(self) -> bytes | None:
+        return self.slots[self.writes[-1]] if self.writes else None
+
+    def load(self, slot: int) -> bytes | None:
+        return self.slots[slot]
+
+    def save(self, slot: int, data: bytes) -> None:
+        self.slots[slot] = bytes(data)
+        self.writes.append(slot)
 
 
 class FileStorage(MemoryStorage):
-    """Persisted image in a file (written atomically)."""
+    """The two slots as files ``slot0.img`` and ``slot1.img`` in ``directory`` (created if
+    needed), each written in place and fsync'ed: the slots, not a rename, make a write that is
+    cut off harmless."""
 
-    def __init__(self, path):
-        self.path = Path(path)
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
         super().__init__()
 
-    def load(self) -> bytes | None:
-        return self.path.read_bytes() if self.path.exists() else None
+    def path(self, slot: int) -> Path:
+        return self.directory / f"slot{slot}.img"
 
-    def save(self, data: bytes) -> None:
-        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, self.path)
-        self.saves += 1
+    def load(self, slot: int) -> bytes | None:
+        path = self.path(slot)
+        return path.read_bytes() if path.exists() else None
+
+    def save(self, slot: int, data: bytes) -> None:
+        fd = os.open(self.path(slot), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            view = memoryview(bytes(data))
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.slots[slot] = bytes(data)
+        self.writes.append(slot)
 
 
 # ----- transport -------------------------------------------------------------------------------
@@ -264,7 +290,8 @@ class Client:
     ``transport`` implements ``open(conn, uri)``, ``close(conn)``, ``send(conn, data)`` and
     ``poll(timeout_s)`` (default: a new :class:`UdpTransport`). ``clock`` returns milliseconds
     (default: monotonic; pass a :class:`VirtualClock` to jump time). ``storage`` has
-    ``load()``/``save(data)`` (:class:`MemoryStorage`, :class:`FileStorage`) or is ``None``.
+    ``load(slot)``/``save(slot, data)`` for the two slots 0 and 1 (:class:`MemoryStorage`,
+    :class:`FileStorage`) or is ``None``.
     ``entropy=False`` passes a NULL entropy callback (fixed seed). ``dm_handler(request)``
     answers DM requests on firmware objects and returns ``(code, content_format, payload)``.
     ``bootstrap_objects`` receives the Bootstrap-Writes/-Deletes of firmware objects inside
@@ -616,9 +643,9 @@ class Client:
         if self.on_event is not None:
             self._guard(None, self.on_event, event)
 
-    def _cb_load(self, _userdata, buf, capacity, out_len):
+    def _cb_load(self, _userdata, slot, buf, capacity, out_len):
         def load():
-            data = self.storage.load() or b""
+            data = self.storage.load(slot) or b""
             out_len[0] = len(data)
             if len(data) > capacity:
                 return 1
@@ -626,8 +653,9 @@ class Client:
             return 0
         return self._guard(-1, load)
 
-    def _cb_save(self, _userdata, data, length):
-        return self._guard(-1, lambda: self.storage.save(ctypes.string_at(data, length)) or 0)
+    def _cb_save(self, _userdata, slot, data, length):
+        return self._guard(-1, lambda: self.storage.save(slot, ctypes.string_at(data, length))
+                           or 0)
 
     def _cb_entropy(self, _userdata, buf, length):
         def fill():

@@ -84,6 +84,7 @@ class EventKind(IntEnum):
     CONFIGURATION_CHANGED = 9
     STOPPED = 10
     BOOTSTRAP_ACCOUNT_PURGED = 11
+    STORAGE_IGNORED = 12
 
 
 class BootstrapFailure(IntEnum):
@@ -144,8 +145,8 @@ class lwbs_dm_response(Structure):
 OPEN_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, c_char_p)
 CLOSE_FN = CFUNCTYPE(None, c_void_p, c_uint32)
 SEND_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, POINTER(c_uint8), c_size_t)
-LOAD_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
-SAVE_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)
+LOAD_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
+SAVE_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, POINTER(c_uint8), c_size_t)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 EVENT_FN = CFUNCTYPE(None, c_void_p, POINTER(lwbs_event))
 ENTROPY_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)

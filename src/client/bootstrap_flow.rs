@@ -203,7 +203,7 @@ impl Client {
             (timeout_s > 0).then(|| now.saturating_add(timeout_s.saturating_mul(1000)));
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
-        self.events.push_back(Event::ConfigurationChanged);
+        self.configuration_changed();
         self.restart_registrations(now);
     }
 
@@ -265,7 +265,7 @@ impl Client {
         };
         self.store.committed_mut().remove(OBJ_SECURITY, iid);
         self.events.push_back(Event::BootstrapAccountPurged);
-        self.events.push_back(Event::ConfigurationChanged);
+        self.configuration_changed();
         let waiting = self.sequence.hold_off_until.take().is_some();
         let retrying = self.sequence.retry_bootstrap_at.take().is_some();
         if waiting || retrying {

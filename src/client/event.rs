@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::bootstrap::BootstrapFailure;
+use crate::persist::{Rejection, StorageWrite};
 use crate::registration::RegistrationFailure;
 
 /// Identifies one connection (one server account's transport association).
@@ -53,8 +54,18 @@ pub enum Event {
         /// Why.
         reason: BootstrapFailure,
     },
-    /// The committed configuration changed: persist it now.
+    /// Write `image` into storage slot `slot`, in place (see [`StorageWrite`]). Comes right
+    /// before the [`Event::ConfigurationChanged`] it persists.
+    StorageWrite(StorageWrite),
+    /// The committed configuration changed; its [`Event::StorageWrite`] came just before.
     ConfigurationChanged,
+    /// [`crate::client::Client::restore`] found something in a storage slot that it ignored.
+    StorageIgnored {
+        /// 0 or 1.
+        slot: u8,
+        /// Why.
+        reason: Rejection,
+    },
     /// Registered with a server.
     Registered {
         /// Short Server ID.

@@ -22,10 +22,12 @@ mod connection;
 mod dm;
 mod event;
 mod registration_flow;
+mod storage;
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
+pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
 use connection::{Connection, Role};
 pub use dm::{DmHandler, DmRequest, DmResponse};
@@ -35,6 +37,7 @@ pub use crate::bootstrap::FirmwareObjects;
 use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
+use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
@@ -83,6 +86,8 @@ pub struct Client {
     firmware: Option<FirmwareTransaction>,
     /// Unix time in milliseconds minus `now` (set by [`Client::set_time`]).
     unix_offset_ms: Option<i128>,
+    /// Generation counter and slot choice of the persisted configuration.
+    slots: Slots,
 }
 
 impl Client {
@@ -112,6 +117,7 @@ impl Client {
             dm_handler: None,
             firmware: None,
             unix_offset_ms: None,
+            slots: Slots::default(),
         }
     }
 

@@ -297,7 +297,7 @@ impl Client {
             DmAction::Bootstrap => self.on_bootstrap_trigger(now),
             DmAction::Disable(timeout_s) => self.disable(now, ssid, timeout_s),
             DmAction::ServerWritten => {
-                self.events.push_back(Event::ConfigurationChanged);
+                self.configuration_changed();
                 if let Some(server) = self.store.committed().server_for_ssid(ssid) {
                     let params = RetryParams::from_server(&server, &self.config.retry_defaults);
                     self.plan.set_params(ssid, params);

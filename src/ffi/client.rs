@@ -17,7 +17,7 @@ use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::result::lwbs_result::{self, *};
 use super::result::{to_result, Status};
 use crate::client::{Client, ConnId, Event};
-use crate::model::image::{decode_image, encode_image};
+use crate::persist::SLOT_COUNT;
 
 /// An LwM2M client (Bootstrap Interface and registration). Opaque: created by
 /// `lwbs_client_new`, freed by `lwbs_client_free`, used by one thread at a time.
@@ -36,8 +36,6 @@ pub(crate) struct Inner {
 /// The mutable part: only reachable through `Inner::engine`.
 pub(crate) struct Engine {
     client: Client,
-    /// Generation counter of the last image handed to `save` (or loaded).
-    generation: u32,
 }
 
 /// Runs `body` with the client's engine, behind the NULL check, the poison flag, the
@@ -78,7 +76,7 @@ unsafe fn with_client_ref(
 }
 
 /// Hands everything the engine produced to the platform: events (Connect → `open`,
-/// Disconnect → `close`, ConfigurationChanged → `save` then `event`, the rest → `event`) and
+/// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
 fn drain(platform: &Platform, engine: &mut Engine) -> Status {
@@ -111,7 +109,26 @@ fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
             platform.close(conn.0);
             return Ok(());
         }
-        Event::ConfigurationChanged => save(platform, engine),
+        Event::StorageWrite(write) => {
+            if platform.save(write.slot, &write.image) {
+                platform.log(
+                    Level::Debug,
+                    &alloc::format!(
+                        "configuration generation {} saved to slot {}",
+                        write.generation,
+                        write.slot
+                    ),
+                );
+                return Ok(());
+            }
+            engine.client.storage_write_failed();
+            return Err(LWBS_ERR_STORAGE);
+        }
+        Event::StorageIgnored { slot, reason } => {
+            let text = alloc::format!("storage slot {slot}: {reason}: ignored");
+            platform.log(Level::Warning, &text);
+            Ok(())
+        }
         _ => Ok(()),
     };
     if let Some(owned) = OwnedEvent::from_engine(event) {
@@ -121,42 +138,41 @@ fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
     status
 }
 
-fn save(platform: &Platform, engine: &mut Engine) -> Status {
-    let generation = engine.generation.wrapping_add(1);
-    let mut image = encode_image(engine.client.configuration(), generation);
-    let saved = platform.save(&image);
-    image.zeroize();
-    if !saved {
-        return Err(LWBS_ERR_STORAGE);
-    }
-    engine.generation = generation;
-    Ok(())
-}
-
-/// Restores the stored configuration, if any and valid; anything else is logged and ignored.
-fn restore(platform: &Platform, engine: &mut Engine) {
-    let mut image = match platform.load() {
-        Ok(Some(image)) => image,
-        Ok(None) => return,
-        Err(why) => {
-            return platform.log(Level::Warning, &alloc::format!("{why}: starting unconfigured"))
+/// Restores the configuration from the valid slot with the highest generation, if any;
+/// anything else is logged and reported (`LWBS_EVENT_STORAGE_IGNORED`), never trusted.
+fn restore(platform: &Platform, engine: &mut Engine) -> Status {
+    let mut slots: [Option<alloc::vec::Vec<u8>>; SLOT_COUNT] = Default::default();
+    for (slot, content) in slots.iter_mut().enumerate() {
+        match platform.load(slot as u8) {
+            Ok(data) => *content = data,
+            Err(why) => platform.log(
+                Level::Warning,
+                &alloc::format!("storage slot {slot}: {why}: treated as empty"),
+            ),
         }
-    };
-    match decode_image(&image) {
-        Ok((model, generation)) => {
-            if engine.client.load_configuration(model).is_ok() {
-                engine.generation = generation;
-                platform.log(Level::Info, "stored configuration restored");
-            }
-        }
-        Err(_) => platform.log(Level::Warning, "stored image corrupt: ignored"),
     }
-    image.zeroize();
+    let report = engine.client.restore([slots[0].as_deref(), slots[1].as_deref()]);
+    for data in slots.iter_mut().flatten() {
+        data.zeroize();
+    }
+    match report?.used {
+        Some(slot) => platform.log(
+            Level::Info,
+            &alloc::format!(
+                "configuration generation {} restored from slot {slot}",
+                engine.client.storage_generation()
+            ),
+        ),
+        None => platform.log(Level::Info, "no stored configuration"),
+    }
+    drain(platform, engine)
 }
 
 /// Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
 /// `*platform`, seeds the CoAP identifiers from `entropy`, and restores the configuration
-/// that `load` returns (a corrupt or unreadable image is logged and ignored, never trusted).
+/// that `load` returns from the two storage slots (the valid image with the highest generation;
+/// a corrupt, foreign or unreadable one is logged, reported as `LWBS_EVENT_STORAGE_IGNORED`
+/// during this call, and ignored, never trusted).
 /// The client starts `LWBS_STATE_IDLE`; provision accounts, then `lwbs_client_start`.
 ///
 /// Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or
@@ -183,8 +199,8 @@ pub unsafe extern "C" fn lwbs_client_new(
                 client
                     .set_bootstrap_handler(super::bootstrap_objects::handler(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
-                let mut engine = Engine { client, generation: 0 };
-                restore(&platform, &mut engine);
+                let mut engine = Engine { client };
+                restore(&platform, &mut engine)?;
                 let inner =
                     Inner { platform, engine: RefCell::new(engine), poisoned: Cell::new(false) };
                 // SAFETY: `out` is a writable `lwbs_client *` slot.

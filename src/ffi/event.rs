@@ -133,6 +133,11 @@ pub enum lwbs_event_kind {
     /// The Bootstrap-Server Account Timeout (/0/x/12) elapsed after a successful bootstrap:
     /// the account was purged (a CONFIGURATION_CHANGED follows).
     LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED = 11,
+    /// A storage slot read by `load` held something that was ignored, never trusted: a torn or
+    /// corrupt image, a foreign one (other magic, a newer format), or an image in the wrong
+    /// slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
+    /// mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
+    LWBS_EVENT_STORAGE_IGNORED = 12,
 }
 
 /// Why a bootstrap failed (`lwbs_event.reason` of `LWBS_EVENT_BOOTSTRAP_FAILED`). May grow.
@@ -197,7 +202,7 @@ pub struct lwbs_event {
     pub reason: u32,
     /// REGISTERED: the registration's location path ("/rd/5a3f"); else NULL.
     pub location: *const c_char,
-    /// A human-readable text (failures), or NULL.
+    /// A human-readable text (failures; STORAGE_IGNORED: the slot and why), or NULL.
     pub detail: *const c_char,
 }
 
@@ -260,6 +265,10 @@ impl OwnedEvent {
             }
             Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
             Event::BootstrapAccountPurged => out.kind = LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED,
+            Event::StorageIgnored { slot, reason } => {
+                out.kind = LWBS_EVENT_STORAGE_IGNORED;
+                out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+            }
             _ => return None,
         }
         Some(out)

@@ -27,16 +27,17 @@ pub(crate) type SendFn = unsafe extern "C" fn(
     data: *const u8,
     len: usize,
 ) -> i32;
-/// Reads the stored image into `buf`.
+/// Reads storage slot `slot` into `buf`.
 pub(crate) type LoadFn = unsafe extern "C" fn(
     userdata: *mut c_void,
+    slot: u32,
     buf: *mut u8,
     capacity: usize,
     out_len: *mut usize,
 ) -> i32;
-/// Stores the image `data`; 0 on success.
+/// Writes the image `data` into storage slot `slot`; 0 on success.
 pub(crate) type SaveFn =
-    unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32;
+    unsafe extern "C" fn(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32;
 /// One log line.
 pub(crate) type LogFn =
     unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char);
@@ -104,23 +105,37 @@ pub struct lwbs_platform {
             len: usize,
         ) -> i32,
     >,
-    /// Optional (NULL = nothing persisted). Copy the stored image into `buf` (`capacity`
-    /// bytes) and set `*out_len` to its length, then return 0 (`*out_len` = 0: nothing
-    /// stored). If the image is larger than `capacity`, set `*out_len` to its size and return
-    /// a value > 0: the library calls again once with a buffer that large. Return < 0 on a
-    /// read error (logged; the client starts with an empty configuration).
+    /// Optional (NULL = nothing persisted). Storage is two slots, `slot` 0 and 1, each large
+    /// enough for one image (a few hundred bytes per account); `lwbs_client_new` reads both.
+    /// Copy the content of slot `slot` into `buf` (`capacity` bytes) and set `*out_len` to its
+    /// length, then return 0 (`*out_len` = 0: nothing stored; an erased slot, all 0xFF, is
+    /// fine too, and so are bytes after the image: a whole flash sector may be returned). If
+    /// the content is larger than `capacity`, set `*out_len` to its size and return a
+    /// positive value: the library calls again once with a buffer that large. Return a
+    /// negative value on a read error (logged; that slot counts as empty). The library
+    /// validates what it reads (magic, format, length, CRC-32): a torn, corrupt or foreign
+    /// image is logged, reported as `LWBS_EVENT_STORAGE_IGNORED` and ignored, never trusted.
     pub load: Option<
         unsafe extern "C" fn(
             userdata: *mut c_void,
+            slot: u32,
             buf: *mut u8,
             capacity: usize,
             out_len: *mut usize,
         ) -> i32,
     >,
-    /// Optional. Store the image of `len` bytes (replacing the previous one); return 0 on
-    /// success. Called whenever the committed configuration changes.
-    pub save:
-        Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32>,
+    /// Optional. Write the image of `len` bytes into slot `slot` (0 or 1) in place, replacing
+    /// that slot's content; never touch the other slot. Return 0 once the data is durable
+    /// (flash programmed, file fsync'ed). Called whenever the committed configuration changes,
+    /// before the `LWBS_EVENT_CONFIGURATION_CHANGED` event and before the datagrams of the same
+    /// step. The library alternates the slots (image generation n goes to slot n % 2), so the
+    /// slot being written never holds the last complete image: a write cut off by a power loss
+    /// leaves a torn image, which the next `load` detects by its CRC, next to the intact
+    /// previous one. No rename or copy is needed. After a failure (return != 0) the next write
+    /// goes to the same slot again.
+    pub save: Option<
+        unsafe extern "C" fn(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32,
+    >,
     /// Optional. One NUL-terminated log line; `level` 1 error, 2 warning, 3 info, 4 debug.
     /// Key material is never logged.
     pub log:
@@ -316,16 +331,18 @@ impl Platform {
         }
     }
 
-    /// The stored image: `Ok(None)` when `load` is absent or nothing is stored, `Err` with a
-    /// reason when reading failed.
-    pub(crate) fn load(&self) -> Result<Option<Vec<u8>>, &'static str> {
+    /// The content of storage slot `slot`: `Ok(None)` when `load` is absent or nothing is
+    /// stored, `Err` with a reason when reading failed.
+    pub(crate) fn load(&self, slot: u8) -> Result<Option<Vec<u8>>, &'static str> {
         let Some(load) = self.load else { return Ok(None) };
         let mut buf = vec![0u8; LOAD_FIRST_CAPACITY];
         for _ in 0..2 {
             let mut len = 0usize;
             // SAFETY: the callback contract of `lwbs_platform::load`; `buf` and `len` outlive
             // the call.
-            let rc = unsafe { load(self.userdata, buf.as_mut_ptr(), buf.len(), &mut len) };
+            let rc = unsafe {
+                load(self.userdata, u32::from(slot), buf.as_mut_ptr(), buf.len(), &mut len)
+            };
             match rc {
                 0 if len == 0 => return Ok(None),
                 0 if len <= buf.len() => {
@@ -343,13 +360,17 @@ impl Platform {
         Err("load asked for a bigger buffer twice")
     }
 
-    /// Stores `image` with `save`; true when stored (or when there is no `save`).
-    pub(crate) fn save(&self, image: &[u8]) -> bool {
+    /// Writes `image` into slot `slot` with `save`; true when stored (or when there is no
+    /// `save`).
+    pub(crate) fn save(&self, slot: u8, image: &[u8]) -> bool {
         let Some(save) = self.save else { return true };
         // SAFETY: the callback contract of `lwbs_platform::save`; `image` outlives the call.
-        let rc = unsafe { save(self.userdata, image.as_ptr(), image.len()) };
+        let rc = unsafe { save(self.userdata, u32::from(slot), image.as_ptr(), image.len()) };
         if rc != 0 {
-            self.log(Level::Error, &alloc::format!("save of the configuration failed ({rc})"));
+            self.log(
+                Level::Error,
+                &alloc::format!("save of the configuration to slot {slot} failed ({rc})"),
+            );
         }
         rc == 0
     }

@@ -3,7 +3,6 @@
 //! configuration and the staged copy of a bootstrap transaction.
 
 mod definitions;
-pub mod image;
 mod instance;
 mod path;
 mod security;

@@ -170,7 +170,7 @@ EVENT deregistered ssid=1
 EVENT stopped'
 
 # demo_scenario BINARY: bootstrap, register, deregister; exit 0, the expected EVENT lines,
-# a stored image, nothing on stderr that a sanitizer would print.
+# the image of generation 1 in slot 1, nothing on stderr that a sanitizer would print.
 demo_scenario() {
   local demo=$1 status=0 state=$WORK/state.$RANDOM
   start_server dm_server || return 1
@@ -183,7 +183,7 @@ demo_scenario() {
   echo "exit $status"; cat "$WORK/demo.out"; cat "$WORK/demo.err"
   [ "$status" -eq 0 ] &&
     [ "$(grep '^EVENT' "$WORK/demo.out")" = "$EXPECTED_EVENTS" ] &&
-    [ -s "$state/lwbs-image.bin" ] &&
+    [ -s "$state/slot1.img" ] && [ ! -e "$state/slot0.img" ] &&
     ! grep -q 'Sanitizer\|runtime error' "$WORK/demo.err" &&
     grep -q '^FINISH 2.04' "$WORK/bootstrap_server.log" &&
     grep -q '^DEREGISTERED location=/rd/1' "$WORK/dm_server.log"

@@ -102,6 +102,38 @@ def test_struct_layout_matches_header(lib, tmp_path):
     assert out.split("\n")[:-1] == expected
 
 
+C_TO_CTYPES = {
+    "void *": ctypes.c_void_p, "uint32_t": c_uint32, "lwbs_conn": c_uint32,
+    "uint8_t *": ctypes.POINTER(ctypes.c_uint8), "const uint8_t *": ctypes.POINTER(ctypes.c_uint8),
+    "size_t": c_size_t, "size_t *": ctypes.POINTER(c_size_t), "const char *": ctypes.c_char_p,
+    "int32_t": ctypes.c_int32, "void": None,
+    "const struct lwbs_event *": ctypes.POINTER(_ffi.lwbs_event),
+    "const struct lwbs_dm_request *": ctypes.POINTER(_ffi.lwbs_dm_request),
+    "struct lwbs_dm_response *": ctypes.POINTER(_ffi.lwbs_dm_response),
+    "uint8_t": ctypes.c_uint8, "uint16_t": ctypes.c_uint16, "bool": ctypes.c_bool,
+    "const struct lwbs_path *": ctypes.POINTER(_ffi.lwbs_path),
+}
+
+
+def test_callback_prototypes_match_header():
+    """Every lwbs_platform callback's return and argument types (for example the slot of
+    ``load``/``save``), parsed from the header, equal the ctypes CFUNCTYPE ones."""
+    body = re.search(r"typedef struct lwbs_platform \{(.*?)\} lwbs_platform;", HEADER.read_text(),
+                     re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    found = re.findall(r"(\w+) \(\*(\w+)\)\(([^)]*)\);", body)
+    assert [name for _, name, _ in found] == [f for f, _ in _ffi.lwbs_platform._fields_[2:]]
+    for ret, name, params in found:
+        fn = dict(_ffi.lwbs_platform._fields_)[name]
+        types = [re.sub(r"\s*\b\w+$", "", p.strip()).replace("*", " *").replace("  ", " ")
+                 for p in params.split(",")]
+        types = [re.sub(r"\s+\*", " *", t).strip() for t in types]
+        assert fn._restype_ is C_TO_CTYPES[ret], name
+        assert list(fn._argtypes_) == [C_TO_CTYPES[t] for t in types], (name, types)
+    load = dict(_ffi.lwbs_platform._fields_)["load"]
+    assert load._argtypes_[1] is c_uint32, "load(userdata, slot, ...)"
+
+
 def test_init_functions_fill_struct_size_and_defaults(lib):
     c = _ffi.lwbs_config()
     lib.lwbs_config_init(byref(c))

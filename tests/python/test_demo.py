@@ -173,7 +173,9 @@ def test_bootstraps_registers_and_deregisters(demo, servers, tmp_path):
     run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--exit-after", "registered"))
     assert run.returncode == 0, run.stderr
     assert events(run.stdout) == FULL_RUN_EVENTS
-    assert (tmp_path / "state" / "lwbs-image.bin").stat().st_size > 0
+    # Generation 1 of the configuration goes to slot 1; slot 0 is not written yet.
+    assert (tmp_path / "state" / "slot1.img").read_bytes()[:4] == b"LWBS"
+    assert not (tmp_path / "state" / "slot0.img").exists()
     assert bs.wait_for("BOOTSTRAP-REQUEST").startswith("BOOTSTRAP-REQUEST ep=demo-1")
     assert bs.wait_for("FINISH") == "FINISH 2.04"
     assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=demo-1 location=/rd/1")
@@ -190,6 +192,26 @@ def test_restart_registers_from_the_stored_configuration(demo, servers, tmp_path
     assert got[0].startswith("EVENT registered ssid=1 location=/rd/")
     assert got[1:] == ["EVENT deregistered ssid=1", "EVENT stopped"]
     assert len([line for line in bs.output() if line.startswith("BOOTSTRAP-REQUEST")]) == 1
+
+
+def test_torn_slot_is_reported_and_the_other_slot_used(demo, servers, tmp_path):
+    """A power cut while writing slot 0 (simulated: the first 30 bytes of an image) leaves
+    slot 1 intact: the demo reports the torn slot and registers from slot 1."""
+    bs, _ = servers
+    state = tmp_path / "state"
+    args = bootstrap_args(bs, state, "--exit-after", "registered")
+    assert run_demo(demo, *args).returncode == 0
+    good = (state / "slot1.img").read_bytes()
+    torn = good[:30]
+    (state / "slot0.img").write_bytes(torn)
+    second = run_demo(demo, *args)
+    assert second.returncode == 0, second.stderr
+    got = events(second.stdout)
+    assert got[0] == 'EVENT storage-ignored detail="slot 0: corrupt image (truncated image)"'
+    assert got[1].startswith("EVENT registered ssid=1 location=/rd/")
+    assert "storage slot 0: corrupt image (truncated image): ignored" in second.stderr
+    assert len([line for line in bs.output() if line.startswith("BOOTSTRAP-REQUEST")]) == 1
+    assert (state / "slot1.img").read_bytes() == good and (state / "slot0.img").read_bytes() == torn
 
 
 def test_exit_after_seconds_stays_registered_then_deregisters(demo, servers, tmp_path):
@@ -238,7 +260,7 @@ def test_rejected_bootstrap_request_exits_1_with_the_reason(demo, rejecting_serv
     assert events(run.stdout)[1].startswith('EVENT bootstrap-failed reason="')
     assert run.stderr.splitlines() == [
         "lwbs-demo: bootstrap failed: Bootstrap-Request rejected with 4.00"]
-    assert not (tmp_path / "state" / "lwbs-image.bin").exists()
+    assert list((tmp_path / "state").iterdir()) == [], "nothing stored"
 
 
 def test_psk_account_is_refused_cleanly(demo, tmp_path):

@@ -6,16 +6,21 @@
 //!           0xFFFF | count u16 | { object u16 | instance u16 | origin u8 }*
 //! ```
 //! Integers are big-endian; the CRC-32 (IEEE 802.3) covers everything before it and the payload.
-//! A decoder never trusts an image: bad magic, version, length or CRC is an error.
+//! A decoder never trusts an image: bad magic, version, length or CRC is an error. Bytes after
+//! the declared length are ignored: a flash slot is usually larger than the image in it.
 
 use alloc::vec::Vec;
+use core::fmt;
 
-use super::{object_definition, DataModel, Instance, Origin, Path};
 use crate::codec::tlv;
+use crate::model::{object_definition, DataModel, Instance, Origin, Path};
 
-const MAGIC: &[u8; 4] = b"LWBS";
-const FORMAT: u8 = 1;
-const HEADER_LEN: usize = 20;
+/// The first four bytes of every image.
+pub const MAGIC: &[u8; 4] = b"LWBS";
+/// The image format this version writes and reads.
+pub const FORMAT: u8 = 1;
+/// Bytes before the payload.
+pub const HEADER_LEN: usize = 20;
 const ORIGINS_TAG: u16 = 0xFFFF;
 
 /// Why an image was refused.
@@ -33,6 +38,27 @@ pub enum ImageError {
     BadPayload,
 }
 
+impl ImageError {
+    /// True when the image is not one of ours at all (other magic) or from a format this
+    /// version does not know (a newer firmware wrote it); false when it is ours but damaged
+    /// (torn write, bit flips).
+    pub fn is_foreign(self) -> bool {
+        matches!(self, ImageError::BadMagic | ImageError::UnsupportedFormat(_))
+    }
+}
+
+impl fmt::Display for ImageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageError::Truncated => f.write_str("truncated image"),
+            ImageError::BadMagic => f.write_str("not an lwm2m-bootstrap image (bad magic)"),
+            ImageError::UnsupportedFormat(v) => write!(f, "unsupported image format {v}"),
+            ImageError::BadChecksum => f.write_str("CRC-32 mismatch"),
+            ImageError::BadPayload => f.write_str("payload does not decode"),
+        }
+    }
+}
+
 /// Encodes `model` as an image with `generation`.
 pub fn encode_image(model: &DataModel, generation: u32) -> Vec<u8> {
     let payload = encode_payload(model);
@@ -47,7 +73,8 @@ pub fn encode_image(model: &DataModel, generation: u32) -> Vec<u8> {
     out
 }
 
-/// Decodes an image into the configuration and its generation.
+/// Decodes an image into the configuration and its generation. Bytes after the image are
+/// ignored.
 pub fn decode_image(image: &[u8]) -> Result<(DataModel, u32), ImageError> {
     let header = image.get(..HEADER_LEN).ok_or(ImageError::Truncated)?;
     if &header[..4] != MAGIC {
@@ -58,8 +85,8 @@ pub fn decode_image(image: &[u8]) -> Result<(DataModel, u32), ImageError> {
     }
     let generation = be_u32(&header[8..12]);
     let length = be_u32(&header[12..16]) as usize;
-    let payload =
-        image.get(HEADER_LEN..).filter(|p| p.len() == length).ok_or(ImageError::Truncated)?;
+    let end = HEADER_LEN.checked_add(length).ok_or(ImageError::Truncated)?;
+    let payload = image.get(HEADER_LEN..end).ok_or(ImageError::Truncated)?;
     if crc32(&[&header[..16], payload]) != be_u32(&header[16..20]) {
         return Err(ImageError::BadChecksum);
     }
@@ -205,5 +232,20 @@ mod tests {
             assert!(decode_image(&bad).is_err(), "flipped byte {i}");
         }
         assert_eq!(decode_image(b"XXXX0000000000000000"), Err(ImageError::BadMagic));
+        let mut future = image.clone();
+        future[4] = FORMAT + 1;
+        assert_eq!(decode_image(&future), Err(ImageError::UnsupportedFormat(2)));
+        assert!(ImageError::UnsupportedFormat(2).is_foreign() && ImageError::BadMagic.is_foreign());
+        assert!(!ImageError::BadChecksum.is_foreign() && !ImageError::Truncated.is_foreign());
+    }
+
+    #[test]
+    fn bytes_after_the_image_are_ignored() {
+        let mut slot = encode_image(&sample(), 3);
+        slot.resize(slot.len() + 100, 0xFF);
+        assert_eq!(decode_image(&slot), Ok((sample(), 3)));
+        let mut huge = encode_image(&sample(), 3);
+        huge[12..16].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(decode_image(&huge), Err(ImageError::Truncated));
     }
 }
