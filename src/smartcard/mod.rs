@@ -62,8 +62,6 @@ pub enum CardError {
     FileTooLarge(usize),
     /// The card answered READ BINARY with no data, or more than asked.
     BadReadLength,
-    /// The file needs the PIN and none is configured.
-    PinRequired,
     /// The card refused the PIN; the retries left.
     PinRejected(u8),
     /// The PIN is blocked.
@@ -92,7 +90,6 @@ impl fmt::Display for CardError {
             Self::BadPath => f.write_str("malformed file path on the card"),
             Self::FileTooLarge(n) => write!(f, "file of {n} bytes is larger than allowed"),
             Self::BadReadLength => f.write_str("READ BINARY answered with a wrong length"),
-            Self::PinRequired => f.write_str("the file needs a PIN and none is configured"),
             Self::PinRejected(n) => write!(f, "PIN rejected, {n} retries left"),
             Self::PinBlocked => f.write_str("PIN blocked"),
             Self::Scp03(e) => write!(f, "secure channel: {e}"),

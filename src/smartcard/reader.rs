@@ -203,6 +203,7 @@ pub struct CardReader<C: BlockCipher = NoCipher> {
     scp: Option<Scp03Session<C>>,
     pending_scp: Option<Scp03Session<C>>,
     verifying: Option<Command>,
+    completed: Option<Command>,
     pin_verified: bool,
     using_known_path: bool,
     dodfs: Vec<Vec<u8>>,
@@ -249,6 +250,7 @@ impl<C: BlockCipher> CardReader<C> {
             scp: None,
             pending_scp: None,
             verifying: None,
+            completed: None,
             pin_verified: false,
             using_known_path: false,
             dodfs: Vec::new(),
@@ -292,6 +294,7 @@ impl<C: BlockCipher> CardReader<C> {
                 self.transmit(apdu)
             }
             Ok(ExchangeStep::Complete(response)) => {
+                self.completed = Some(exchange.command().clone());
                 let response = match (self.wrapped, self.scp.as_mut()) {
                     (true, Some(session)) => match session.unwrap(response) {
                         Ok(r) => r,
@@ -443,16 +446,13 @@ impl<C: BlockCipher> CardReader<C> {
 
     fn ask_pin(&mut self) -> Step {
         let stage = self.stage();
-        let retry = self.exchange.as_ref().map(|e| e.command().clone());
+        let retry = self.completed.take();
+        let not_satisfied = CardError::Status(stage, StatusWord::SECURITY_NOT_SATISFIED);
         let (Some(pin), false) = (self.config.pin.clone(), self.pin_verified) else {
-            return self.fail(if self.pin_verified {
-                CardError::Status(stage, StatusWord::SECURITY_NOT_SATISFIED)
-            } else {
-                CardError::PinRequired
-            });
+            return self.fail(not_satisfied);
         };
         let Some(retry) = self.last_plain_command(retry) else {
-            return self.fail(CardError::PinRequired);
+            return self.fail(not_satisfied);
         };
         let mut value = Zeroizing::new(pin.value.to_vec());
         while value.len() < 8 {
@@ -687,9 +687,22 @@ impl<C: BlockCipher> CardReader<C> {
         self.send(command)
     }
 
+    /// Le of the next READ BINARY: at most `max_chunk`, less through a secure channel so that
+    /// the padded, encrypted and MACed answer still fits 256 bytes (239 with R-ENCRYPTION,
+    /// 248 with R-MAC only), and no more than the file has left. Without a known size it asks
+    /// for one byte past the limit, so that an over-long file shows itself.
     fn chunk_len(&self, target: Target, size: Option<usize>) -> u16 {
-        let remaining = size.unwrap_or(self.limit_for(target)).saturating_sub(self.buffer.len());
-        u16::try_from(remaining).unwrap_or(u16::MAX).clamp(1, self.config.max_chunk)
+        let remaining = match size {
+            Some(s) => s.saturating_sub(self.buffer.len()),
+            None => (self.limit_for(target) + 1).saturating_sub(self.buffer.len()),
+        };
+        let max = match self.scp.as_ref().map(Scp03Session::security_level) {
+            Some(l) if l & scp03::level::R_ENCRYPTION != 0 => 239,
+            Some(l) if l & scp03::level::R_MAC != 0 => 248,
+            _ => 256,
+        };
+        let max = self.config.max_chunk.min(max);
+        u16::try_from(remaining).unwrap_or(u16::MAX).clamp(1, max)
     }
 
     fn read_command(&self, target: Target, size: Option<usize>) -> Command {
