@@ -174,7 +174,7 @@ fn a_20_kb_ef_is_read_in_chunks_with_offsets() {
     assert!(ef.len() > 20_000);
     let mut card = SimCard::standard(ef.clone());
     let content = read(&mut card, ReaderConfig::default()).unwrap();
-    assert_eq!(content.data, ef);
+    assert_eq!(*content.data, ef);
     let reads: Vec<_> = card
         .log
         .iter()
@@ -197,7 +197,7 @@ fn a_20_kb_ef_is_read_in_chunks_with_offsets() {
     for chunk in [1u16, 100, 256] {
         let mut card = SimCard::standard(large_ef(3000));
         let config = ReaderConfig { max_chunk: chunk, ..ReaderConfig::default() };
-        assert_eq!(read(&mut card, config).unwrap().data, large_ef(3000), "chunk {chunk}");
+        assert_eq!(*read(&mut card, config).unwrap().data, large_ef(3000), "chunk {chunk}");
     }
 }
 
@@ -276,7 +276,7 @@ fn get_response_flow_61xx() {
     let mut card = SimCard::standard(ef.clone());
     card.t0_get_response = Some(50);
     let content = read(&mut card, ReaderConfig::default()).unwrap();
-    assert_eq!(content.data, ef);
+    assert_eq!(*content.data, ef);
     let get_responses = card.commands(0xC0);
     assert!(get_responses.len() > 20);
     assert!(
@@ -292,7 +292,7 @@ fn wrong_le_flow_6cxx() {
     card.exact_le = true;
     card.fcp_size = false;
     let content = read(&mut card, ReaderConfig::default()).unwrap();
-    assert_eq!(content.data, ef);
+    assert_eq!(*content.data, ef);
     let rest = (ef.len() % 255) as u8;
     let reads = card.commands(0xB0);
     assert!(reads.iter().any(|a| a[4] == rest), "re-issued with Le {rest:02X}");
@@ -417,7 +417,7 @@ fn scp03_wrapped_read_end_to_end() {
             let ef = large_ef(1500);
             let mut card = scp_card(ef.clone(), key_len);
             let content = read_scp(&mut card, scp_config(key_len, security_level)).unwrap();
-            assert_eq!(content.data, ef, "AES-{} level {security_level:02X}", key_len * 8);
+            assert_eq!(*content.data, ef, "AES-{} level {security_level:02X}", key_len * 8);
             assert!(content.secure_channel && content.channel_closed);
             let iu = card.commands(0x50);
             assert_eq!(iu[0][..5], [0x81, 0x50, 0x30, 0x00, 0x08]);

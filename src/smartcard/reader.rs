@@ -137,8 +137,9 @@ impl fmt::Display for Stage {
 /// The raw content of EF LwM2M_Bootstrap and how it was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EfContent {
-    /// The bytes of the file as read (padding included).
-    pub data: Vec<u8>,
+    /// The bytes of the file as read (padding included); they hold keys, so they are wiped
+    /// on drop.
+    pub data: Zeroizing<Vec<u8>>,
     /// The path of the file as the DODF gave it (cache it in [`ReaderConfig::known_path`]).
     pub path: Vec<u8>,
     /// [`digest`] of `data`.
@@ -770,7 +771,7 @@ impl<C: BlockCipher> CardReader<C> {
             Target::Ef => {
                 let content = EfContent {
                     digest: digest(&file),
-                    data: file,
+                    data: Zeroizing::new(file),
                     path: core::mem::take(&mut self.ef_path),
                     secure_channel: self.scp.is_some(),
                     channel_closed: false,
