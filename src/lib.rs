@@ -13,7 +13,9 @@
 //! - [`persist`]: the persisted image of the committed configuration and its two slots;
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
-//! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
+//! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store;
+//! - [`smartcard`]: Bootstrap from Smartcard: APDUs, the PKCS#15 walk, the EF LwM2M_Bootstrap
+//!   parser, change detection and the SCP03 secure channel (not yet wired into [`client`]).
 //!
 //! [`ffi`] is the C ABI over [`client`]: the only module allowed `unsafe` and `extern "C"`.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -32,3 +34,4 @@ pub mod model;
 pub mod persist;
 pub mod registration;
 pub mod sequence;
+pub mod smartcard;
