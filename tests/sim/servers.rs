@@ -432,7 +432,9 @@ impl DmServer {
                 0 => {} // silent
                 1 => {
                     self.peer.ack_empty(now, from, &msg);
-                    let at = now + EXCHANGE_LIFETIME_MS + self.rng.range(30_000, 120_000);
+                    // The client waits EXCHANGE_LIFETIME after the (maybe retransmitted)
+                    // empty ACK reached it: later than that.
+                    let at = now + EXCHANGE_LIFETIME_MS + 60_000 + self.rng.range(30_000, 120_000);
                     self.delayed.push((at, from, msg, false));
                 }
                 _ => {
