@@ -5,6 +5,8 @@
  *             [--server-uri URI --ssid N [--lifetime SECONDS]]
  *             [--psk-identity ID --psk-key HEX]
  *             [--state-dir DIR]                  (default ./lwbs-state)
+ *             [--retry-count N] [--retry-timer SECONDS]
+ *             [--seq-retry-count N] [--seq-delay SECONDS]
  *             [--exit-after registered|bootstrapped|SECONDS]
  *
  * It bootstraps from the Bootstrap-Server (unless DIR holds a configuration from an earlier
@@ -27,7 +29,10 @@
  * --exit-after bootstrapped also ends a run that needed no bootstrap (configuration restored
  * from DIR or given with --server-uri) once registering starts. --psk-identity/--psk-key make
  * every account given on the command line a PSK account; the library supports NoSec only for
- * now and refuses them (exit 1). */
+ * now and refuses them (exit 1). --retry-count, --retry-timer, --seq-retry-count and --seq-delay
+ * set the registration procedure's defaults (lwbs_config.registration_*: Communication Retry
+ * Count and Timer, Sequence Retry Count and Delay Timer, used where a Server instance lacks
+ * /1/x/17..20), for example to reach the fallback to bootstrap in seconds in a lab. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -66,6 +71,13 @@ typedef struct demo_args {
     const char *state_dir;
     exit_after exit_after;
     unsigned long exit_after_s;
+    /* Registration procedure defaults (lwbs_config.registration_*); 0 = not given. */
+    unsigned long retry_count;
+    unsigned long retry_timer_s;
+    unsigned long seq_retry_count;
+    unsigned long seq_delay_s;
+    int retry_timer_given;
+    int seq_delay_given;
 } demo_args;
 
 static const char usage_text[] =
@@ -74,6 +86,9 @@ static const char usage_text[] =
     "                 [--server-uri URI --ssid N [--lifetime SECONDS]]\n"
     "                 [--psk-identity ID --psk-key HEX]\n"
     "                 [--state-dir DIR]   (default ./lwbs-state)\n"
+    "                 [--retry-count N] [--retry-timer SECONDS]\n"
+    "                 [--seq-retry-count N] [--seq-delay SECONDS]\n"
+    "                 (registration retry defaults, e.g. shorter for a lab)\n"
     "                 [--exit-after registered|bootstrapped|SECONDS]\n";
 
 static int usage_error(const char *what, const char *value) {
@@ -161,6 +176,20 @@ static int parse_option(const char *name, const char *value, demo_args *args) {
     } else if (strcmp(name, "--psk-key") == 0) {
         if (parse_hex(value, args->psk_key, sizeof args->psk_key, &args->psk_key_len) != 0)
             return usage_error("bad --psk-key (hex, up to 64 bytes)", value);
+    } else if (strcmp(name, "--retry-count") == 0) {
+        if (parse_number(value, 1, UINT32_MAX, &args->retry_count) != 0)
+            return usage_error("bad --retry-count", value);
+    } else if (strcmp(name, "--retry-timer") == 0) {
+        if (parse_number(value, 0, UINT32_MAX, &args->retry_timer_s) != 0)
+            return usage_error("bad --retry-timer", value);
+        args->retry_timer_given = 1;
+    } else if (strcmp(name, "--seq-retry-count") == 0) {
+        if (parse_number(value, 1, UINT32_MAX, &args->seq_retry_count) != 0)
+            return usage_error("bad --seq-retry-count", value);
+    } else if (strcmp(name, "--seq-delay") == 0) {
+        if (parse_number(value, 0, UINT32_MAX, &args->seq_delay_s) != 0)
+            return usage_error("bad --seq-delay", value);
+        args->seq_delay_given = 1;
     } else if (strcmp(name, "--exit-after") == 0) {
         if (parse_exit_after(value, args) != 0)
             return usage_error("bad --exit-after", value);
@@ -388,6 +417,14 @@ static int create_client(demo *d) {
     lwbs_result r;
     lwbs_config_init(&config);
     config.endpoint = d->args->endpoint;
+    if (d->args->retry_count != 0)
+        config.registration_retry_count = (uint32_t)d->args->retry_count;
+    if (d->args->retry_timer_given)
+        config.registration_retry_timer_s = (uint32_t)d->args->retry_timer_s;
+    if (d->args->seq_retry_count != 0)
+        config.registration_sequence_retry_count = (uint32_t)d->args->seq_retry_count;
+    if (d->args->seq_delay_given)
+        config.registration_sequence_delay_s = (uint32_t)d->args->seq_delay_s;
     posix_platform_table(&d->platform, &table);
     r = lwbs_client_new(&config, &table, &d->client);
     if (r != LWBS_OK) {

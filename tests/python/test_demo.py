@@ -251,6 +251,29 @@ def test_sigterm_deregisters_and_exits_0(demo, servers, tmp_path):
     assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
 
 
+def test_int_7_fallback_to_bootstrap_with_short_retry_flags(demo, servers, tmp_path):
+    """ETS 1.1-int-7 through the demo: the factory server's port has no listener (ICMP port
+    unreachable, reported by the demo), two attempts 1 s apart (--retry-count 2 --retry-timer
+    1), the hold-off (1 s), the bootstrap, the registration with the server the BS wrote."""
+    from conftest import free_udp_port
+    bs, dm = servers
+    dead = free_udp_port()
+    started = time.monotonic()
+    run = run_demo(demo, "--endpoint", "demo-7", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}", "--hold-off", "1",
+                   "--server-uri", f"coap://127.0.0.1:{dead}", "--ssid", "1",
+                   "--retry-count", "2", "--retry-timer", "1", "--seq-retry-count", "1",
+                   "--seq-delay", "5", "--exit-after", "registered")
+    elapsed = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == [
+        'EVENT registration-failed ssid=1 reason="transport error"'] * 2 + FULL_RUN_EVENTS
+    assert 2.0 <= elapsed < RUN_TIMEOUT_S, "1 s Retry Timer, then 1 s Client Hold Off Time"
+    assert bs.wait_for("BOOTSTRAP-REQUEST").startswith("BOOTSTRAP-REQUEST ep=demo-7")
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=demo-7 location=/rd/1")
+
+
 def test_rejected_bootstrap_request_exits_1_with_the_reason(demo, rejecting_server, tmp_path):
     run = run_demo(demo, "--endpoint", "demo-1", "--state-dir", str(tmp_path / "state"),
                    "--bootstrap-uri", f"coap://127.0.0.1:{rejecting_server.port}",
@@ -284,6 +307,10 @@ def test_psk_account_is_refused_cleanly(demo, tmp_path):
     ["--endpoint", "e", "--psk-identity", "id"],
     ["--endpoint", "e", "--psk-identity", "id", "--psk-key", "xyz"],
     ["--endpoint", "e", "--hold-off", "-1", "--bootstrap-uri", "coap://127.0.0.1:1"],
+    ["--endpoint", "e", "--retry-count", "0"],
+    ["--endpoint", "e", "--retry-timer", "1s"],
+    ["--endpoint", "e", "--seq-retry-count", "-2"],
+    ["--endpoint", "e", "--seq-delay", "4294967296"],
 ], ids=lambda a: " ".join(a) or "no-args")
 def test_bad_arguments_exit_2_with_usage(demo, args, tmp_path):
     run = run_demo(demo, *args, cwd=tmp_path)  # the default --state-dir is ./lwbs-state

@@ -5,6 +5,10 @@ port the client sent its Bootstrap-Request to), runs a list of :class:`Operation
 client: Discover, Read, Delete, Write, Finish. Every operation and the response it got is
 recorded in :attr:`BootstrapServer.steps` and printed as one line.
 
+Push mode (LwM2M 1.0 server-initiated bootstrap): :meth:`BootstrapServer.push` runs the same
+operations without any Bootstrap-Request, sent from the server's own port to a client address
+(the connection the client holds open to the Bootstrap-Server during its hold-off).
+
 Command line (see /tmp/lwbs/api-contract.md)::
 
     bootstrap_server.py --bind 127.0.0.1:0 --server-uri coap://127.0.0.1:5683
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 if __package__ in (None, ""):  # run as a script: make the package importable
@@ -161,7 +166,7 @@ class BootstrapServer(ServerBase):
         """Handles ``POST /bs?ep=..``: records it, answers, starts the operations."""
         query = dict(q.partition("=")[::2] for q in request.opt.uri_query)
         self.requests.append({"ep": query.get("ep"), "query": list(request.opt.uri_query),
-                              "remote": request.remote.hostinfo})
+                              "remote": request.remote.hostinfo, "time": time.monotonic()})
         self.emit(f"BOOTSTRAP-REQUEST ep={query.get('ep')}"
                   + (f" pct={query['pct']}" if "pct" in query else ""))
         if self.request_code.is_successful():
@@ -170,11 +175,20 @@ class BootstrapServer(ServerBase):
             task.add_done_callback(self._tasks.discard)
         return aiocoap.Message(code=self.request_code)
 
-    async def _run(self, remote) -> None:
+    def push(self, host: str, port: int) -> None:
+        """1.0 server-initiated bootstrap: runs the operations against ``host:port`` (the
+        client's listening connection) without waiting for a Bootstrap-Request. Thread-safe;
+        :meth:`wait_done` waits for the end."""
+        if self._loop is None:
+            raise RuntimeError("push needs a server started with start_in_thread()")
+        self.emit(f"PUSH {host}:{port}")
+        asyncio.run_coroutine_threadsafe(self._run(None, f"coap://{host}:{port}"), self._loop)
+
+    async def _run(self, remote, base_uri: str | None = None) -> None:
         await asyncio.sleep(0)  # let the 2.04 go out first
         try:
             for op in self.operations:
-                await self._perform(remote, op)
+                await self._perform(remote, op, base_uri)
         except Exception as exc:  # recorded, so a test sees it instead of a silent hang
             self.emit(f"ERROR {type(exc).__name__}: {exc}")
             raise
@@ -182,16 +196,19 @@ class BootstrapServer(ServerBase):
             self.done = True
             self.emit("DONE")
 
-    async def _perform(self, remote, op: Operation) -> Step:
+    async def _perform(self, remote, op: Operation, base_uri: str | None = None) -> Step:
         method = {"discover": Code.GET, "read": Code.GET, "delete": Code.DELETE,
                   "write": Code.PUT, "finish": Code.POST}[op.name]
-        msg = aiocoap.Message(code=method, payload=op.payload,
-                              uri_path=tuple(s for s in op.path.split("/") if s))
+        if remote is None:  # push: from this context's socket to the client's address
+            msg = aiocoap.Message(code=method, payload=op.payload, uri=base_uri + op.path)
+        else:
+            msg = aiocoap.Message(code=method, payload=op.payload,
+                                  uri_path=tuple(s for s in op.path.split("/") if s))
+            msg.remote = remote
         if op.content_format is not None:
             msg.opt.content_format = op.content_format
         if op.accept is not None:
             msg.opt.accept = op.accept
-        msg.remote = remote
         try:
             response = await asyncio.wait_for(self.context.request(msg).response,
                                               self.operation_timeout)

@@ -4,13 +4,20 @@
 ``DELETE /rd/<n>`` → 2.02; unknown locations → 4.04. Prints ``READY port=P``,
 ``REGISTERED ep=.. location=/rd/1 lt=..``, ``UPDATED location=..``, ``DEREGISTERED location=..``.
 
+It also sends requests to a registered client, from its own port to the address the client
+registered from (:meth:`DmServer.execute`, for example the Bootstrap-Request Trigger /1/0/9),
+and prints ``RESPONSE POST /1/0/9 2.04``.
+
 Command line: ``dm_server.py --bind 127.0.0.1:PORT`` (port 0 = pick a free one).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import os
+import time
 import sys
 
 if __package__ in (None, ""):  # run as a script: make the package importable
@@ -52,6 +59,7 @@ class DmServer(ServerBase):
             return aiocoap.Message(code=Code.NOT_FOUND)
         if request.code == Code.POST:
             reg["updates"] += 1
+            reg["peer"] = request.remote
             self.emit(f"UPDATED location={location}")
             return aiocoap.Message(code=Code.CHANGED)
         if request.code == Code.DELETE:
@@ -67,11 +75,36 @@ class DmServer(ServerBase):
         location = f"/rd/{self._next}"
         self._next += 1
         reg = {"ep": query["ep"], "query": query, "payload": request.payload.decode(),
-               "updates": 0, "remote": request.remote.hostinfo, "location": location}
+               "updates": 0, "remote": request.remote.hostinfo, "location": location,
+               "peer": request.remote, "time": time.monotonic()}
         self.registrations[location] = reg
         self.history.append(reg)
         self.emit(f"REGISTERED ep={query['ep']} location={location} lt={query.get('lt', '')}")
         return aiocoap.Message(code=Code.CREATED, location_path=tuple(location.split("/")[1:]))
+
+
+    def request_client(self, location: str, code, path: str, payload: bytes = b"",
+                       timeout: float = 30.0) -> concurrent.futures.Future:
+        """Sends ``code path`` to the client registered at ``location``, from this server's
+        socket to the address of its last Register/Update. Thread-safe; the returned future
+        resolves to the response (``aiocoap.Message``)."""
+        if self._loop is None:
+            raise RuntimeError("needs a server started with start_in_thread()")
+        peer = self.registrations[location]["peer"]
+
+        async def send():
+            msg = aiocoap.Message(code=code, payload=payload,
+                                  uri_path=tuple(s for s in path.split("/") if s))
+            msg.remote = peer
+            response = await asyncio.wait_for(self.context.request(msg).response, timeout)
+            self.emit(f"RESPONSE {code} {path} {response.code.dotted}")
+            return response
+
+        return asyncio.run_coroutine_threadsafe(send(), self._loop)
+
+    def execute(self, location: str, path: str, timeout: float = 30.0):
+        """LwM2M Execute (``POST path``) on the client registered at ``location``."""
+        return self.request_client(location, Code.POST, path, timeout=timeout)
 
 
 class _DmSite(aiocoap.resource.Resource):
