@@ -175,11 +175,13 @@ def test_lwm2m_1_1_int_7_fallback_to_bootstrap(make_client, bootstrap_server_fac
     assert [(e.ssid, e.detail) for e in failures] == [(1, "transport error")] * 3
     registers = [t for t, c, _ in transport.stamps if transport.uris[c] == dead_uri]
     assert len(registers) == 3, "one datagram per attempt: no CoAP retransmission after ICMP"
+    # Stamped in the event callback, a few ms at most after the library's `now` of the failure.
     failed_at = [t for k, t in stamps if k == EventKind.REGISTRATION_FAILED]
-    assert 1000 <= registers[1] - failed_at[0] < 1800, "Retry Timer x 2^0"
-    assert 2000 <= registers[2] - failed_at[1] < 2800, "Retry Timer x 2^1"
+    slack = 10
+    assert 1000 - slack <= registers[1] - failed_at[0] < 1800, "Retry Timer x 2^0"
+    assert 2000 - slack <= registers[2] - failed_at[1] < 2800, "Retry Timer x 2^1"
     request_at = next(t for t, c, d in transport.stamps if is_bootstrap_request(d))
-    assert 1000 <= request_at - failed_at[2] < 1800, "Client Hold Off Time"
+    assert 1000 - slack <= request_at - failed_at[2] < 1800, "Client Hold Off Time"
     assert kinds(client, EventKind.REGISTRATION_FAILED, EventKind.BOOTSTRAP_STARTED,
                  EventKind.BOOTSTRAP_FINISHED, EventKind.REGISTERED) == [
         *[EventKind.REGISTRATION_FAILED] * 3, EventKind.BOOTSTRAP_STARTED,
