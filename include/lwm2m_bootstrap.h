@@ -244,6 +244,11 @@ enum lwbs_state_reason
      * until the firmware acts (provision and start again).
      */
     LWBS_REASON_NO_BOOTSTRAP_ACCOUNT = 10,
+    /**
+     * REGISTERING / REGISTERED with the configuration the smartcard provisioned (step 1,
+     * Core 1.1 §5.2.3.2); the factory servers are inactive while it is applied.
+     */
+    LWBS_REASON_SMARTCARD = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -351,6 +356,28 @@ enum lwbs_event_kind
      * mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
      */
     LWBS_EVENT_STORAGE_IGNORED = 12,
+    /**
+     * The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
+     * its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
+     * how many of its other objects were ignored. Its servers are used; the factory servers
+     * are inactive until the card goes. Nothing from the card is saved.
+     */
+    LWBS_EVENT_SMARTCARD_APPLIED = 20,
+    /**
+     * A card is present but its content was not applied (unreadable, malformed, invalid);
+     * `detail` says why. The sequence goes on with the factory configuration.
+     */
+    LWBS_EVENT_SMARTCARD_REJECTED = 21,
+    /**
+     * The card whose configuration was applied changed: that configuration is disabled (its
+     * sessions closed). SMARTCARD_APPLIED or SMARTCARD_REJECTED follows for the new content.
+     */
+    LWBS_EVENT_SMARTCARD_CHANGED = 22,
+    /**
+     * The card whose configuration was applied was removed (or is unreadable: `detail`): its
+     * configuration is deleted and the factory configuration is back.
+     */
+    LWBS_EVENT_SMARTCARD_REMOVED = 23,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
