@@ -7,7 +7,8 @@
 //! - **commands**: [`Client::start`], [`Client::stop`], [`Client::trigger_bootstrap`],
 //!   factory provisioning ([`Client::provision_bootstrap_account`],
 //!   [`Client::provision_server_account`]), [`Client::set_time`], the firmware's hooks
-//!   ([`Client::set_dm_handler`], [`Client::set_bootstrap_handler`]);
+//!   ([`Client::set_dm_handler`], [`Client::set_bootstrap_handler`]), the smartcard
+//!   ([`Client::set_smartcard`]: Bootstrap from Smartcard, step 1 of the sequence);
 //! - **transport errors** the firmware sees: [`Client::handle_transport_error`];
 //! - **output**: after every input or command, drain [`Client::poll_event`] then
 //!   [`Client::poll_transmit`], repeating until both return `None`, then ask
