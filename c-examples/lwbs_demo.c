@@ -7,6 +7,7 @@
  *             [--state-dir DIR]                  (default ./lwbs-state)
  *             [--retry-count N] [--retry-timer SECONDS]
  *             [--seq-retry-count N] [--seq-delay SECONDS]
+ *             [--smartcard EF_FILE]
  *             [--exit-after registered|bootstrapped|SECONDS]
  *
  * It bootstraps from the Bootstrap-Server (unless DIR holds a configuration from an earlier
@@ -20,6 +21,8 @@
  *   EVENT registered ssid=1 location=/rd/1
  *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
  *   EVENT registration-failed ssid=1 reason="timeout"
+ *   EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
+ *   EVENT smartcard-rejected reason="..." | smartcard-changed | smartcard-removed reason="..."
  * Values with free text are in double quotes.
  * stderr: logs, up to LWBS_LOG_LEVEL (1 error, 2 warning (default), 3 info, 4 debug).
  *
@@ -32,7 +35,15 @@
  * now and refuses them (exit 1). --retry-count, --retry-timer, --seq-retry-count and --seq-delay
  * set the registration procedure's defaults (lwbs_config.registration_*: Communication Retry
  * Count and Timer, Sequence Retry Count and Delay Timer, used where a Server instance lacks
- * /1/x/17..20), for example to reach the fallback to bootstrap in seconds in a lab. */
+ * /1/x/17..20), for example to reach the fallback to bootstrap in seconds in a lab.
+ *
+ * --smartcard EF_FILE gives the device a (simulated) UICC whose EF LwM2M_Bootstrap holds the
+ * raw content of EF_FILE (LwM2M Core 1.1 Appendix G.3.3 format); the library reads it through
+ * the PKCS#15 APDU walk (sim_card.c). A valid card's servers are used instead of the factory or
+ * stored ones (Bootstrap from Smartcard, step 1 of the Bootstrap Sequence). The file is read
+ * again before each Register and Update: replace it to update the card, delete it to remove
+ * the card (its configuration is then deleted and the client falls back to the other
+ * accounts, or to a bootstrap). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -69,6 +80,7 @@ typedef struct demo_args {
     uint8_t psk_key[MAX_PSK_KEY];
     size_t psk_key_len;
     const char *state_dir;
+    const char *smartcard;
     exit_after exit_after;
     unsigned long exit_after_s;
     /* Registration procedure defaults (lwbs_config.registration_*); 0 = not given. */
@@ -89,6 +101,7 @@ static const char usage_text[] =
     "                 [--retry-count N] [--retry-timer SECONDS]\n"
     "                 [--seq-retry-count N] [--seq-delay SECONDS]\n"
     "                 (registration retry defaults, e.g. shorter for a lab)\n"
+    "                 [--smartcard EF_FILE]\n"
     "                 [--exit-after registered|bootstrapped|SECONDS]\n";
 
 static int usage_error(const char *what, const char *value) {
@@ -162,6 +175,8 @@ static int parse_option(const char *name, const char *value, demo_args *args) {
         args->server_uri = value;
     } else if (strcmp(name, "--psk-identity") == 0) {
         args->psk_identity = value;
+    } else if (strcmp(name, "--smartcard") == 0) {
+        args->smartcard = value;
     } else if (strcmp(name, "--state-dir") == 0) {
         args->state_dir = value;
     } else if (strcmp(name, "--hold-off") == 0) {
@@ -288,6 +303,7 @@ static void close_signal_pipe(void) {
 typedef struct demo {
     const demo_args *args;
     posix_platform platform;
+    sim_card card;
     lwbs_client *client;
     uint64_t started_ms;
     uint64_t stop_deadline_ms; /* 0 until lwbs_client_stop was called */
@@ -346,6 +362,19 @@ static void on_event(void *context, const lwbs_event *e) {
         break;
     case LWBS_EVENT_STORAGE_IGNORED:
         printf("EVENT storage-ignored detail=\"%s\"\n", detail);
+        break;
+    case LWBS_EVENT_SMARTCARD_APPLIED:
+        printf("EVENT smartcard-applied accounts=%u detail=\"%s\"\n", (unsigned)e->accounts,
+               detail);
+        break;
+    case LWBS_EVENT_SMARTCARD_REJECTED:
+        printf("EVENT smartcard-rejected reason=\"%s\"\n", detail);
+        break;
+    case LWBS_EVENT_SMARTCARD_CHANGED:
+        printf("EVENT smartcard-changed\n");
+        break;
+    case LWBS_EVENT_SMARTCARD_REMOVED:
+        printf("EVENT smartcard-removed reason=\"%s\"\n", text_or(e->detail, "absent"));
         break;
     default: /* the list may grow */
         printf("EVENT unknown kind=%u\n", (unsigned)e->kind);
@@ -425,6 +454,10 @@ static int create_client(demo *d) {
         config.registration_sequence_retry_count = (uint32_t)d->args->seq_retry_count;
     if (d->args->seq_delay_given)
         config.registration_sequence_delay_s = (uint32_t)d->args->seq_delay_s;
+    if (d->args->smartcard != NULL) {
+        sim_card_init(&d->card, d->args->smartcard);
+        d->platform.card = &d->card;
+    }
     posix_platform_table(&d->platform, &table);
     r = lwbs_client_new(&config, &table, &d->client);
     if (r != LWBS_OK) {

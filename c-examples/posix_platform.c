@@ -359,6 +359,17 @@ int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn
     return 0;
 }
 
+static int32_t cb_card_present(void *userdata) {
+    posix_platform *p = userdata;
+    return sim_card_present(p->card);
+}
+
+static int32_t cb_card_transmit(void *userdata, const uint8_t *apdu, size_t len, uint8_t *resp,
+                                size_t cap, size_t *resp_len) {
+    posix_platform *p = userdata;
+    return sim_card_transmit(p->card, apdu, len, resp, cap, resp_len);
+}
+
 void posix_platform_table(posix_platform *p, lwbs_platform *table) {
     memset(table, 0, sizeof *table);
     table->struct_size = sizeof *table;
@@ -372,6 +383,10 @@ void posix_platform_table(posix_platform *p, lwbs_platform *table) {
     table->event = cb_event;
     table->entropy = cb_entropy;
     table->dm_request = NULL; /* no objects of our own: the library answers 4.04 */
+    if (p->card != NULL) {
+        table->card_present = cb_card_present;
+        table->card_transmit = cb_card_transmit;
+    }
 }
 
 void posix_platform_close_all(posix_platform *p) {

@@ -6,6 +6,7 @@
  *              checks each image's CRC, so a power cut during a write leaves a torn image it
  *              ignores next to the intact previous one: no temp file or rename is needed;
  * - entropy:   /dev/urandom;
+ * - smartcard: optional, a simulated UICC (sim_card.h) behind card_present / card_transmit;
  * - logs:      stderr, up to the level in the environment variable LWBS_LOG_LEVEL
  *              (1 error, 2 warning (default), 3 info, 4 debug).
  *
@@ -19,6 +20,7 @@
 #include <poll.h>
 
 #include "lwm2m_bootstrap.h"
+#include "sim_card.h"
 
 /* The library opens one connection per server account in use at a time (Bootstrap-Server
  * plus LwM2M Servers); 8 is plenty for a demo. */
@@ -39,6 +41,7 @@ typedef struct posix_platform {
     unsigned log_level;
     posix_event_fn on_event;
     void *event_context;
+    sim_card *card; /* NULL = no smartcard reader */
 } posix_platform;
 
 /* Prepares the platform and creates state_dir if needed. Returns 0, or -1 with a message on

@@ -20,7 +20,7 @@
  * - Outputs (out parameters) are written only when the call returns LWBS_OK. Exceptions:
  *   *out_len with LWBS_ERR_BUFFER_TOO_SMALL (the length needed), *next_deadline_ms with
  *   LWBS_ERR_STORAGE.
- * - Versioned structs (lwbs_config, lwbs_account, lwbs_platform) start with struct_size: set it
+ * - Versioned structs (lwbs_config, lwbs_account, lwbs_platform, lwbs_smartcard_config) start with struct_size: set it
  *   with the matching _init function or to sizeof(the struct). New fields are only ever
  *   appended: a struct_size from an older header (at least the 0.1 layout) is accepted and
  *   the fields beyond it take their defaults (callbacks: absent); smaller than the 0.1 layout
@@ -244,6 +244,11 @@ enum lwbs_state_reason
      * until the firmware acts (provision and start again).
      */
     LWBS_REASON_NO_BOOTSTRAP_ACCOUNT = 10,
+    /**
+     * REGISTERING / REGISTERED with the configuration the smartcard provisioned (step 1,
+     * Core 1.1 §5.2.3.2); the factory servers are inactive while it is applied.
+     */
+    LWBS_REASON_SMARTCARD = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -351,6 +356,28 @@ enum lwbs_event_kind
      * mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
      */
     LWBS_EVENT_STORAGE_IGNORED = 12,
+    /**
+     * The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
+     * its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
+     * how many of its other objects were ignored. Its servers are used; the factory servers
+     * are inactive until the card goes. Nothing from the card is saved.
+     */
+    LWBS_EVENT_SMARTCARD_APPLIED = 20,
+    /**
+     * A card is present but its content was not applied (unreadable, malformed, invalid);
+     * `detail` says why. The sequence goes on with the factory configuration.
+     */
+    LWBS_EVENT_SMARTCARD_REJECTED = 21,
+    /**
+     * The card whose configuration was applied changed: that configuration is disabled (its
+     * sessions closed). SMARTCARD_APPLIED or SMARTCARD_REJECTED follows for the new content.
+     */
+    LWBS_EVENT_SMARTCARD_CHANGED = 22,
+    /**
+     * The card whose configuration was applied was removed (or is unreadable: `detail`): its
+     * configuration is deleted and the factory configuration is back.
+     */
+    LWBS_EVENT_SMARTCARD_REMOVED = 23,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -728,6 +755,30 @@ typedef struct lwbs_platform {
      * once per begun transaction. NULL = nothing to do.
      */
     void (*bootstrap_end)(void *userdata, bool commit);
+    /**
+     * Optional. Whether a smartcard (UICC) is present and powered: return non-zero for yes.
+     * Called before every read of the card: at `lwbs_client_start` (step 1 of the Bootstrap
+     * Sequence) and, while the card's configuration is applied, before each Register,
+     * Update and Bootstrap-Request. 0 = no card (an applied card configuration is then
+     * deleted). NULL with `card_transmit` set = always present (a card that does not answer
+     * counts as removed).
+     */
+    int32_t (*card_present)(void *userdata);
+    /**
+     * Optional. Send the command APDU `apdu` (`len` bytes, ISO 7816-4 short APDU) to the card
+     * and copy its complete answer, data and the two status bytes SW1 SW2, into `response`
+     * (`capacity` bytes, at least 258), setting `*response_len`; return 0. Return a negative
+     * value when there is no answer (card removed, modem error). Called synchronously inside
+     * the library call that needs the card, a few to a few hundred times per read (PKCS#15
+     * walk, READ BINARY chunks); use whatever reaches the card: `AT+CSIM`, PC/SC, a UART
+     * driver. NULL = no smartcard support (step 1 is skipped).
+     */
+    int32_t (*card_transmit)(void *userdata,
+                             const uint8_t *apdu,
+                             size_t len,
+                             uint8_t *response,
+                             size_t capacity,
+                             size_t *response_len);
 } lwbs_platform;
 
 /**
@@ -795,6 +846,41 @@ typedef struct lwbs_account {
      */
     size_t secret_key_len;
 } lwbs_account;
+
+/**
+ * How to read the smartcard (`lwbs_client_set_smartcard`). Versioned: fill it with
+ * `lwbs_smartcard_config_init`, then change what you need.
+ */
+typedef struct lwbs_smartcard_config {
+    /**
+     * `sizeof(lwbs_smartcard_config)`, set by `lwbs_smartcard_config_init`.
+     */
+    uint32_t struct_size;
+    /**
+     * Open a logical channel with MANAGE CHANNEL (default true); false reads on the basic
+     * channel, for modems whose `AT+CSIM` refuses MANAGE CHANNEL.
+     */
+    bool logical_channel;
+    /**
+     * Largest READ BINARY chunk, 1..256 (default 255; lower it for modems that cut long
+     * `AT+CSIM` answers).
+     */
+    uint16_t max_chunk;
+    /**
+     * VERIFY reference of the PIN (P2: 0x01 universal PIN, 0x81.. application PINs); used
+     * only with a PIN.
+     */
+    uint8_t pin_reference;
+    /**
+     * The PIN (ASCII digits, padded with 0xFF to 8 bytes by the library), for files whose
+     * access condition needs it; NULL / 0 = none. Copied.
+     */
+    const uint8_t *pin;
+    /**
+     * Length of `pin`, at most 8.
+     */
+    size_t pin_len;
+} lwbs_smartcard_config;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1039,6 +1125,26 @@ void lwbs_account_init(struct lwbs_account *account);
  * an unknown value gives "unknown result". The string must not be freed.
  */
 const char *lwbs_result_str(uint32_t result);
+
+/**
+ * Fills `*config` with `struct_size` and the defaults (logical channel, chunks of 255 bytes,
+ * no PIN). NULL is a no-op.
+ */
+void lwbs_smartcard_config_init(struct lwbs_smartcard_config *config);
+
+/**
+ * Sets how the smartcard is read (Bootstrap from Smartcard, Core 1.1 §5.2.3.2, Appendix G).
+ * The card itself is reached through the platform's `card_present` and `card_transmit`; with
+ * those set the library reads it with the defaults of `lwbs_smartcard_config_init`, so this
+ * call is needed only to change them (PIN, basic channel, chunk size). Only while
+ * `LWBS_STATE_IDLE`; takes effect at the next `lwbs_client_start`.
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_PLATFORM` (no `card_transmit`), `LWBS_ERR_INVALID_ARGUMENT`
+ * (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8), `LWBS_ERR_INVALID_STATE` (started),
+ * `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_set_smartcard(struct lwbs_client *client,
+                                      const struct lwbs_smartcard_config *config);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,6 +4,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod common;
+mod support;
 
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -63,6 +64,10 @@ struct Recorder {
     reentry_results: Vec<lwbs_result>,
     bs_objects: Vec<String>,
     bs_veto: i32,
+    /// The smartcard behind `card_present` / `card_transmit` (None: no card).
+    card: Option<support::uicc::SimCard>,
+    /// `card_transmit` answers with this (negative) value instead of the card.
+    card_rc: i32,
 }
 
 unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
@@ -72,6 +77,31 @@ unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
 unsafe extern "C" fn on_open(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32 {
     let uri = unsafe { CStr::from_ptr(uri) }.to_str().unwrap().to_string();
     unsafe { rec(userdata) }.trace.push(format!("open {conn} {uri}"));
+    0
+}
+
+unsafe extern "C" fn on_card_present(userdata: *mut c_void) -> i32 {
+    i32::from(unsafe { rec(userdata) }.card.is_some())
+}
+
+unsafe extern "C" fn on_card_transmit(
+    userdata: *mut c_void,
+    apdu: *const u8,
+    len: usize,
+    response: *mut u8,
+    capacity: usize,
+    response_len: *mut usize,
+) -> i32 {
+    let r = unsafe { rec(userdata) };
+    assert!(capacity >= 258);
+    let apdu = unsafe { std::slice::from_raw_parts(apdu, len) };
+    r.trace.push("apdu".into());
+    let (Some(card), 0) = (r.card.as_mut(), r.card_rc) else { return r.card_rc.min(-1) };
+    let answer = card.transmit(apdu);
+    unsafe {
+        std::ptr::copy_nonoverlapping(answer.as_ptr(), response, answer.len());
+        *response_len = answer.len();
+    }
     0
 }
 
@@ -263,6 +293,8 @@ fn platform(recorder: *mut Recorder) -> lwbs_platform {
         bootstrap_delete: None,
         bootstrap_validate: None,
         bootstrap_end: None,
+        card_present: None,
+        card_transmit: None,
     }
 }
 
@@ -1358,4 +1390,153 @@ fn config_retry_defaults_and_backoff_reach_the_engine() {
         1,
         "2 attempts, then the bootstrap"
     );
+}
+
+// ----- Bootstrap from Smartcard through card_present / card_transmit ---------------------------
+
+const CARD_URI: &str = "coap://127.0.0.1:5690";
+
+fn card_ef(uri: &str, ssid: i64, lifetime: i64) -> Vec<u8> {
+    use lwm2m_bootstrap::model::{security_res, server_res, DataModel, Instance, Origin, Value};
+    let mut m = DataModel::new();
+    m.insert(
+        0,
+        0,
+        Instance::new(Origin::Smartcard)
+            .with(security_res::URI, Value::String(uri.into()))
+            .with(security_res::BOOTSTRAP_SERVER, Value::Boolean(false))
+            .with(security_res::MODE, Value::Integer(3))
+            .with(security_res::SSID, Value::Integer(ssid)),
+    );
+    m.insert(
+        1,
+        0,
+        Instance::new(Origin::Smartcard)
+            .with(server_res::SSID, Value::Integer(ssid))
+            .with(server_res::LIFETIME, Value::Integer(lifetime))
+            .with(server_res::NOTIFICATION_STORING, Value::Boolean(false))
+            .with(server_res::BINDING, Value::String("U".into())),
+    );
+    support::uicc::ef_from_model(&m)
+}
+
+fn with_card(card: Option<support::uicc::SimCard>) -> Sim {
+    let recorder = Recorder { card, ..Recorder::default() };
+    Sim::with(recorder, |p| {
+        p.card_present = Some(on_card_present);
+        p.card_transmit = Some(on_card_transmit);
+    })
+}
+
+fn tick_until_sent(sim: &mut Sim) {
+    for _ in 0..10_000 {
+        if !sim.rec().sent.is_empty() {
+            return;
+        }
+        let mut deadline = 0u64;
+        assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+        sim.now = deadline.max(sim.now + 1);
+    }
+    panic!("nothing sent");
+}
+
+fn opened_uri(sim: &Sim, conn: u32) -> String {
+    let prefix = format!("open {conn} ");
+    sim.rec().trace.iter().rev().find_map(|t| t.strip_prefix(&prefix)).unwrap().to_string()
+}
+
+#[test]
+fn a_card_through_the_platform_callbacks_wins_and_its_removal_brings_back_the_factory_server() {
+    let card = support::uicc::SimCard::standard(card_ef(CARD_URI, 2, 300));
+    let mut sim = with_card(Some(card));
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    let applied = sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_APPLIED);
+    assert_eq!(applied.len(), 1);
+    assert_eq!(applied[0].accounts, 1);
+    assert_eq!(applied[0].detail.as_deref(), Some("bootstrap_account=0 ignored_objects=0"));
+    let dm = sim.register();
+    assert_eq!(opened_uri(&sim, dm), CARD_URI);
+    assert_eq!(reason(&sim), lwbs_state_reason::LWBS_REASON_SMARTCARD as u32);
+    assert!(sim.rec().saved.is_empty(), "nothing from the card is saved");
+    assert!(sim.rec().card.as_ref().unwrap().open_channels() == 0);
+    // The card is removed: at the next Update its information is deleted, X registers.
+    sim.rec().card = None;
+    tick_until_sent(&mut sim);
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_REMOVED).len(), 1);
+    let x = sim.register();
+    assert_eq!(opened_uri(&sim, x), DM_URI);
+    assert!(sim.rec().trace.contains(&format!("close {dm}")));
+    assert_eq!(reason(&sim), lwbs_state_reason::LWBS_REASON_FACTORY_CONFIGURATION as u32);
+}
+
+#[test]
+fn a_card_that_does_not_answer_is_rejected_and_the_factory_server_registers() {
+    let card = support::uicc::SimCard::standard(card_ef(CARD_URI, 2, 300));
+    let mut sim = with_card(Some(card));
+    sim.rec().card_rc = -5;
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    let rejected = sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_REJECTED);
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].detail.as_deref().unwrap().contains("no answer"), "{rejected:?}");
+    let x = sim.register();
+    assert_eq!(opened_uri(&sim, x), DM_URI);
+}
+
+#[test]
+fn without_card_callbacks_or_with_an_older_platform_there_is_no_smartcard_step() {
+    let card = support::uicc::SimCard::standard(card_ef(CARD_URI, 2, 300));
+    let recorder = Recorder { card: Some(card), ..Recorder::default() };
+    let mut sim = Sim::with(recorder, |p| {
+        p.card_present = Some(on_card_present);
+        p.card_transmit = Some(on_card_transmit);
+        p.struct_size = std::mem::offset_of!(lwbs_platform, card_present) as u32;
+    });
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    assert!(!sim.rec().trace.iter().any(|t| t == "apdu"), "callbacks beyond struct_size unused");
+    let x = sim.register();
+    assert_eq!(opened_uri(&sim, x), DM_URI);
+    let mut c = std::mem::MaybeUninit::<lwbs_smartcard_config>::uninit();
+    unsafe { lwbs_smartcard_config_init(c.as_mut_ptr()) };
+    let c = unsafe { c.assume_init() };
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_ERR_PLATFORM);
+}
+
+#[test]
+fn smartcard_config_pin_and_argument_checks() {
+    let mut card = support::uicc::SimCard::standard(card_ef(CARD_URI, 2, 300));
+    card.pin = Some((0x01, b"4321\xFF\xFF\xFF\xFF".to_vec()));
+    card.files.get_mut(&support::uicc::EF_FID).unwrap().pin = true;
+    let mut sim = with_card(Some(card));
+    let mut c = std::mem::MaybeUninit::<lwbs_smartcard_config>::uninit();
+    unsafe { lwbs_smartcard_config_init(c.as_mut_ptr()) };
+    let mut c = unsafe { c.assume_init() };
+    assert_eq!(c.struct_size as usize, size_of::<lwbs_smartcard_config>());
+    assert!(c.logical_channel);
+    assert_eq!((c.max_chunk, c.pin_len), (255, 0));
+    unsafe {
+        assert_eq!(lwbs_client_set_smartcard(sim.client, null()), LWBS_ERR_NULL);
+        assert_eq!(lwbs_client_set_smartcard(null_mut(), &c), LWBS_ERR_NULL);
+        let bad = lwbs_smartcard_config { max_chunk: 0, ..c };
+        assert_eq!(lwbs_client_set_smartcard(sim.client, &bad), LWBS_ERR_INVALID_ARGUMENT);
+        let small = lwbs_smartcard_config { struct_size: 4, ..c };
+        assert_eq!(lwbs_client_set_smartcard(sim.client, &small), LWBS_ERR_INVALID_ARGUMENT);
+        let nine = [b'1'; 9];
+        let long = lwbs_smartcard_config { pin: nine.as_ptr(), pin_len: 9, ..c };
+        assert_eq!(lwbs_client_set_smartcard(sim.client, &long), LWBS_ERR_INVALID_ARGUMENT);
+    }
+    let pin = *b"4321";
+    c.pin = pin.as_ptr();
+    c.pin_len = pin.len();
+    c.max_chunk = 16;
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_OK);
+    sim.start();
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_APPLIED).len(), 1);
+    let dm = sim.register();
+    assert_eq!(opened_uri(&sim, dm), CARD_URI);
+    let reads = sim.rec().card.as_ref().unwrap().commands(0xB0).len();
+    assert!(reads > 4, "small chunks: {reads} READ BINARY");
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_ERR_INVALID_STATE);
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use lwm2m_bootstrap::ffi::{
     lwbs_account, lwbs_config, lwbs_dm_request, lwbs_dm_response, lwbs_event, lwbs_path,
-    lwbs_platform,
+    lwbs_platform, lwbs_smartcard_config,
 };
 
 #[allow(dead_code)]
@@ -63,6 +63,10 @@ fn header_names_every_contract_symbol() {
         "LWBS_EVENT_STOPPED = 10",
         "LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8",
         "int32_t (*dm_request)(void *userdata,",
+        "int32_t (*card_transmit)(void *userdata,",
+        "LWBS_EVENT_SMARTCARD_REMOVED = 23",
+        "LWBS_REASON_SMARTCARD = 20",
+        "lwbs_result lwbs_client_set_smartcard(struct lwbs_client *client,",
         "const char *lwbs_result_str(uint32_t result);",
         "#ifndef LWM2M_BOOTSTRAP_H",
         "extern \"C\" {",
@@ -82,6 +86,7 @@ fn probe_source() -> String {
         ("lwbs_path", std::mem::size_of::<lwbs_path>()),
         ("lwbs_dm_request", std::mem::size_of::<lwbs_dm_request>()),
         ("lwbs_dm_response", std::mem::size_of::<lwbs_dm_response>()),
+        ("lwbs_smartcard_config", std::mem::size_of::<lwbs_smartcard_config>()),
         ("lwbs_result", 4),
         ("lwbs_conn", 4),
     ];

@@ -297,6 +297,9 @@ class Client:
     ``bootstrap_objects`` receives the Bootstrap-Writes/-Deletes of firmware objects inside
     the bootstrap transaction: ``begin()``, ``write(path, content_format, payload) -> code``,
     ``delete(path) -> code``, ``validate() -> bool``, ``end(commit)`` (paths are tuples).
+    ``smartcard`` is the device's UICC for Bootstrap from Smartcard: ``present() -> bool`` and
+    ``transmit(apdu: bytes) -> bytes | None`` (the answer with SW1 SW2; None = no answer);
+    :meth:`set_smartcard` changes how it is read (PIN, chunk size, basic channel).
     The ``bootstrap_backoff_*`` and ``registration_*`` keywords set the ``lwbs_config`` fields
     of the same names (None = the library's default). ``report_transport_errors=True`` makes
     :meth:`run_until` pass the transport's ICMP errors to :meth:`conn_error`.
@@ -310,6 +313,7 @@ class Client:
                  max_retransmit: int | None = None, require_server_account: int = 0,
                  entropy=True, dm_handler=None, on_event=None, library: str | None = None,
                  bootstrap_objects=None, report_transport_errors: bool = False,
+                 smartcard=None,
                  bootstrap_backoff_base_s: int | None = None,
                  bootstrap_backoff_cap_s: int | None = None,
                  registration_retry_count: int | None = None,
@@ -322,6 +326,7 @@ class Client:
         self.storage = storage
         self.dm_handler = dm_handler
         self.bootstrap_objects = bootstrap_objects
+        self.smartcard = smartcard
         self.report_transport_errors = report_transport_errors
         self.on_event = on_event
         self.events: list[Event] = []
@@ -371,6 +376,9 @@ class Client:
                 "bootstrap_validate": _ffi.BOOTSTRAP_VALIDATE_FN(self._cb_bs_validate),
                 "bootstrap_end": _ffi.BOOTSTRAP_END_FN(self._cb_bs_end),
             })
+        if smartcard is not None:
+            self._callbacks["card_present"] = _ffi.CARD_PRESENT_FN(self._cb_card_present)
+            self._callbacks["card_transmit"] = _ffi.CARD_TRANSMIT_FN(self._cb_card_transmit)
         platform = _ffi.lwbs_platform(struct_size=ctypes.sizeof(_ffi.lwbs_platform))
         for name, fn in self._callbacks.items():
             setattr(platform, name, fn)
@@ -476,6 +484,19 @@ class Client:
         """Tells the library the wall-clock time (``lwbs_client_set_time``; default: now)."""
         unix = int(time.time()) if unix_s is None else unix_s
         self._call("lwbs_client_set_time", self.handle, self._now(now_ms), unix)
+
+    def set_smartcard(self, *, pin: bytes | None = None, pin_reference: int = 0x01,
+                      max_chunk: int = 255, logical_channel: bool = True) -> None:
+        """How the ``smartcard`` is read (``lwbs_client_set_smartcard``); only while idle."""
+        config = _ffi.lwbs_smartcard_config()
+        self.lib.lwbs_smartcard_config_init(ctypes.byref(config))
+        config.logical_channel = logical_channel
+        config.max_chunk = max_chunk
+        config.pin_reference = pin_reference
+        buf = (ctypes.c_uint8 * len(pin)).from_buffer_copy(pin) if pin else None
+        config.pin = buf
+        config.pin_len = len(pin) if pin else 0
+        self._call("lwbs_client_set_smartcard", self.handle, ctypes.byref(config))
 
     def recv(self, conn: int, data: bytes, now_ms: int | None = None) -> None:
         """Feeds one received datagram (``lwbs_client_recv``)."""
@@ -679,6 +700,19 @@ class Client:
 
     def _cb_bs_delete(self, _userdata, path_p):
         return self._guard(0xA0, lambda: int(self.bootstrap_objects.delete(self._path(path_p))))
+
+    def _cb_card_present(self, _userdata):
+        return self._guard(0, lambda: 1 if self.smartcard.present() else 0)
+
+    def _cb_card_transmit(self, _userdata, apdu, length, response, capacity, response_len):
+        def transmit():
+            answer = self.smartcard.transmit(ctypes.string_at(apdu, length))
+            if answer is None or len(answer) > capacity:
+                return -1
+            ctypes.memmove(response, bytes(answer), len(answer))
+            response_len[0] = len(answer)
+            return 0
+        return self._guard(-1, transmit)
 
     def _cb_bs_validate(self, _userdata):
         return self._guard(-1, lambda: 0 if self.bootstrap_objects.validate() else 1)

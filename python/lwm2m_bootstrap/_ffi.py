@@ -61,6 +61,7 @@ class StateReason(IntEnum):
     BOOTSTRAP_RETRY = 8
     BOOTSTRAP_FAILED = 9
     NO_BOOTSTRAP_ACCOUNT = 10
+    SMARTCARD = 20
 
 
 class SecurityMode(IntEnum):
@@ -85,6 +86,10 @@ class EventKind(IntEnum):
     STOPPED = 10
     BOOTSTRAP_ACCOUNT_PURGED = 11
     STORAGE_IGNORED = 12
+    SMARTCARD_APPLIED = 20
+    SMARTCARD_REJECTED = 21
+    SMARTCARD_CHANGED = 22
+    SMARTCARD_REMOVED = 23
 
 
 class BootstrapFailure(IntEnum):
@@ -157,6 +162,9 @@ BOOTSTRAP_WRITE_FN = CFUNCTYPE(c_uint8, c_void_p, POINTER(lwbs_path), c_uint16, 
 BOOTSTRAP_DELETE_FN = CFUNCTYPE(c_uint8, c_void_p, POINTER(lwbs_path))
 BOOTSTRAP_VALIDATE_FN = CFUNCTYPE(c_int32, c_void_p)
 BOOTSTRAP_END_FN = CFUNCTYPE(None, c_void_p, c_bool)
+CARD_PRESENT_FN = CFUNCTYPE(c_int32, c_void_p)
+CARD_TRANSMIT_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_uint8),
+                             c_size_t, POINTER(c_size_t))
 
 
 class lwbs_platform(Structure):
@@ -167,7 +175,14 @@ class lwbs_platform(Structure):
                 # 0.2 (appended)
                 ("bootstrap_begin", BOOTSTRAP_BEGIN_FN), ("bootstrap_write", BOOTSTRAP_WRITE_FN),
                 ("bootstrap_delete", BOOTSTRAP_DELETE_FN),
-                ("bootstrap_validate", BOOTSTRAP_VALIDATE_FN), ("bootstrap_end", BOOTSTRAP_END_FN)]
+                ("bootstrap_validate", BOOTSTRAP_VALIDATE_FN), ("bootstrap_end", BOOTSTRAP_END_FN),
+                # 0.3 (appended): Bootstrap from Smartcard
+                ("card_present", CARD_PRESENT_FN), ("card_transmit", CARD_TRANSMIT_FN)]
+
+
+class lwbs_smartcard_config(Structure):
+    _fields_ = [("struct_size", c_uint32), ("logical_channel", c_bool), ("max_chunk", c_uint16),
+                ("pin_reference", c_uint8), ("pin", POINTER(c_uint8)), ("pin_len", c_size_t)]
 
 # The first published (0.1) sizes: the smallest struct_size the library accepts.
 LWBS_CONFIG_V0_1_SIZE = lwbs_config.bootstrap_backoff_base_s.offset
@@ -208,6 +223,8 @@ SIGNATURES = {
     "lwbs_client_registration_location": (c_uint32, [CLIENT_P, c_uint16, POINTER(c_char),
                                                      c_size_t, POINTER(c_size_t)]),
     "lwbs_client_has_bootstrap_server": (c_uint32, [CLIENT_P, POINTER(c_bool)]),
+    "lwbs_smartcard_config_init": (None, [POINTER(lwbs_smartcard_config)]),
+    "lwbs_client_set_smartcard": (c_uint32, [CLIENT_P, POINTER(lwbs_smartcard_config)]),
 }
 
 

@@ -42,6 +42,9 @@ impl Client {
     pub(super) fn start_bootstrap(&mut self, now: u64, reason: StateReason) {
         self.sequence.hold_off_until = None;
         self.sequence.retry_bootstrap_at = None;
+        if !self.card_check(now) {
+            return;
+        }
         let Some(account) = self.store.committed().bootstrap_account() else {
             return self.bootstrap_not_started(now, BootstrapFailure::NoBootstrapAccount);
         };

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use crate::bootstrap::BootstrapFailure;
 use crate::persist::{Rejection, StorageWrite};
 use crate::registration::RegistrationFailure;
+use crate::sequence::SmartcardRejection;
 
 /// Identifies one connection (one server account's transport association).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,6 +95,33 @@ pub enum Event {
     Stopped,
     /// The Bootstrap-Server Account Timeout (/0/x/12) elapsed and the account was purged.
     BootstrapAccountPurged,
+    /// The smartcard's Bootstrap Information was applied (step 1 at `start`, or after a
+    /// change): its servers are used, the factory servers are inactive until the card goes.
+    SmartcardApplied {
+        /// LwM2M Server accounts on the card.
+        accounts: usize,
+        /// Whether the card has its own Bootstrap-Server account.
+        bootstrap_account: bool,
+        /// Objects of the card the firmware does not take (no bootstrap handler, or it
+        /// refused the write): ignored, as refused Bootstrap-Writes are.
+        ignored_objects: usize,
+    },
+    /// A card is present but its content was not applied: nothing of it is used and the
+    /// sequence goes on with the factory configuration.
+    SmartcardRejected {
+        /// Why.
+        reason: SmartcardRejection,
+    },
+    /// The card whose configuration was applied changed: that configuration is disabled
+    /// (its sessions closed); a [`Event::SmartcardApplied`] or [`Event::SmartcardRejected`]
+    /// for the new content follows.
+    SmartcardChanged,
+    /// The card whose configuration was applied is gone (removed, or unreadable: `reason`):
+    /// that configuration is deleted and the factory configuration is back.
+    SmartcardRemoved {
+        /// `None`: the card is absent; else why reading it failed.
+        reason: Option<crate::smartcard::CardError>,
+    },
 }
 
 /// The client's overall state. May grow.

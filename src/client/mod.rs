@@ -7,7 +7,8 @@
 //! - **commands**: [`Client::start`], [`Client::stop`], [`Client::trigger_bootstrap`],
 //!   factory provisioning ([`Client::provision_bootstrap_account`],
 //!   [`Client::provision_server_account`]), [`Client::set_time`], the firmware's hooks
-//!   ([`Client::set_dm_handler`], [`Client::set_bootstrap_handler`]);
+//!   ([`Client::set_dm_handler`], [`Client::set_bootstrap_handler`]), the smartcard
+//!   ([`Client::set_smartcard`]: Bootstrap from Smartcard, step 1 of the sequence);
 //! - **transport errors** the firmware sees: [`Client::handle_transport_error`];
 //! - **output**: after every input or command, drain [`Client::poll_event`] then
 //!   [`Client::poll_transmit`], repeating until both return `None`, then ask
@@ -22,6 +23,7 @@ mod connection;
 mod dm;
 mod event;
 mod registration_flow;
+mod smartcard_flow;
 mod storage;
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -41,6 +43,9 @@ use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
+pub use crate::sequence::{
+    CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection,
+};
 
 /// Why a command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +93,11 @@ pub struct Client {
     unix_offset_ms: Option<i128>,
     /// Generation counter and slot choice of the persisted configuration.
     slots: Slots,
+    /// The firmware's smartcard and the card configuration in effect.
+    smartcard: Option<Smartcard>,
+    /// Bumped whenever a card change replaces the configuration (loops over the old
+    /// registration procedure stop).
+    card_epoch: u32,
 }
 
 impl Client {
@@ -118,6 +128,8 @@ impl Client {
             firmware: None,
             unix_offset_ms: None,
             slots: Slots::default(),
+            smartcard: None,
+            card_epoch: 0,
         }
     }
 
@@ -260,8 +272,9 @@ impl Client {
 
     // ----- commands: life cycle ------------------------------------------------------------
 
-    /// Starts the Bootstrap Sequence (Core §5.2.4): step 1 (smartcard, a hook for now),
-    /// step 2 (the factory or restored configuration), step 3 (register with every configured
+    /// Starts the Bootstrap Sequence (Core §5.2.4): step 1 (the smartcard, when one was
+    /// installed with [`Client::set_smartcard`]: a valid card's configuration replaces the
+    /// factory one until the card goes), step 2 (the factory or restored configuration), step 3 (register with every configured
     /// server, the 1.1 retry procedure); when every server failed or there is none, step 4:
     /// the Client Hold Off Time listening for a server-initiated bootstrap, then a
     /// client-initiated bootstrap. Also from `Failed`: the servers are tried again first.
@@ -274,8 +287,10 @@ impl Client {
         self.close_listen_connection();
         self.state = State::Registering;
         self.failure_reason = StateReason::None;
-        self.sequence.run_provisioning_steps(self.store.committed_mut());
-        self.begin_registration(now, StateReason::FactoryConfiguration);
+        let card = self.smartcard_step(now);
+        self.sequence.provisioning_steps_tried(card);
+        let reason = if card { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
+        self.begin_registration(now, reason);
         Ok(())
     }
 
@@ -532,6 +547,7 @@ impl Client {
                 self.close_connection(conn);
             }
             self.state = State::Idle;
+            self.unapply_card();
             self.events.push_back(Event::Stopped);
         }
     }

@@ -79,13 +79,18 @@ impl Client {
             .filter(|(_, (_, r))| r.next_update.is_some_and(|t| now >= t) && r.pending().is_none())
             .map(|(ssid, _)| *ssid)
             .collect();
+        let epoch = self.card_epoch;
         for ssid in due {
             self.send_update(now, ssid);
+            if self.card_epoch != epoch {
+                return;
+            }
         }
         self.run_due_registrations(now);
     }
 
     fn run_due_registrations(&mut self, now: u64) {
+        let epoch = self.card_epoch;
         loop {
             let due = self.plan.due(now);
             if due.is_empty() {
@@ -93,13 +98,21 @@ impl Client {
             }
             for ssid in due {
                 self.attempt_register(now, ssid);
+                if self.card_epoch != epoch {
+                    // The card changed: a new procedure already runs for the new configuration.
+                    return;
+                }
             }
         }
         self.check_verdict(now);
     }
 
-    /// One Register attempt for `ssid`; an unusable account fails it at once.
+    /// One Register attempt for `ssid`; an unusable account fails it at once. With a card
+    /// configuration applied, the card is checked first (Core 1.1 §5.2.3.2).
     fn attempt_register(&mut self, now: u64, ssid: u16) {
+        if !self.card_check(now) {
+            return;
+        }
         self.plan.on_attempt(ssid);
         if !self.register(now, ssid) {
             self.events.push_back(Event::RegistrationFailed {
@@ -154,7 +167,7 @@ impl Client {
         let server = self.store.committed().server_for_ssid(ssid);
         let lifetime = server.map(|s| s.lifetime_s());
         let binding = server.map(|s| String::from(s.binding()));
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
+        let Some((_, reg)) = self.registrations.get_mut(&ssid) else { return };
         if !reg.is_registered() {
             return;
         }
@@ -162,6 +175,10 @@ impl Client {
             reg.next_update = Some(now);
             return;
         }
+        if !self.card_check(now) {
+            return;
+        }
+        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
         let Some(c) = self.connections.get_mut(conn) else { return };
         let new_lifetime = lifetime.filter(|&lt| lt != reg.lifetime_s);
         let new_binding = binding.filter(|b| *b != reg.binding);

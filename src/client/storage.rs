@@ -54,10 +54,14 @@ impl Client {
     }
 
     /// The committed configuration changed: queue its write into the next slot, then
-    /// announce it with [`Event::ConfigurationChanged`].
+    /// announce it with [`Event::ConfigurationChanged`]. While a smartcard configuration is
+    /// applied nothing is written: that configuration comes from the card (read again at every
+    /// start) and what is stored stays the configuration from before the card.
     pub(super) fn configuration_changed(&mut self) {
-        let write = self.slots.write(self.store.committed());
-        self.events.push_back(Event::StorageWrite(write));
+        if !self.smartcard_applied() {
+            let write = self.slots.write(self.store.committed());
+            self.events.push_back(Event::StorageWrite(write));
+        }
         self.events.push_back(Event::ConfigurationChanged);
     }
 }

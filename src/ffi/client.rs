@@ -35,7 +35,7 @@ pub(crate) struct Inner {
 
 /// The mutable part: only reachable through `Inner::engine`.
 pub(crate) struct Engine {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 /// Runs `body` with the client's engine, behind the NULL check, the poison flag, the
@@ -198,6 +198,9 @@ pub unsafe extern "C" fn lwbs_client_new(
                 client.set_dm_handler(super::dm::handler(platform));
                 client
                     .set_bootstrap_handler(super::bootstrap_objects::handler(platform))
+                    .map_err(|_| LWBS_ERR_PANIC)?;
+                client
+                    .set_smartcard(super::smartcard::smartcard(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
                 let mut engine = Engine { client };
                 restore(&platform, &mut engine)?;

@@ -80,6 +80,9 @@ pub enum lwbs_state_reason {
     /// FAILED: no usable server and no (usable) Bootstrap-Server account: nothing happens
     /// until the firmware acts (provision and start again).
     LWBS_REASON_NO_BOOTSTRAP_ACCOUNT = 10,
+    /// REGISTERING / REGISTERED with the configuration the smartcard provisioned (step 1,
+    /// Core 1.1 §5.2.3.2); the factory servers are inactive while it is applied.
+    LWBS_REASON_SMARTCARD = 20,
 }
 
 impl From<StateReason> for lwbs_state_reason {
@@ -97,6 +100,7 @@ impl From<StateReason> for lwbs_state_reason {
             StateReason::BootstrapRetry => LWBS_REASON_BOOTSTRAP_RETRY,
             StateReason::BootstrapFailed => LWBS_REASON_BOOTSTRAP_FAILED,
             StateReason::NoBootstrapAccount => LWBS_REASON_NO_BOOTSTRAP_ACCOUNT,
+            StateReason::Smartcard => LWBS_REASON_SMARTCARD,
         }
     }
 }
@@ -138,6 +142,20 @@ pub enum lwbs_event_kind {
     /// slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
     /// mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
     LWBS_EVENT_STORAGE_IGNORED = 12,
+    /// The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
+    /// its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
+    /// how many of its other objects were ignored. Its servers are used; the factory servers
+    /// are inactive until the card goes. Nothing from the card is saved.
+    LWBS_EVENT_SMARTCARD_APPLIED = 20,
+    /// A card is present but its content was not applied (unreadable, malformed, invalid);
+    /// `detail` says why. The sequence goes on with the factory configuration.
+    LWBS_EVENT_SMARTCARD_REJECTED = 21,
+    /// The card whose configuration was applied changed: that configuration is disabled (its
+    /// sessions closed). SMARTCARD_APPLIED or SMARTCARD_REJECTED follows for the new content.
+    LWBS_EVENT_SMARTCARD_CHANGED = 22,
+    /// The card whose configuration was applied was removed (or is unreadable: `detail`): its
+    /// configuration is deleted and the factory configuration is back.
+    LWBS_EVENT_SMARTCARD_REMOVED = 23,
 }
 
 /// Why a bootstrap failed (`lwbs_event.reason` of `LWBS_EVENT_BOOTSTRAP_FAILED`). May grow.
@@ -268,6 +286,24 @@ impl OwnedEvent {
             Event::StorageIgnored { slot, reason } => {
                 out.kind = LWBS_EVENT_STORAGE_IGNORED;
                 out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+            }
+            Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
+                out.kind = LWBS_EVENT_SMARTCARD_APPLIED;
+                out.accounts = count(*accounts);
+                out.detail = CString::new(alloc::format!(
+                    "bootstrap_account={} ignored_objects={ignored_objects}",
+                    u8::from(*bootstrap_account)
+                ))
+                .ok();
+            }
+            Event::SmartcardRejected { reason } => {
+                out.kind = LWBS_EVENT_SMARTCARD_REJECTED;
+                out.detail = CString::new(reason.to_string()).ok();
+            }
+            Event::SmartcardChanged => out.kind = LWBS_EVENT_SMARTCARD_CHANGED,
+            Event::SmartcardRemoved { reason } => {
+                out.kind = LWBS_EVENT_SMARTCARD_REMOVED;
+                out.detail = reason.and_then(|r| CString::new(r.to_string()).ok());
             }
             _ => return None,
         }

@@ -10,6 +10,8 @@
 //!   `lwbs_state_reason`;
 //! - `dm`: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response` (the DM request hook);
 //! - `bootstrap_objects`: the firmware's own objects inside the bootstrap transaction;
+//! - `smartcard`: `lwbs_smartcard_config`, the card transport over `card_present` /
+//!   `card_transmit`;
 //! - `client`: the opaque `lwbs_client` and every `lwbs_client_*` function;
 //! - `cast`: the only place where pointers become references, slices, strings or boxes;
 //! - `panic`: the panic boundary every export runs in.
@@ -36,6 +38,7 @@ mod event;
 mod panic;
 mod platform;
 mod result;
+mod smartcard;
 
 use core::ffi::c_char;
 
@@ -56,6 +59,7 @@ pub use event::{
 };
 pub use platform::{lwbs_conn, lwbs_platform};
 pub use result::{lwbs_result, lwbs_result_str};
+pub use smartcard::{lwbs_client_set_smartcard, lwbs_smartcard_config, lwbs_smartcard_config_init};
 
 /// The library version as a static NUL-terminated string, "MAJOR.MINOR.PATCH" (equal to
 /// `LWBS_VERSION_STRING` of the header it was built with). Never NULL; must not be freed.

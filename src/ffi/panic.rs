@@ -68,6 +68,8 @@ mod tests {
             bootstrap_delete: None,
             bootstrap_validate: None,
             bootstrap_end: None,
+            card_present: None,
+            card_transmit: None,
         };
         // SAFETY: valid pointers throughout; the handle is freed at the end.
         unsafe {

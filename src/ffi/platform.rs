@@ -63,6 +63,17 @@ pub(crate) type BootstrapDeleteFn =
 pub(crate) type BootstrapValidateFn = unsafe extern "C" fn(userdata: *mut c_void) -> i32;
 /// Ends the firmware's part of the bootstrap transaction: commit or roll back.
 pub(crate) type BootstrapEndFn = unsafe extern "C" fn(userdata: *mut c_void, commit: bool);
+/// Whether a smartcard is present: non-zero = yes.
+pub(crate) type CardPresentFn = unsafe extern "C" fn(userdata: *mut c_void) -> i32;
+/// Transmits one APDU to the smartcard and returns its answer; negative = no answer.
+pub(crate) type CardTransmitFn = unsafe extern "C" fn(
+    userdata: *mut c_void,
+    apdu: *const u8,
+    len: usize,
+    response: *mut u8,
+    capacity: usize,
+    response_len: *mut usize,
+) -> i32;
 /// Answers one DM request for the firmware's own objects; 0 on success.
 pub(crate) type DmRequestFn = unsafe extern "C" fn(
     userdata: *mut c_void,
@@ -188,6 +199,31 @@ pub struct lwbs_platform {
     /// succeeded), false = drop it (refused Finish, Finish timeout, stop, failure). Called
     /// once per begun transaction. NULL = nothing to do.
     pub bootstrap_end: Option<unsafe extern "C" fn(userdata: *mut c_void, commit: bool)>,
+    // ----- 0.3: appended (Bootstrap from Smartcard, Core 1.1 §5.2.3.2, Appendix G). -----
+    /// Optional. Whether a smartcard (UICC) is present and powered: return non-zero for yes.
+    /// Called before every read of the card: at `lwbs_client_start` (step 1 of the Bootstrap
+    /// Sequence) and, while the card's configuration is applied, before each Register,
+    /// Update and Bootstrap-Request. 0 = no card (an applied card configuration is then
+    /// deleted). NULL with `card_transmit` set = always present (a card that does not answer
+    /// counts as removed).
+    pub card_present: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    /// Optional. Send the command APDU `apdu` (`len` bytes, ISO 7816-4 short APDU) to the card
+    /// and copy its complete answer, data and the two status bytes SW1 SW2, into `response`
+    /// (`capacity` bytes, at least 258), setting `*response_len`; return 0. Return a negative
+    /// value when there is no answer (card removed, modem error). Called synchronously inside
+    /// the library call that needs the card, a few to a few hundred times per read (PKCS#15
+    /// walk, READ BINARY chunks); use whatever reaches the card: `AT+CSIM`, PC/SC, a UART
+    /// driver. NULL = no smartcard support (step 1 is skipped).
+    pub card_transmit: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            apdu: *const u8,
+            len: usize,
+            response: *mut u8,
+            capacity: usize,
+            response_len: *mut usize,
+        ) -> i32,
+    >,
 }
 
 /// The size of the first published (0.1) `lwbs_platform`: the smallest `struct_size` accepted.
@@ -211,6 +247,8 @@ const NO_PLATFORM: lwbs_platform = lwbs_platform {
     bootstrap_delete: None,
     bootstrap_validate: None,
     bootstrap_end: None,
+    card_present: None,
+    card_transmit: None,
 };
 
 /// Log levels of the `log` callback.
@@ -222,6 +260,9 @@ pub(crate) enum Level {
     Info = 3,
     Debug = 4,
 }
+
+/// The response buffer handed to `card_transmit`: 256 data bytes, SW1 SW2, and room to spare.
+const CARD_RESPONSE_CAPACITY: usize = 261;
 
 /// The size of the first buffer handed to `load`.
 const LOAD_FIRST_CAPACITY: usize = 4096;
@@ -246,6 +287,8 @@ pub(crate) struct Platform {
     pub(crate) bootstrap_delete: Option<BootstrapDeleteFn>,
     pub(crate) bootstrap_validate: Option<BootstrapValidateFn>,
     pub(crate) bootstrap_end: Option<BootstrapEndFn>,
+    card_present: Option<CardPresentFn>,
+    card_transmit: Option<CardTransmitFn>,
 }
 
 // SAFETY: a client, and its platform with it, is used by one thread at a time (the C contract:
@@ -269,7 +312,15 @@ impl Platform {
             NO_PLATFORM,
             size,
             lwbs_platform,
-            [bootstrap_begin, bootstrap_write, bootstrap_delete, bootstrap_validate, bootstrap_end]
+            [
+                bootstrap_begin,
+                bootstrap_write,
+                bootstrap_delete,
+                bootstrap_validate,
+                bootstrap_end,
+                card_present,
+                card_transmit
+            ]
         );
         let (Some(open), Some(close), Some(send)) = (p.open, p.close, p.send) else {
             return Err(LWBS_ERR_PLATFORM);
@@ -290,7 +341,49 @@ impl Platform {
             bootstrap_delete: p.bootstrap_delete,
             bootstrap_validate: p.bootstrap_validate,
             bootstrap_end: p.bootstrap_end,
+            card_present: p.card_present,
+            card_transmit: p.card_transmit,
         })
+    }
+
+    /// Whether the firmware gave a card transport (`card_transmit`).
+    pub(crate) fn has_card(&self) -> bool {
+        self.card_transmit.is_some()
+    }
+
+    /// `card_present()`; true without the callback.
+    pub(crate) fn card_present(&self) -> bool {
+        match self.card_present {
+            // SAFETY: the callback contract of `lwbs_platform::card_present`.
+            Some(present) => unsafe { present(self.userdata) != 0 },
+            None => self.card_transmit.is_some(),
+        }
+    }
+
+    /// `card_transmit(apdu)`: the card's answer, or `None` (no callback, no answer, or a
+    /// length beyond the buffer).
+    pub(crate) fn card_transmit(&self, apdu: &[u8]) -> Option<Vec<u8>> {
+        let transmit = self.card_transmit?;
+        let mut buf = vec![0u8; CARD_RESPONSE_CAPACITY];
+        let mut len = 0usize;
+        // SAFETY: the callback contract of `lwbs_platform::card_transmit`; `apdu`, `buf` and
+        // `len` outlive the call.
+        let rc = unsafe {
+            transmit(
+                self.userdata,
+                apdu.as_ptr(),
+                apdu.len(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut len,
+            )
+        };
+        if rc < 0 || len > buf.len() {
+            self.log(Level::Debug, &alloc::format!("card_transmit gave no answer ({rc})"));
+            return None;
+        }
+        buf.truncate(len);
+        Some(buf)
     }
 
     /// Logs `message` (interior NULs cut it short).

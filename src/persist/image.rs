@@ -97,7 +97,12 @@ fn encode_payload(model: &DataModel) -> Vec<u8> {
     let mut out = Vec::new();
     let mut origins = Vec::new();
     for object in model.object_ids() {
-        let instances: Vec<(u16, &Instance)> = model.instances(object).collect();
+        // Nothing from a smartcard is persisted: the card is read again at every start.
+        let instances: Vec<(u16, &Instance)> =
+            model.instances(object).filter(|(_, i)| i.origin != Origin::Smartcard).collect();
+        if instances.is_empty() {
+            continue;
+        }
         let body = tlv::encode_instances(&instances, true);
         out.extend_from_slice(&object.to_be_bytes());
         out.extend_from_slice(&(body.len() as u32).to_be_bytes());
@@ -201,8 +206,16 @@ mod tests {
                 .with(security_res::SECRET_KEY, Value::opaque(&[1, 2, 3]))
                 .with(security_res::SSID, Value::Integer(1)),
         );
-        m.insert(1, 0, Instance::new(Origin::Smartcard).with(0, Value::Integer(1)));
+        m.insert(1, 0, Instance::new(Origin::Factory).with(0, Value::Integer(1)));
         m
+    }
+
+    #[test]
+    fn smartcard_instances_are_never_persisted() {
+        let mut m = sample();
+        m.insert(1, 5, Instance::new(Origin::Smartcard).with(0, Value::Integer(9)));
+        m.insert(2, 0, Instance::new(Origin::Smartcard).with(0, Value::Integer(1)));
+        assert_eq!(decode_image(&encode_image(&m, 2)).unwrap().0, sample());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The Bootstrap Sequence state machine (Core 1.1 §5.2.4, 1.1.1 §6.1.4, REFERENCE §1.1):
 //!
-//! 1. Bootstrap from Smartcard (a hook: [`super::smartcard`]);
+//! 1. Bootstrap from Smartcard ([`super::smartcard`]; the client reads the card);
 //! 2. Factory Bootstrap (the accounts provisioned through the API or loaded from storage);
 //! 3. Register to every configured server (the 1.1 procedure: [`super::retry`]);
 //! 4. when registration to all servers failed, or there is none: wait the Bootstrap-Server
@@ -16,8 +16,6 @@
 //! deadlines); the client drives the connections and asks it what to do.
 
 use super::backoff::BootstrapBackoff;
-use super::smartcard::{smartcard_step, SmartcardOutcome};
-use crate::model::DataModel;
 
 /// Why the client is in its current [`crate::client::State`]. May grow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +27,9 @@ pub enum StateReason {
     FactoryConfiguration,
     /// Registering / registered with the servers a bootstrap provisioned.
     Bootstrapped,
+    /// Registering / registered (or bootstrapping from its Bootstrap-Server) with the
+    /// configuration a smartcard provisioned: step 1.
+    Smartcard,
     /// Hold-off / bootstrapping because there is no LwM2M Server account (step 4).
     NoServerAccount,
     /// Hold-off / bootstrapping because registration to every server failed (step 4);
@@ -92,13 +93,12 @@ impl Sequence {
         self.reason = reason;
     }
 
-    /// Steps 1 and 2 at `start`: the smartcard hook, then the factory configuration (already
-    /// in `configuration`). Afterwards server-initiated bootstraps are accepted.
-    pub fn run_provisioning_steps(&mut self, configuration: &mut DataModel) -> SmartcardOutcome {
-        let outcome = smartcard_step(configuration);
+    /// Steps 1 and 2 at `start` were tried (the client read the smartcard, if any, and
+    /// holds the factory configuration): from now on server-initiated bootstraps are accepted.
+    pub fn provisioning_steps_tried(&mut self, smartcard: bool) {
         self.steps_tried = true;
-        self.registration_reason = StateReason::FactoryConfiguration;
-        outcome
+        self.registration_reason =
+            if smartcard { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
     }
 
     /// Whether server-initiated bootstraps are accepted (steps 1 and 2 were tried).
@@ -127,10 +127,9 @@ mod tests {
     fn server_initiated_needs_steps_1_and_2() {
         let mut s = Sequence::new(BootstrapBackoff::default());
         assert!(!s.accepts_server_initiated());
-        let mut model = DataModel::new();
-        assert_eq!(s.run_provisioning_steps(&mut model), SmartcardOutcome::NoCard);
+        s.provisioning_steps_tried(true);
         assert!(s.accepts_server_initiated());
-        assert_eq!(model, DataModel::new(), "the smartcard hook changes nothing yet");
+        assert_eq!(s.registration_reason, StateReason::Smartcard);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! - [`machine`]: the sequence state machine (smartcard → factory → register → hold-off →
 //!   client-initiated bootstrap), the state reason, server-initiated acceptance, deadlines;
-//! - [`smartcard`]: step 1, a no-op hook where the smartcard support plugs in;
+//! - [`smartcard`]: step 1, Bootstrap from Smartcard: the card transport, preparing the
+//!   card's configuration, change and removal detection;
 //! - [`retry`]: the 1.1 registration procedure (retry count and timer, sequences, priority
 //!   order, failure block, initial delay, bootstrap on registration failure);
 //! - [`backoff`]: exponential back-off with jitter between failed bootstraps.
@@ -21,4 +22,6 @@ pub use retry::{
     AttemptFailure, RegistrationPlan, RetryParams, RetryProcedure, ServerProgress, ServerStatus,
     Verdict,
 };
-pub use smartcard::SmartcardOutcome;
+pub use smartcard::{
+    CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardOutcome, SmartcardRejection,
+};

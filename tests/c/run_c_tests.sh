@@ -11,7 +11,8 @@
 #     static-only install);
 #   - lwbs-demo bootstraps from the aiocoap Bootstrap-Server, registers with the aiocoap DM
 #     server and deregisters; once as built, once built with AddressSanitizer (+UBSan, with
-#     leak detection) over a debug build of the crate.
+#     leak detection) over a debug build of the crate; and, under ASan, registers to the
+#     server named by a smartcard EF (--smartcard, the simulated UICC).
 # Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
 # "C tests: N passed, M failed" and exits non-zero if any check failed.
 # Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
@@ -189,6 +190,28 @@ demo_scenario() {
     grep -q '^DEREGISTERED location=/rd/1' "$WORK/dm_server.log"
 }
 
+# smartcard_scenario BINARY: --smartcard with an EF naming the DM server (built by the Python EF
+# builder): the card's server is registered without a bootstrap, nothing stored, clean stderr.
+smartcard_scenario() {
+  local demo=$1 status=0 state=$WORK/state.$RANDOM ef=$WORK/ef.$RANDOM
+  start_server dm_server || return 1
+  local dm=$PORT
+  (cd "$ROOT/tests/python" && "$PY" -c "import sys; from lwbs_testservers.ef import server_ef
+sys.stdout.buffer.write(server_ef('coap://127.0.0.1:$dm', ssid=5, lifetime=300))") >"$ef" ||
+    return 1
+  timeout 60 "$demo" --endpoint demo-card --smartcard "$ef" --state-dir "$state" \
+    --exit-after registered >"$WORK/demo.out" 2>"$WORK/demo.err" || status=$?
+  stop_servers
+  echo "exit $status"; cat "$WORK/demo.out"; cat "$WORK/demo.err"
+  [ "$status" -eq 0 ] &&
+    [ "$(grep '^EVENT' "$WORK/demo.out")" = 'EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
+EVENT registered ssid=5 location=/rd/1
+EVENT deregistered ssid=5
+EVENT stopped' ] &&
+    [ ! -e "$state/slot0.img" ] && [ ! -e "$state/slot1.img" ] &&
+    ! grep -q 'Sanitizer\|runtime error' "$WORK/demo.err"
+}
+
 servers_available() {
   [ -x "$PY" ] && [ -f "$SERVERS/bootstrap_server.py" ] ||
     { echo "no .venv or test servers: run bash tests/setup.sh"; return 1; }
@@ -204,6 +227,8 @@ check "ASan+UBSan build (crate: debug profile)" bash -c "
 export ASAN_OPTIONS=detect_leaks=1:exitcode=98 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 check "lwbs-demo under ASan+UBSan: bootstrap + register + deregister" \
   demo_scenario "$ASAN_BUILD/c-examples/lwbs-demo"
+check "lwbs-demo --smartcard under ASan+UBSan: the card's server registers" \
+  smartcard_scenario "$ASAN_BUILD/c-examples/lwbs-demo"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "C tests: $passed passed, $failed failed"
