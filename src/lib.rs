@@ -8,6 +8,7 @@
 //! - [`client`]: the façade ([`client::Client`]);
 //! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
 //! - [`registration`]: Register / Update / Deregister;
+//! - [`security`]: secure channels (DTLS 1.2 over Mbed TLS with the `dtls` feature);
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store.
@@ -27,3 +28,4 @@ pub mod codec;
 pub mod ffi;
 pub mod model;
 pub mod registration;
+pub mod security;
