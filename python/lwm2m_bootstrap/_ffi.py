@@ -81,6 +81,7 @@ class BootstrapFailure(IntEnum):
     RESET = 6
     FINISH_TIMEOUT = 7
     CANCELLED = 8
+    HANDSHAKE = 9
 
 
 class lwbs_event(Structure):

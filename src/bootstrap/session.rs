@@ -25,6 +25,13 @@ pub enum BootstrapFailure {
     FinishTimeout,
     /// The client was stopped during the bootstrap.
     Cancelled,
+    /// The secure session with the Bootstrap-Server could not be set up (DTLS handshake
+    /// timeout, fatal alert, certificate refused, credentials unusable). `alert` is the TLS
+    /// alert description received (or sent, for a refused certificate).
+    Handshake {
+        /// TLS alert description, if an alert was involved.
+        alert: Option<u8>,
+    },
 }
 
 impl fmt::Display for BootstrapFailure {
@@ -40,6 +47,8 @@ impl fmt::Display for BootstrapFailure {
             Self::Reset => f.write_str("Bootstrap-Request reset by the server"),
             Self::FinishTimeout => f.write_str("no Bootstrap-Finish within EXCHANGE_LIFETIME"),
             Self::Cancelled => f.write_str("bootstrap cancelled"),
+            Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
+            Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
         }
     }
 }

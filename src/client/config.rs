@@ -9,6 +9,7 @@ use crate::model::{
     security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, SecurityMode, Value,
     Version,
 };
+use crate::security::{DtlsParams, Entropy};
 
 /// What the client is and how it behaves.
 #[derive(Clone, Debug)]
@@ -27,6 +28,12 @@ pub struct Config {
     pub policy: ValidationPolicy,
     /// Content format announced with `pct=` in a 1.1 Bootstrap-Request (OMA-TLV).
     pub preferred_format: u16,
+    /// DTLS handshake timeouts and MTU (feature `dtls`).
+    pub dtls: DtlsParams,
+    /// 32 bytes from the firmware's entropy source for the DTLS sessions' DRBGs (each
+    /// session adds a nonce from the generator seeded with `seed`). Leave it all-zero only
+    /// in tests: the sessions' randomness then rests on `seed` alone.
+    pub entropy: Entropy,
 }
 
 impl Config {
@@ -40,6 +47,8 @@ impl Config {
             seed: 0x5eed,
             policy: ValidationPolicy::default(),
             preferred_format: content_format::TLV,
+            dtls: DtlsParams::default(),
+            entropy: Entropy::default(),
         }
     }
 }

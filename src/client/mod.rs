@@ -32,6 +32,7 @@ use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContex
 use crate::coap::{Code, EndpointEvent, FailureReason, Message, RequestId, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
 use crate::registration::{self, Registration, RegistrationFailure, ResponseOutcome};
+use crate::security::ChannelFailure;
 
 /// Why a command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,6 +169,12 @@ impl Client {
         let secure = uri.scheme == crate::model::Scheme::Coaps;
         if secure == (security.mode == SecurityMode::NoSec)
             || !(self.config.policy.supports_mode)(security.mode)
+            || !crate::security::credentials_complete(
+                security.mode,
+                &security.identity,
+                &security.server_key,
+                &security.secret_key,
+            )
         {
             return Err(ClientError::InvalidAccount);
         }
@@ -239,8 +246,9 @@ impl Client {
         data: &[u8],
     ) -> Result<(), ClientError> {
         let connection = self.connections.get_mut(&conn).ok_or(ClientError::UnknownConnection)?;
-        connection.endpoint.handle_datagram(now, data);
+        connection.handle_datagram(now, data);
         self.drain_endpoint(now, conn);
+        self.check_channels(now);
         Ok(())
     }
 
@@ -249,10 +257,11 @@ impl Client {
         let conns: Vec<ConnId> = self.connections.keys().copied().collect();
         for conn in conns {
             if let Some(c) = self.connections.get_mut(&conn) {
-                c.endpoint.handle_timeout(now);
+                c.handle_timeout(now);
             }
             self.drain_endpoint(now, conn);
         }
+        self.check_channels(now);
         if let Some((_, session)) = &self.bootstrap {
             if let Err(failure) = session.check_timeout(now) {
                 self.fail_bootstrap(failure);
@@ -290,7 +299,7 @@ impl Client {
 
     /// When [`Client::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let endpoints = self.connections.values().filter_map(|c| c.endpoint.poll_timeout());
+        let endpoints = self.connections.values().filter_map(|c| c.poll_timeout());
         let finish = self.bootstrap.as_ref().and_then(|(_, s)| s.deadline());
         let updates = self
             .registrations
@@ -303,7 +312,7 @@ impl Client {
     fn collect_transmits(&mut self) {
         let mut closed = Vec::new();
         for (id, conn) in self.connections.iter_mut() {
-            while let Some(data) = conn.endpoint.poll_transmit() {
+            while let Some(data) = conn.poll_transmit() {
                 self.transmits.push_back(Transmit { conn: *id, data });
             }
             if conn.closing {
@@ -318,14 +327,61 @@ impl Client {
 
     // ----- connections -----------------------------------------------------------------------
 
-    fn open_connection(&mut self, uri: &str, role: Role) -> ConnId {
+    fn open_connection(&mut self, now: u64, uri: &str, role: Role) -> ConnId {
         let id = ConnId(self.next_conn);
         self.next_conn = self.next_conn.wrapping_add(1).max(1);
-        let seed = self.rng.next_u64();
-        self.connections
-            .insert(id, Connection::new(uri, role, self.config.transmission.clone(), seed));
+        let model = self.store.committed();
+        let account = match role {
+            Role::Bootstrap => model.bootstrap_account(),
+            Role::Server(ssid) => model.security_for_ssid(ssid),
+        };
+        let connection = Connection::open(now, uri, role, account, &self.config, &mut self.rng);
+        self.connections.insert(id, connection);
         self.events.push_back(Event::Connect { conn: id, uri: uri.into() });
         id
+    }
+
+    /// Reports secure channels that failed (handshake timeout, alert, unusable credentials)
+    /// as bootstrap or registration failures; the connection is dropped (after any alert we
+    /// queued) and a retry opens a new one, with a new handshake.
+    fn check_channels(&mut self, now: u64) {
+        let failed: Vec<(ConnId, Role, ChannelFailure)> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| !c.closing)
+            .filter_map(|(id, c)| c.failure().map(|f| (*id, c.role, f)))
+            .collect();
+        for (conn, role, failure) in failed {
+            if let Some(mut c) = self.connections.remove(&conn) {
+                while let Some(data) = c.poll_transmit() {
+                    self.transmits.push_back(Transmit { conn, data });
+                }
+            }
+            self.events.push_back(Event::Disconnect { conn });
+            let alert = failure.alert;
+            match role {
+                Role::Bootstrap => {
+                    if self.bootstrap.as_ref().is_some_and(|(c, _)| *c == conn) {
+                        self.fail_bootstrap(BootstrapFailure::Handshake { alert });
+                    }
+                }
+                Role::Server(ssid) => {
+                    let Some((c, reg)) = self.registrations.get(&ssid) else { continue };
+                    if *c != conn {
+                        continue;
+                    }
+                    let reason = RegistrationFailure::Handshake { alert };
+                    match reg.pending() {
+                        Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
+                        None => {
+                            // The session broke while registered: a new one needs a Register.
+                            self.events.push_back(Event::RegistrationFailed { ssid, reason });
+                            self.register(now, ssid);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn close_connection(&mut self, conn: ConnId) {
@@ -404,7 +460,7 @@ impl Client {
         }
         self.state = State::Bootstrapping;
         self.events.push_back(Event::BootstrapStarted);
-        let conn = self.open_connection(&uri_text, Role::Bootstrap);
+        let conn = self.open_connection(now, &uri_text, Role::Bootstrap);
         let pct = (self.config.version != crate::model::Version::V1_0)
             .then_some(self.config.preferred_format);
         let request = bootstrap::bootstrap_request(&uri, &self.config.endpoint, pct);
@@ -533,8 +589,8 @@ impl Client {
             payload,
         );
         let conn = match self.registrations.get(&ssid) {
-            Some((conn, _)) if self.connections.contains_key(conn) => *conn,
-            _ => self.open_connection(&uri_text, Role::Server(ssid)),
+            Some((conn, _)) if self.connections.get(conn).is_some_and(Connection::usable) => *conn,
+            _ => self.open_connection(now, &uri_text, Role::Server(ssid)),
         };
         let Some(c) = self.connections.get_mut(&conn) else { return false };
         let id = c.endpoint.send_request(now, request);

@@ -98,6 +98,9 @@ pub enum lwbs_bootstrap_failure {
     LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT = 7,
     /// The client was stopped during the bootstrap.
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
+    /// The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
+    /// certificate refused, unusable credentials); `detail` names the alert, if any.
+    LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 9,
 }
 
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
@@ -112,6 +115,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::Reset => LWBS_BOOTSTRAP_FAILURE_RESET,
             BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
             BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
+            BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
         }
     }
 }

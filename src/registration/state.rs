@@ -17,6 +17,12 @@ pub enum RegistrationFailure {
     Reset,
     /// The server URI or security mode is unusable by this build.
     Unusable,
+    /// The secure session could not be set up or broke (DTLS handshake timeout, fatal
+    /// alert, certificate refused, credentials unusable); `alert` is kept for /1/x/11.
+    Handshake {
+        /// TLS alert description, if an alert was involved.
+        alert: Option<u8>,
+    },
 }
 
 impl fmt::Display for RegistrationFailure {
@@ -26,6 +32,8 @@ impl fmt::Display for RegistrationFailure {
             Self::Timeout => f.write_str("timeout"),
             Self::Reset => f.write_str("reset by the server"),
             Self::Unusable => f.write_str("server account unusable"),
+            Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
+            Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
         }
     }
 }

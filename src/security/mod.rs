@@ -22,7 +22,7 @@ pub use credentials::{CertificateUsage, Credentials, CredentialsError, CERTIFICA
 #[cfg(feature = "dtls")]
 pub use dtls::{DtlsChannel, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_CCM_8};
 #[cfg(feature = "dtls")]
-#[allow(unused_imports)]
+#[cfg(feature = "dtls")]
 pub(crate) use entropy::session_seed;
 pub use entropy::Entropy;
 pub use params::DtlsParams;
@@ -35,5 +35,25 @@ pub fn supports_mode(mode: SecurityMode) -> bool {
         SecurityMode::NoSec => true,
         SecurityMode::Psk | SecurityMode::Certificate => cfg!(feature = "dtls"),
         SecurityMode::Rpk | SecurityMode::CertificateEst => false,
+    }
+}
+
+/// True when the material a mode needs is there and within the spec's bounds: PSK identity
+/// 1..=128 bytes and key 1..=64 bytes; certificates need all three fields.
+pub fn credentials_complete(
+    mode: SecurityMode,
+    identity: &[u8],
+    server_key: &[u8],
+    secret_key: &[u8],
+) -> bool {
+    match mode {
+        SecurityMode::NoSec => true,
+        SecurityMode::Psk => {
+            (1..=128).contains(&identity.len()) && (1..=64).contains(&secret_key.len())
+        }
+        SecurityMode::Rpk | SecurityMode::Certificate => {
+            !identity.is_empty() && !server_key.is_empty() && !secret_key.is_empty()
+        }
+        SecurityMode::CertificateEst => !server_key.is_empty(),
     }
 }
