@@ -156,3 +156,49 @@ impl Credentials {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{security_res as sec, Instance, Origin, Value};
+
+    fn account(mode: i64, identity: &[u8], key: &[u8]) -> Instance {
+        Instance::new(Origin::Factory)
+            .with(sec::URI, Value::String("coaps://s".into()))
+            .with(sec::MODE, Value::Integer(mode))
+            .with(sec::PUBLIC_KEY_OR_IDENTITY, Value::opaque(identity))
+            .with(sec::SECRET_KEY, Value::opaque(key))
+    }
+
+    fn creds(instance: &Instance) -> Result<Credentials, CredentialsError> {
+        Credentials::from_account(&SecurityAccount { instance_id: 0, instance })
+    }
+
+    #[test]
+    fn psk_bounds_follow_the_transport_spec() {
+        assert!(creds(&account(0, &[b'i'; 128], &[1; 64])).is_ok());
+        assert_eq!(
+            creds(&account(0, &[b'i'; 129], &[1; 64])).err(),
+            Some(CredentialsError::Invalid)
+        );
+        assert_eq!(creds(&account(0, b"id", &[1; 65])).err(), Some(CredentialsError::Invalid));
+        assert_eq!(creds(&account(0, b"id", b"")).err(), Some(CredentialsError::Invalid));
+        assert_eq!(creds(&account(3, b"", b"")).err(), Some(CredentialsError::NotSecure));
+        assert_eq!(creds(&account(1, b"k", b"k")).err(), Some(CredentialsError::UnsupportedMode));
+    }
+
+    #[test]
+    fn debug_shows_sizes_never_bytes() {
+        let text = format!("{:?}", Credentials::psk(b"my-identity", b"TopSecretKey"));
+        assert_eq!(text, "Psk { identity: 11 B, key: 12 B }");
+    }
+
+    #[test]
+    fn certificate_usage_defaults_to_domain_issued() {
+        assert_eq!(CertificateUsage::from_resource(None), Some(CertificateUsage::DomainIssued));
+        assert_eq!(CertificateUsage::from_resource(Some(2)), Some(CertificateUsage::TrustAnchor));
+        assert_eq!(CertificateUsage::from_resource(Some(4)), None);
+        assert!(CertificateUsage::ServiceCertificate.pins_leaf());
+        assert!(!CertificateUsage::CaConstraint.pins_leaf());
+    }
+}

@@ -229,7 +229,11 @@ fn main() {
     make_pki(&dir);
     let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
     let modes = [
-        ("PSK, TLS_PSK_WITH_AES_128_CCM_8", Mode::Psk, Credentials::psk(b"lwbs-bench", b"Secret123")),
+        (
+            "PSK, TLS_PSK_WITH_AES_128_CCM_8",
+            Mode::Psk,
+            Credentials::psk(b"lwbs-bench", b"Secret123"),
+        ),
         (
             "X.509, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (P-256, mutual)",
             Mode::Certificate { dir: dir.clone() },
@@ -249,7 +253,10 @@ fn main() {
             total += one_session(mode, credentials, &config, i as u8).cpu;
         }
         let how = "glibc `mallinfo2` bytes in use (uordblks + hblkhd), changes across client calls only (in-process server excluded), sampled at call boundaries";
-        println!("ROW|DTLS {name}: client heap peak (handshake + 100 B echo)|{}|bytes|{how}", first.peak);
+        println!(
+            "ROW|DTLS {name}: client heap peak (handshake + 100 B echo)|{}|bytes|{how}",
+            first.peak
+        );
         println!("ROW|DTLS {name}: heap an established session keeps|{}|bytes|{how}; measured before the channel is dropped", first.retained);
         println!(
             "ROW|DTLS {name}: client CPU per handshake|{:.2}|ms|wall time inside the client's calls, release build, mean of {N} full handshakes against an in-process Mbed TLS server (server time excluded)",
