@@ -139,7 +139,7 @@ impl Server {
                 let mut buf = vec![0u8; 2048];
                 // Echo application data back.
                 while let Ok(n) = Io::recv(&mut self.ctx, &mut buf) {
-                    let _ = Io::send(&mut self.ctx, &buf[..n].to_vec());
+                    let _ = Io::send(&mut self.ctx, &buf[..n]);
                 }
             }
             Err(_) => {}
