@@ -26,8 +26,9 @@
  *
  * --exit-after bootstrapped also ends a run that needed no bootstrap (configuration restored
  * from DIR or given with --server-uri) once registering starts. --psk-identity/--psk-key make
- * every account given on the command line a PSK account; the library supports NoSec only for
- * now and refuses them (exit 1). */
+ * every account given on the command line a PSK account (coaps:// URIs; DTLS 1.2 with
+ * TLS_PSK_WITH_AES_128_CCM_8); a library built without its `dtls` feature refuses them
+ * (exit 1). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>

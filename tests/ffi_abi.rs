@@ -282,6 +282,21 @@ fn account(uri: &CStr) -> lwbs_account {
     a
 }
 
+/// `a` with an identity, a server key and a secret key (static test bytes).
+fn with_keys(a: lwbs_account) -> lwbs_account {
+    static IDENTITY: &[u8] = b"lwbs-identity";
+    static KEY: &[u8] = b"0123456789abcdef";
+    lwbs_account {
+        identity: IDENTITY.as_ptr(),
+        identity_len: IDENTITY.len(),
+        server_key: KEY.as_ptr(),
+        server_key_len: KEY.len(),
+        secret_key: KEY.as_ptr(),
+        secret_key_len: KEY.len(),
+        ..a
+    }
+}
+
 fn cstring(s: &str) -> CString {
     CString::new(s).unwrap()
 }
@@ -798,16 +813,23 @@ fn invalid_accounts_are_refused() {
             lwbs_account { ssid: 1, ..account(&http) },
             lwbs_account { ssid: 1, security_mode: psk, ..account(&coap) },
             lwbs_account { ssid: 1, ..account(&coaps) },
-            // PSK over coaps is consistent but this build speaks NoSec only.
+            // PSK over coaps, but without an identity and a key.
             lwbs_account { ssid: 1, security_mode: psk, ..account(&coaps) },
+            // RPK: no raw public keys in Mbed TLS 2.28, in no build.
+            lwbs_account { ssid: 1, security_mode: 1, ..with_keys(account(&coaps)) },
         ];
         for a in invalid_account {
             assert_eq!(lwbs_client_provision_server(sim.client, &a), LWBS_ERR_INVALID_ACCOUNT);
         }
+        // A complete PSK account: accepted exactly when the library has DTLS.
+        let complete = lwbs_account { ssid: 9, security_mode: psk, ..with_keys(account(&coaps)) };
+        let expected = if cfg!(feature = "dtls") { LWBS_OK } else { LWBS_ERR_INVALID_ACCOUNT };
+        assert_eq!(lwbs_client_provision_server(sim.client, &complete), expected);
     }
-    assert_eq!(sim.server_count(), 0);
+    let psk_accounts = usize::from(cfg!(feature = "dtls"));
+    assert_eq!(sim.server_count(), psk_accounts);
     assert_eq!(sim.provision_server(7), LWBS_OK);
-    assert_eq!(sim.server_count(), 1);
+    assert_eq!(sim.server_count(), 1 + psk_accounts);
 }
 
 // ----- states --------------------------------------------------------------------------------

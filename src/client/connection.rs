@@ -1,8 +1,14 @@
-//! One connection: a transport association with one server account, with its CoAP endpoint.
+//! One connection: a transport association with one server account, with its CoAP endpoint
+//! and, for a secure account, its secure channel (DTLS) between the endpoint and the wire.
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 
-use crate::coap::{Endpoint, TransmissionParams};
+use super::Config;
+use crate::coap::{Endpoint, Rng};
+use crate::model::SecurityAccount;
+use crate::security::{ChannelFailure, ChannelState, SecureChannel};
 
 /// Whose connection it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,10 +25,133 @@ pub(crate) struct Connection {
     pub endpoint: Endpoint,
     /// Released once its queued datagrams were handed out.
     pub closing: bool,
+    /// The secure channel; `None` for NoSec.
+    channel: Option<Box<dyn SecureChannel>>,
+    /// A channel that could not even be set up (credentials unusable).
+    setup_failure: Option<ChannelFailure>,
+    /// The engine time of the last input, for the channel calls made from `poll_transmit`.
+    now: u64,
 }
 
 impl Connection {
-    pub fn new(uri: &str, role: Role, params: TransmissionParams, seed: u64) -> Connection {
-        Connection { uri: uri.into(), role, endpoint: Endpoint::new(params, seed), closing: false }
+    /// Opens a connection for `account` (its mode decides NoSec or DTLS); a secure channel
+    /// starts its handshake at once. `rng` gives the endpoint's seed and the session nonce.
+    pub fn open(
+        now: u64,
+        uri: &str,
+        role: Role,
+        account: Option<SecurityAccount<'_>>,
+        config: &Config,
+        rng: &mut Rng,
+    ) -> Connection {
+        let seed = rng.next_u64();
+        let mut connection = Connection {
+            uri: uri.into(),
+            role,
+            endpoint: Endpoint::new(config.transmission.clone(), seed),
+            closing: false,
+            channel: None,
+            setup_failure: None,
+            now,
+        };
+        match secure_channel(now, account, config, rng) {
+            Ok(channel) => connection.channel = channel,
+            Err(failure) => connection.setup_failure = Some(failure),
+        }
+        connection
     }
+
+    /// A datagram from the wire: through the channel, then into the endpoint.
+    pub fn handle_datagram(&mut self, now: u64, data: &[u8]) {
+        self.now = now;
+        match self.channel.as_mut() {
+            None if self.setup_failure.is_none() => self.endpoint.handle_datagram(now, data),
+            None => {}
+            Some(channel) => {
+                for plaintext in channel.handle_datagram(now, data) {
+                    self.endpoint.handle_datagram(now, &plaintext);
+                }
+            }
+        }
+    }
+
+    pub fn handle_timeout(&mut self, now: u64) {
+        self.now = now;
+        self.endpoint.handle_timeout(now);
+        if let Some(channel) = self.channel.as_mut() {
+            channel.handle_timeout(now);
+        }
+    }
+
+    /// The next datagram for the wire. A closing secure connection ends with close_notify.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let Some(channel) = self.channel.as_mut() else {
+            return self.endpoint.poll_transmit().filter(|_| self.setup_failure.is_none());
+        };
+        while let Some(plaintext) = self.endpoint.poll_transmit() {
+            channel.send(self.now, &plaintext);
+        }
+        if self.closing {
+            channel.close(self.now);
+        }
+        channel.poll_transmit()
+    }
+
+    /// The earliest deadline of the endpoint and the channel; "now" (0) while a failure waits
+    /// to be reported by the next `handle_timeout`.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.failure().is_some() && !self.closing {
+            return Some(0);
+        }
+        let channel = self.channel.as_ref().and_then(|c| c.poll_timeout());
+        self.endpoint.poll_timeout().into_iter().chain(channel).min()
+    }
+
+    /// Why the secure channel failed (handshake failure, alert, unusable credentials).
+    pub fn failure(&self) -> Option<ChannelFailure> {
+        self.setup_failure.or_else(|| match self.channel.as_ref()?.state() {
+            ChannelState::Failed(failure) => Some(failure),
+            _ => None,
+        })
+    }
+
+    /// False when requests cannot go through any more (channel closed or failed).
+    pub fn usable(&self) -> bool {
+        !self.closing
+            && self.failure().is_none()
+            && self.channel.as_ref().is_none_or(|c| c.state() != ChannelState::Closed)
+    }
+}
+
+#[cfg(feature = "dtls")]
+fn secure_channel(
+    now: u64,
+    account: Option<SecurityAccount<'_>>,
+    config: &Config,
+    rng: &mut Rng,
+) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
+    use crate::security::{session_seed, Credentials, CredentialsError, DtlsChannel, FailureKind};
+    use zeroize::Zeroize;
+
+    let Some(account) = account else { return Ok(None) };
+    let credentials = match Credentials::from_account(&account) {
+        Ok(credentials) => credentials,
+        Err(CredentialsError::NotSecure) => return Ok(None),
+        Err(_) => return Err(ChannelFailure { kind: FailureKind::Credentials, alert: None }),
+    };
+    let mut seed = session_seed(&config.entropy, config.seed, rng.next_u64());
+    let channel = DtlsChannel::new(now, &credentials, &config.dtls, &seed);
+    seed.zeroize();
+    Ok(Some(Box::new(channel?)))
+}
+
+#[cfg(not(feature = "dtls"))]
+fn secure_channel(
+    _now: u64,
+    _account: Option<SecurityAccount<'_>>,
+    _config: &Config,
+    _rng: &mut Rng,
+) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
+    // Without DTLS only NoSec accounts pass `supports_mode`, so no channel is ever needed.
+    Ok(None)
 }

@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::connection::Role;
+use super::connection::{Connection, Role};
 use super::dm::{self, DmAction, DmContext};
 use super::{Client, ConnId, Event, State};
 use crate::coap::{Message, RequestId};
@@ -137,8 +137,8 @@ impl Client {
             payload,
         );
         let conn = match self.registrations.get(&ssid) {
-            Some((conn, _)) if self.connections.contains_key(conn) => *conn,
-            _ => self.open_connection(&uri_text, Role::Server(ssid)),
+            Some((conn, _)) if self.connections.get(conn).is_some_and(Connection::usable) => *conn,
+            _ => self.open_connection(now, &uri_text, Role::Server(ssid)),
         };
         let Some(c) = self.connections.get_mut(&conn) else { return false };
         let id = c.endpoint.send_request(now, request);
@@ -208,6 +208,32 @@ impl Client {
             connection.endpoint.cancel(id);
         }
         self.on_registration_response(now, ssid, id, Err(RegistrationFailure::Transport));
+    }
+
+    /// The secure channel of `ssid`'s connection failed (handshake timeout, fatal alert,
+    /// unusable credentials; the connection is already gone). An outstanding request fails
+    /// as an attempt of the retry procedure; a session that broke while registered needs a
+    /// new handshake and a new Register.
+    pub(super) fn on_registration_channel_failure(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        ssid: u16,
+        alert: Option<u8>,
+    ) {
+        let Some((c, reg)) = self.registrations.get(&ssid) else { return };
+        if *c != conn {
+            return;
+        }
+        let reason = RegistrationFailure::Handshake { alert };
+        match reg.pending() {
+            Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
+            None => {
+                self.events.push_back(Event::RegistrationFailed { ssid, reason });
+                self.plan.on_lost(ssid, now);
+                self.run_due_registrations(now);
+            }
+        }
     }
 
     pub(super) fn on_registration_response(
