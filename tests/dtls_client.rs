@@ -5,15 +5,13 @@
 
 mod dtls;
 
-use std::collections::BTreeMap;
-use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
+use dtls::net::Net;
 use dtls::Peer;
 use lwm2m_bootstrap::bootstrap::BootstrapFailure;
 use lwm2m_bootstrap::client::{
-    BootstrapAccountConfig, Client, Config, ConnId, Event, SecurityConfig, ServerAccountConfig,
-    State,
+    BootstrapAccountConfig, Client, Config, Event, SecurityConfig, ServerAccountConfig, State,
 };
 use lwm2m_bootstrap::model::SecurityMode;
 use lwm2m_bootstrap::registration::RegistrationFailure;
@@ -36,95 +34,6 @@ fn config() -> Config {
     config.dtls = DtlsParams { handshake_min_ms: 300, handshake_max_ms: 1200, ..config.dtls };
     config.entropy.0 = [0x42; 32];
     config
-}
-
-/// Drives a client over real UDP: one connected socket per connection.
-struct Net {
-    client: Client,
-    start: Instant,
-    sockets: BTreeMap<ConnId, UdpSocket>,
-    events: Vec<Event>,
-    sent: Vec<Vec<u8>>,
-}
-
-impl Net {
-    fn new(client: Client) -> Net {
-        Net {
-            client,
-            start: Instant::now(),
-            sockets: BTreeMap::new(),
-            events: Vec::new(),
-            sent: Vec::new(),
-        }
-    }
-
-    fn now(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64 + 1
-    }
-
-    fn pump(&mut self) {
-        loop {
-            let mut progressed = false;
-            while let Some(event) = self.client.poll_event() {
-                progressed = true;
-                match &event {
-                    Event::Connect { conn, uri } => {
-                        let authority = uri.split("://").nth(1).unwrap().trim_end_matches('/');
-                        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-                        socket.connect(authority).unwrap();
-                        socket.set_nonblocking(true).unwrap();
-                        self.sockets.insert(*conn, socket);
-                    }
-                    Event::Disconnect { conn } => {
-                        self.sockets.remove(conn);
-                    }
-                    _ => {}
-                }
-                self.events.push(event);
-            }
-            while let Some(t) = self.client.poll_transmit() {
-                progressed = true;
-                if let Some(socket) = self.sockets.get(&t.conn) {
-                    let _ = socket.send(&t.data);
-                    self.sent.push(t.data);
-                }
-            }
-            if !progressed {
-                return;
-            }
-        }
-    }
-
-    /// Runs until `done` holds for an event, or `limit` passes; returns that event.
-    fn run_until(&mut self, limit: Duration, done: impl Fn(&Event) -> bool) -> Option<Event> {
-        let deadline = Instant::now() + limit;
-        let mut seen = 0;
-        let mut buf = vec![0u8; 65536];
-        while Instant::now() < deadline {
-            self.pump();
-            if let Some(event) = self.events[seen..].iter().find(|e| done(e)) {
-                return Some(event.clone());
-            }
-            seen = self.events.len();
-            let mut got = false;
-            let conns: Vec<ConnId> = self.sockets.keys().copied().collect();
-            for conn in conns {
-                while let Ok(n) = self.sockets[&conn].recv(&mut buf) {
-                    got = true;
-                    let now = self.now();
-                    let _ = self.client.handle_datagram(now, conn, &buf[..n]);
-                    self.pump();
-                }
-            }
-            if self.client.poll_timeout().is_some_and(|t| t <= self.now()) {
-                let now = self.now();
-                self.client.handle_timeout(now);
-            } else if !got {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        }
-        None
-    }
 }
 
 fn server_account(port: u16, key: &str) -> ServerAccountConfig {

@@ -1066,7 +1066,16 @@ fn slots_alternate_and_the_newest_valid_image_wins() {
     let (bs, req) = sim.next_sent();
     sim.answer(bs, &req, Code::CHANGED, &[]);
     assert_eq!(sim.request(bs, Code::PUT, "/1/0", Some(dm_server(0, 1, 600))).code, Code::CHANGED);
-    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
+    let mut finish = Message::new(MessageType::Confirmable, Code::POST);
+    finish.message_id = 0x7777;
+    finish.set_uri_path(&["bs"]);
+    assert_eq!(sim.deliver(bs, &finish), LWBS_OK);
+    // Server 1's security is untouched: its session and registration are kept, and the new
+    // lifetime goes out as an Update on that session beside the Finish response.
+    let sent: Vec<(u32, Message)> = (0..2).map(|_| sim.next_sent()).collect();
+    assert!(sent.iter().any(|(c, m)| *c == bs && m.code == Code::CHANGED));
+    let update = sent.iter().find(|(c, _)| *c != bs).expect("an Update");
+    assert_eq!((update.1.code, update.1.uri_path().unwrap()), (Code::POST, vec!["rd", "1"]));
     let saved = sim.rec().saved.clone();
     assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(decode_image(&saved[1].1).unwrap().1, 2);

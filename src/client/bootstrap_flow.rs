@@ -221,6 +221,9 @@ impl Client {
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
         self.configuration_changed();
+        // The Finish response and the bootstrap session's close_notify go out before any
+        // Register or Update that follows.
+        self.flush_connection(conn);
         self.restart_registrations(now);
     }
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::Config;
 use crate::coap::{Endpoint, Rng};
-use crate::model::SecurityAccount;
+use crate::model::{security_res as sec, SecurityAccount, Value};
 use crate::security::{ChannelFailure, ChannelState, SecureChannel};
 
 /// Whose connection it is.
@@ -25,6 +25,9 @@ pub(crate) struct Connection {
     pub endpoint: Endpoint,
     /// Released once its queued datagrams were handed out.
     pub closing: bool,
+    /// Fingerprint of the session material of the account this connection was opened for
+    /// ([`session_material`]): a committed bootstrap that changes it replaces the session.
+    pub material: u64,
     /// The secure channel; `None` for NoSec.
     channel: Option<Box<dyn SecureChannel>>,
     /// A channel that could not even be set up (credentials unusable).
@@ -50,6 +53,7 @@ impl Connection {
             role,
             endpoint: Endpoint::new(config.transmission.clone(), seed),
             closing: false,
+            material: session_material(account),
             channel: None,
             setup_failure: None,
             now,
@@ -115,11 +119,80 @@ impl Connection {
         })
     }
 
+    /// True for a DTLS connection.
+    pub fn is_secure(&self) -> bool {
+        self.channel.is_some()
+    }
+
     /// False when requests cannot go through any more (channel closed or failed).
     pub fn usable(&self) -> bool {
         !self.closing
             && self.failure().is_none()
             && self.channel.as_ref().is_none_or(|c| c.state() != ChannelState::Closed)
+    }
+}
+
+/// The Security resources a session is built from (S1 §5.2.5: "LwM2M Server URI, Security
+/// Mode, and Security Key"): URI (0), Security Mode (2), identity or public key (3), server
+/// key (4), secret key (5), Matching Type (13), SNI (14), Certificate Usage (15), DTLS/TLS
+/// Ciphersuite (16), OSCORE Security Mode (17).
+pub(crate) const SESSION_RESOURCES: [u16; 10] = [
+    sec::URI,
+    sec::MODE,
+    sec::PUBLIC_KEY_OR_IDENTITY,
+    sec::SERVER_PUBLIC_KEY,
+    sec::SECRET_KEY,
+    13,
+    14,
+    15,
+    16,
+    17,
+];
+
+/// A 64-bit FNV-1a fingerprint of the account's [`SESSION_RESOURCES`] (id, then a tagged,
+/// length-prefixed value; absent resources count too). Only compared, never stored or
+/// shown; 0 without an account. It stands in for a copy of the keys, which would be one more
+/// place holding secrets.
+pub(crate) fn session_material(account: Option<SecurityAccount<'_>>) -> u64 {
+    let Some(account) = account else { return 0 };
+    let mut h = Fnv::default();
+    for id in SESSION_RESOURCES {
+        h.feed(&id.to_be_bytes());
+        match account.instance.value(id) {
+            None => h.field(0, &[]),
+            Some(Value::String(v) | Value::CoreLink(v)) => h.field(1, v.as_bytes()),
+            Some(Value::Opaque(v)) => h.field(2, v),
+            Some(Value::Integer(v) | Value::Time(v)) => h.field(3, &v.to_be_bytes()),
+            Some(Value::Unsigned(v)) => h.field(4, &v.to_be_bytes()),
+            Some(Value::Float(v)) => h.field(5, &v.to_bits().to_be_bytes()),
+            Some(Value::Boolean(v)) => h.field(6, &[u8::from(*v)]),
+            Some(Value::ObjLnk(o, i)) => h.field(7, &[o.to_be_bytes(), i.to_be_bytes()].concat()),
+        }
+    }
+    h.0
+}
+
+/// 64-bit FNV-1a.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xCBF2_9CE4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+
+    /// A tagged, length-prefixed field.
+    fn field(&mut self, tag: u8, bytes: &[u8]) {
+        self.feed(&[tag]);
+        self.feed(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
+        self.feed(bytes);
     }
 }
 

@@ -471,7 +471,19 @@ impl Client {
 
     // ----- connections -----------------------------------------------------------------------
 
+    /// Opens the session of `role`'s account. One live session per account, and the
+    /// Bootstrap-Server account's never shared with a server's (S1 §5.2.5): a connection of
+    /// the same role still open is closed (close_notify) first.
     fn open_connection(&mut self, now: u64, uri: &str, role: Role) -> ConnId {
+        let stale: Vec<ConnId> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| c.role == role && !c.closing)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in stale {
+            self.close_connection(conn);
+        }
         let id = ConnId(self.next_conn);
         self.next_conn = self.next_conn.wrapping_add(1).max(1);
         let model = self.store.committed();
@@ -481,6 +493,11 @@ impl Client {
         };
         let connection = Connection::open(now, uri, role, account, &self.config, &mut self.rng);
         self.connections.insert(id, connection);
+        debug_assert_eq!(
+            self.connections.values().filter(|c| c.role == role && !c.closing).count(),
+            1,
+            "one live session per account"
+        );
         self.events.push_back(Event::Connect { conn: id, uri: uri.into() });
         id
     }
@@ -507,6 +524,15 @@ impl Client {
                 Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, alert),
                 Role::Server(ssid) => self.on_registration_channel_failure(now, conn, ssid, alert),
             }
+        }
+    }
+
+    /// Queues what `conn` has to send now, ahead of other connections' datagrams; the
+    /// connection stays (a closing one is released by the next `collect_transmits`).
+    fn flush_connection(&mut self, conn: ConnId) {
+        let Some(c) = self.connections.get_mut(&conn) else { return };
+        while let Some(data) = c.poll_transmit() {
+            self.transmits.push_back(Transmit { conn, data });
         }
     }
 

@@ -2,6 +2,9 @@
 //! are always stopped, a UDP driver for a sans-IO channel, and test PKI made by `openssl`.
 #![allow(dead_code)]
 
+pub mod net;
+pub mod server;
+
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
