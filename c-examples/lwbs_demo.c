@@ -31,8 +31,9 @@
  *
  * --exit-after bootstrapped also ends a run that needed no bootstrap (configuration restored
  * from DIR or given with --server-uri) once registering starts. --psk-identity/--psk-key make
- * every account given on the command line a PSK account; the library supports NoSec only for
- * now and refuses them (exit 1). --retry-count, --retry-timer, --seq-retry-count and --seq-delay
+ * every account given on the command line a PSK account (coaps:// URIs; DTLS 1.2 with
+ * TLS_PSK_WITH_AES_128_CCM_8); a library built without its `dtls` feature refuses them
+ * (exit 1). --retry-count, --retry-timer, --seq-retry-count and --seq-delay
  * set the registration procedure's defaults (lwbs_config.registration_*: Communication Retry
  * Count and Timer, Sequence Retry Count and Delay Timer, used where a Server instance lacks
  * /1/x/17..20), for example to reach the fallback to bootstrap in seconds in a lab.

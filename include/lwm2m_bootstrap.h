@@ -436,6 +436,11 @@ enum lwbs_bootstrap_failure
      * Bootstrap-Request was outstanding.
      */
     LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
+    /**
+     * The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
+     * certificate refused, unusable credentials); `detail` names the alert, if any.
+     */
+    LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -708,7 +713,9 @@ typedef struct lwbs_platform {
     void (*event)(void *userdata, const struct lwbs_event *event);
     /**
      * Optional. Fill `buf` with `len` random bytes, return 0. Seeds CoAP message IDs and
-     * tokens. NULL = a fixed seed (tests only: predictable tokens).
+     * tokens, and the DTLS sessions' random generators (called once for 8 and once for 32
+     * bytes at `lwbs_client_new`). NULL = a fixed seed (tests only: predictable tokens and
+     * predictable DTLS randomness).
      */
     int32_t (*entropy)(void *userdata, uint8_t *buf, size_t len);
     /**

@@ -11,6 +11,7 @@
 //!   bootstrap back-off, Bootstrap-Server account timeout;
 //! - [`registration`]: Register / Update / Deregister;
 //! - [`persist`]: the persisted image of the committed configuration and its two slots;
+//! - [`security`]: secure channels (DTLS 1.2 over Mbed TLS with the `dtls` feature);
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store;
@@ -33,5 +34,6 @@ pub mod ffi;
 pub mod model;
 pub mod persist;
 pub mod registration;
+pub mod security;
 pub mod sequence;
 pub mod smartcard;

@@ -75,12 +75,45 @@ row "… added over a static hello-world" "$((SIZE_MIN - SIZE_HELLO))" "bytes" \
 row "… \`size\` text / data / bss" "$TEXT / $DATA / $BSS" "bytes" \
     "\`size\` (Berkeley) of the stripped binary; hello-world: $HTEXT / $HDATA / $HBSS"
 
+# 2b. What DTLS adds: the same two builds without the `dtls` feature (NoSec only), in a
+# separate target directory.
+NODTLS_DIR="$TARGET_DIR/nodtls"
+echo "== cargo build --release --no-default-features --features std" >&2
+CARGO_TARGET_DIR="$NODTLS_DIR" cargo build --release --no-default-features --features std >&2
+cp "$NODTLS_DIR/release/liblwm2m_bootstrap.so" "$WORK/lib-nodtls.so"
+strip --strip-all "$WORK/lib-nodtls.so"
+SO_DTLS=$(stat -c %s "$WORK/lib.so")
+SO_NODTLS=$(stat -c %s "$WORK/lib-nodtls.so")
+row "cdylib without the \`dtls\` feature (NoSec only), stripped" "$SO_NODTLS" "bytes" \
+    "\`cargo build --release --no-default-features --features std\`, stripped like the first row"
+row "… size added by DTLS (Mbed TLS 2.28, PSK + X.509) to the cdylib" "$((SO_DTLS - SO_NODTLS))" "bytes" \
+    "first row minus the row above"
+# shellcheck disable=SC2086 # NATIVE is a list of -l flags
+gcc "${CFLAGS[@]}" -Iinclude -o "$WORK/minimal-nodtls" "$MINIMAL" \
+    "$NODTLS_DIR/release/liblwm2m_bootstrap.a" $NATIVE 2>"$WORK/cc.log" ||
+    { cat "$WORK/cc.log" >&2; fail "linking $MINIMAL without dtls"; }
+strip --strip-all "$WORK/minimal-nodtls"
+SIZE_MIN_NODTLS=$(stat -c %s "$WORK/minimal-nodtls")
+row "static minimal C client without \`dtls\`, stripped" "$SIZE_MIN_NODTLS" "bytes" \
+    "as the static row above, linked with the archive built without the feature"
+row "… size added by DTLS to the static program" "$((SIZE_MIN - SIZE_MIN_NODTLS))" "bytes" \
+    "static minimal with DTLS minus without; \`--gc-sections\` keeps Mbed TLS because accounts may be PSK/X.509 at run time"
+GLOBALS=$(readelf -sW "$ARCHIVE" 2>/dev/null | awk '$5 == "GLOBAL" && $7 != "UND" && $8 ~ /^mbedtls_/ { print $8 }' | sort -u | wc -l)
+row "global \`mbedtls_*\` symbols defined by liblwm2m_bootstrap.a" "$GLOBALS" "symbols" \
+    "\`readelf -sW\`, GLOBAL and defined, unique names: they clash with a firmware's own Mbed TLS (MBEDTLS.md)"
+
 # 3-6. Heap, wire, time: the Rust bench (prints its own ROW lines; panics on a failed check).
 echo "== cargo bench --bench bootstrap" >&2
 cargo bench --bench bootstrap >"$WORK/bench.out" 2>"$WORK/bench.err" ||
     { cat "$WORK/bench.err" "$WORK/bench.out" >&2; fail "cargo bench --bench bootstrap failed"; }
 grep '^ROW|' "$WORK/bench.out" >>"$ROWS" || fail "the bench printed no rows"
 EXE=$(sed -n 's/.*Running tests\/bench\/bootstrap.rs (\(.*\))$/\1/p' "$WORK/bench.err" | tail -1)
+
+# 6a. DTLS per mode: heap, CPU, datagrams per handshake (tests/bench/dtls.rs; needs openssl).
+echo "== cargo bench --bench dtls" >&2
+cargo bench --bench dtls >"$WORK/dtls.out" 2>"$WORK/dtls.err" ||
+    { cat "$WORK/dtls.err" "$WORK/dtls.out" >&2; fail "cargo bench --bench dtls failed"; }
+grep '^ROW|' "$WORK/dtls.out" >>"$ROWS" || fail "the dtls bench printed no rows"
 
 # 6b. Instructions per run (optional): callgrind over N measured runs only.
 N=50

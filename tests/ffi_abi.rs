@@ -314,6 +314,21 @@ fn account(uri: &CStr) -> lwbs_account {
     a
 }
 
+/// `a` with an identity, a server key and a secret key (static test bytes).
+fn with_keys(a: lwbs_account) -> lwbs_account {
+    static IDENTITY: &[u8] = b"lwbs-identity";
+    static KEY: &[u8] = b"0123456789abcdef";
+    lwbs_account {
+        identity: IDENTITY.as_ptr(),
+        identity_len: IDENTITY.len(),
+        server_key: KEY.as_ptr(),
+        server_key_len: KEY.len(),
+        secret_key: KEY.as_ptr(),
+        secret_key_len: KEY.len(),
+        ..a
+    }
+}
+
 fn cstring(s: &str) -> CString {
     CString::new(s).unwrap()
 }
@@ -830,16 +845,23 @@ fn invalid_accounts_are_refused() {
             lwbs_account { ssid: 1, ..account(&http) },
             lwbs_account { ssid: 1, security_mode: psk, ..account(&coap) },
             lwbs_account { ssid: 1, ..account(&coaps) },
-            // PSK over coaps is consistent but this build speaks NoSec only.
+            // PSK over coaps, but without an identity and a key.
             lwbs_account { ssid: 1, security_mode: psk, ..account(&coaps) },
+            // RPK: no raw public keys in Mbed TLS 2.28, in no build.
+            lwbs_account { ssid: 1, security_mode: 1, ..with_keys(account(&coaps)) },
         ];
         for a in invalid_account {
             assert_eq!(lwbs_client_provision_server(sim.client, &a), LWBS_ERR_INVALID_ACCOUNT);
         }
+        // A complete PSK account: accepted exactly when the library has DTLS.
+        let complete = lwbs_account { ssid: 9, security_mode: psk, ..with_keys(account(&coaps)) };
+        let expected = if cfg!(feature = "dtls") { LWBS_OK } else { LWBS_ERR_INVALID_ACCOUNT };
+        assert_eq!(lwbs_client_provision_server(sim.client, &complete), expected);
     }
-    assert_eq!(sim.server_count(), 0);
+    let psk_accounts = usize::from(cfg!(feature = "dtls"));
+    assert_eq!(sim.server_count(), psk_accounts);
     assert_eq!(sim.provision_server(7), LWBS_OK);
-    assert_eq!(sim.server_count(), 1);
+    assert_eq!(sim.server_count(), 1 + psk_accounts);
 }
 
 // ----- states --------------------------------------------------------------------------------
@@ -1076,7 +1098,16 @@ fn slots_alternate_and_the_newest_valid_image_wins() {
     let (bs, req) = sim.next_sent();
     sim.answer(bs, &req, Code::CHANGED, &[]);
     assert_eq!(sim.request(bs, Code::PUT, "/1/0", Some(dm_server(0, 1, 600))).code, Code::CHANGED);
-    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
+    let mut finish = Message::new(MessageType::Confirmable, Code::POST);
+    finish.message_id = 0x7777;
+    finish.set_uri_path(&["bs"]);
+    assert_eq!(sim.deliver(bs, &finish), LWBS_OK);
+    // Server 1's security is untouched: its session and registration are kept, and the new
+    // lifetime goes out as an Update on that session beside the Finish response.
+    let sent: Vec<(u32, Message)> = (0..2).map(|_| sim.next_sent()).collect();
+    assert!(sent.iter().any(|(c, m)| *c == bs && m.code == Code::CHANGED));
+    let update = sent.iter().find(|(c, _)| *c != bs).expect("an Update");
+    assert_eq!((update.1.code, update.1.uri_path().unwrap()), (Code::POST, vec!["rd", "1"]));
     let saved = sim.rec().saved.clone();
     assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(decode_image(&saved[1].1).unwrap().1, 2);

@@ -168,7 +168,24 @@ fn rebootstrap(d: &mut Device, writes: &[(&str, Vec<u8>)]) -> Result<(), PowerLo
     d.sync()?;
     assert_eq!(d.h.finish(bs).code, Code::CHANGED);
     d.sync()?;
-    register(d)
+    let security_kept = writes.iter().all(|(path, _)| !path.starts_with("/0"));
+    if security_kept {
+        update(d)
+    } else {
+        register(d)
+    }
+}
+
+/// A bootstrap that left the server's security alone keeps its registration (and session):
+/// the new lifetime goes out in an Update.
+fn update(d: &mut Device) -> Result<(), PowerLost> {
+    let (conn, req) = d.h.next_sent();
+    assert_eq!((req.code, req.uri_path().unwrap()), (Code::POST, vec!["rd", "7"]));
+    let lifetime = d.h.client.configuration().server_for_ssid(1).unwrap().lifetime_s();
+    assert_eq!(req.uri_query().unwrap(), [format!("lt={lifetime}").as_str()]);
+    d.h.reply(conn, &req, Code::CHANGED);
+    assert_eq!(d.h.client.state(), State::Registered);
+    d.sync()
 }
 
 /// The device's whole life from a blank flash: four storage writes.

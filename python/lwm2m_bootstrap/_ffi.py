@@ -104,6 +104,7 @@ class BootstrapFailure(IntEnum):
     FINISH_TIMEOUT = 7
     CANCELLED = 8
     TRANSPORT = 9
+    HANDSHAKE = 10
 
 
 class lwbs_event(Structure):

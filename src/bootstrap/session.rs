@@ -28,6 +28,13 @@ pub enum BootstrapFailure {
     /// The firmware reported a transport error (ICMP unreachable, connection refused) while
     /// the Bootstrap-Request was outstanding.
     Transport,
+    /// The secure session with the Bootstrap-Server could not be set up (DTLS handshake
+    /// timeout, fatal alert, certificate refused, credentials unusable). `alert` is the TLS
+    /// alert description received (or sent, for a refused certificate).
+    Handshake {
+        /// TLS alert description, if an alert was involved.
+        alert: Option<u8>,
+    },
 }
 
 impl fmt::Display for BootstrapFailure {
@@ -44,6 +51,8 @@ impl fmt::Display for BootstrapFailure {
             Self::FinishTimeout => f.write_str("no Bootstrap-Finish within EXCHANGE_LIFETIME"),
             Self::Cancelled => f.write_str("bootstrap cancelled"),
             Self::Transport => f.write_str("transport error reaching the Bootstrap-Server"),
+            Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
+            Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
         }
     }
 }

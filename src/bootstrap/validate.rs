@@ -72,7 +72,8 @@ pub struct ValidationPolicy {
 impl Default for ValidationPolicy {
     fn default() -> Self {
         ValidationPolicy {
-            supports_mode: |m| m == SecurityMode::NoSec,
+            // NoSec, plus PSK and certificates when built with DTLS (feature `dtls`).
+            supports_mode: crate::security::supports_mode,
             require_server_account: true,
         }
     }
@@ -221,6 +222,18 @@ mod tests {
     }
 
     #[test]
+    fn psk_and_certificates_are_supported_exactly_with_dtls() {
+        let policy = ValidationPolicy::default();
+        for (mode, dtls_mode) in [(0, true), (1, false), (2, true), (3, true), (4, false)] {
+            let mut m = consistent();
+            let uri = if mode == 3 { "coap://dm" } else { "coaps://dm" };
+            m.insert(0, 1, security(uri, false, mode, Some(1)));
+            let supported = !validate(&m, &policy).contains(&Inconsistency::UnsupportedMode(1));
+            assert_eq!(supported, mode == 3 || (dtls_mode && cfg!(feature = "dtls")), "{mode}");
+        }
+    }
+
+    #[test]
     fn each_rule_reports_its_finding() {
         let policy = ValidationPolicy::default();
         let mut m = consistent();
@@ -231,8 +244,9 @@ mod tests {
         m.insert(0, 1, security("coaps://dm", false, 3, Some(1)));
         assert_eq!(validate(&m, &policy), [Inconsistency::SchemeModeMismatch(1)]);
 
+        // RPK (1): Mbed TLS 2.28 has no raw public keys, so no build supports it.
         let mut m = consistent();
-        m.insert(0, 1, security("coaps://dm", false, 0, Some(1)));
+        m.insert(0, 1, security("coaps://dm", false, 1, Some(1)));
         let found = validate(&m, &policy);
         assert!(found.contains(&Inconsistency::UnsupportedMode(1)), "{found:?}");
         assert!(found.contains(&Inconsistency::MissingCredentials(1)), "{found:?}");

@@ -32,7 +32,7 @@ impl Client {
         self.sequence.hold_off_until = Some(now.saturating_add(hold_off_ms));
         self.sequence.hold_off_reason = reason;
         if self.listen_conn.is_none() {
-            self.listen_conn = Some(self.open_connection(&uri, Role::Bootstrap));
+            self.listen_conn = Some(self.open_connection(now, &uri, Role::Bootstrap));
         }
         self.refresh_state();
     }
@@ -60,7 +60,7 @@ impl Client {
         self.events.push_back(Event::BootstrapStarted);
         let conn = match self.listen_conn.take() {
             Some(conn) if self.connections.contains_key(&conn) => conn,
-            _ => self.open_connection(&uri_text, Role::Bootstrap),
+            _ => self.open_connection(now, &uri_text, Role::Bootstrap),
         };
         let pct = (self.config.version != crate::model::Version::V1_0)
             .then_some(self.config.preferred_format);
@@ -184,6 +184,23 @@ impl Client {
         self.fail_bootstrap(now, BootstrapFailure::Transport);
     }
 
+    /// The secure channel of a Bootstrap-Server connection failed (handshake timeout, fatal
+    /// alert, unusable credentials; the connection is already gone): the running bootstrap
+    /// on it fails (back-off as for any failure); a failed listening connection is dropped.
+    pub(super) fn on_bootstrap_channel_failure(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        alert: Option<u8>,
+    ) {
+        if self.listen_conn == Some(conn) {
+            self.listen_conn = None;
+        }
+        if self.bootstrap.as_ref().is_some_and(|(c, _)| *c == conn) {
+            self.fail_bootstrap(now, BootstrapFailure::Handshake { alert });
+        }
+    }
+
     /// Finish accepted: the staged configuration is committed. Resets the back-off, stamps
     /// Last Bootstrapped, starts the Bootstrap-Server Account Timeout, registers anew.
     fn complete_bootstrap(&mut self, now: u64, conn: ConnId) {
@@ -207,6 +224,9 @@ impl Client {
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
         self.configuration_changed();
+        // The Finish response and the bootstrap session's close_notify go out before any
+        // Register or Update that follows.
+        self.flush_connection(conn);
         self.restart_registrations(now);
     }
 

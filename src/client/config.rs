@@ -9,6 +9,7 @@ use crate::model::{
     security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, SecurityMode, Value,
     Version,
 };
+use crate::security::{DtlsParams, Entropy};
 use crate::sequence::{backoff, RetryParams};
 
 /// What the client is and how it behaves.
@@ -36,6 +37,12 @@ pub struct Config {
     pub bootstrap_backoff_base_ms: u64,
     /// Cap of the delay between failed bootstraps.
     pub bootstrap_backoff_cap_ms: u64,
+    /// DTLS handshake timeouts and MTU (feature `dtls`).
+    pub dtls: DtlsParams,
+    /// 32 bytes from the firmware's entropy source for the DTLS sessions' DRBGs (each
+    /// session adds a nonce from the generator seeded with `seed`). Leave it all-zero only
+    /// in tests: the sessions' randomness then rests on `seed` alone.
+    pub entropy: Entropy,
 }
 
 impl Config {
@@ -52,6 +59,8 @@ impl Config {
             retry_defaults: RetryParams::default(),
             bootstrap_backoff_base_ms: backoff::DEFAULT_BASE_MS,
             bootstrap_backoff_cap_ms: backoff::DEFAULT_CAP_MS,
+            dtls: DtlsParams::default(),
+            entropy: Entropy::default(),
         }
     }
 }

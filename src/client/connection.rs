@@ -1,8 +1,14 @@
-//! One connection: a transport association with one server account, with its CoAP endpoint.
+//! One connection: a transport association with one server account, with its CoAP endpoint
+//! and, for a secure account, its secure channel (DTLS) between the endpoint and the wire.
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 
-use crate::coap::{Endpoint, TransmissionParams};
+use super::Config;
+use crate::coap::{Endpoint, Rng};
+use crate::model::{security_res as sec, SecurityAccount, Value};
+use crate::security::{ChannelFailure, ChannelState, SecureChannel};
 
 /// Whose connection it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,10 +25,206 @@ pub(crate) struct Connection {
     pub endpoint: Endpoint,
     /// Released once its queued datagrams were handed out.
     pub closing: bool,
+    /// Fingerprint of the session material of the account this connection was opened for
+    /// ([`session_material`]): a committed bootstrap that changes it replaces the session.
+    pub material: u64,
+    /// The secure channel; `None` for NoSec.
+    channel: Option<Box<dyn SecureChannel>>,
+    /// A channel that could not even be set up (credentials unusable).
+    setup_failure: Option<ChannelFailure>,
+    /// The engine time of the last input, for the channel calls made from `poll_transmit`.
+    now: u64,
 }
 
 impl Connection {
-    pub fn new(uri: &str, role: Role, params: TransmissionParams, seed: u64) -> Connection {
-        Connection { uri: uri.into(), role, endpoint: Endpoint::new(params, seed), closing: false }
+    /// Opens a connection for `account` (its mode decides NoSec or DTLS); a secure channel
+    /// starts its handshake at once. `rng` gives the endpoint's seed and the session nonce.
+    pub fn open(
+        now: u64,
+        uri: &str,
+        role: Role,
+        account: Option<SecurityAccount<'_>>,
+        config: &Config,
+        rng: &mut Rng,
+    ) -> Connection {
+        let seed = rng.next_u64();
+        let mut connection = Connection {
+            uri: uri.into(),
+            role,
+            endpoint: Endpoint::new(config.transmission.clone(), seed),
+            closing: false,
+            material: session_material(account),
+            channel: None,
+            setup_failure: None,
+            now,
+        };
+        match secure_channel(now, account, config, rng) {
+            Ok(channel) => connection.channel = channel,
+            Err(failure) => connection.setup_failure = Some(failure),
+        }
+        connection
     }
+
+    /// A datagram from the wire: through the channel, then into the endpoint.
+    pub fn handle_datagram(&mut self, now: u64, data: &[u8]) {
+        self.now = now;
+        match self.channel.as_mut() {
+            None if self.setup_failure.is_none() => self.endpoint.handle_datagram(now, data),
+            None => {}
+            Some(channel) => {
+                for plaintext in channel.handle_datagram(now, data) {
+                    self.endpoint.handle_datagram(now, &plaintext);
+                }
+            }
+        }
+    }
+
+    pub fn handle_timeout(&mut self, now: u64) {
+        self.now = now;
+        self.endpoint.handle_timeout(now);
+        if let Some(channel) = self.channel.as_mut() {
+            channel.handle_timeout(now);
+        }
+    }
+
+    /// The next datagram for the wire. A closing secure connection ends with close_notify.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let Some(channel) = self.channel.as_mut() else {
+            return self.endpoint.poll_transmit().filter(|_| self.setup_failure.is_none());
+        };
+        while let Some(plaintext) = self.endpoint.poll_transmit() {
+            channel.send(self.now, &plaintext);
+        }
+        if self.closing {
+            channel.close(self.now);
+        }
+        channel.poll_transmit()
+    }
+
+    /// The earliest deadline of the endpoint and the channel; "now" (0) while a failure waits
+    /// to be reported by the next `handle_timeout`.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.failure().is_some() && !self.closing {
+            return Some(0);
+        }
+        let channel = self.channel.as_ref().and_then(|c| c.poll_timeout());
+        self.endpoint.poll_timeout().into_iter().chain(channel).min()
+    }
+
+    /// Why the secure channel failed (handshake failure, alert, unusable credentials).
+    pub fn failure(&self) -> Option<ChannelFailure> {
+        self.setup_failure.or_else(|| match self.channel.as_ref()?.state() {
+            ChannelState::Failed(failure) => Some(failure),
+            _ => None,
+        })
+    }
+
+    /// True for a DTLS connection.
+    pub fn is_secure(&self) -> bool {
+        self.channel.is_some()
+    }
+
+    /// False when requests cannot go through any more (channel closed or failed).
+    pub fn usable(&self) -> bool {
+        !self.closing
+            && self.failure().is_none()
+            && self.channel.as_ref().is_none_or(|c| c.state() != ChannelState::Closed)
+    }
+}
+
+/// The Security resources a session is built from (S1 §5.2.5: "LwM2M Server URI, Security
+/// Mode, and Security Key"): URI (0), Security Mode (2), identity or public key (3), server
+/// key (4), secret key (5), Matching Type (13), SNI (14), Certificate Usage (15), DTLS/TLS
+/// Ciphersuite (16), OSCORE Security Mode (17).
+pub(crate) const SESSION_RESOURCES: [u16; 10] = [
+    sec::URI,
+    sec::MODE,
+    sec::PUBLIC_KEY_OR_IDENTITY,
+    sec::SERVER_PUBLIC_KEY,
+    sec::SECRET_KEY,
+    13,
+    14,
+    15,
+    16,
+    17,
+];
+
+/// A 64-bit FNV-1a fingerprint of the account's [`SESSION_RESOURCES`] (id, then a tagged,
+/// length-prefixed value; absent resources count too). Only compared, never stored or
+/// shown; 0 without an account. It stands in for a copy of the keys, which would be one more
+/// place holding secrets.
+pub(crate) fn session_material(account: Option<SecurityAccount<'_>>) -> u64 {
+    let Some(account) = account else { return 0 };
+    let mut h = Fnv::default();
+    for id in SESSION_RESOURCES {
+        h.feed(&id.to_be_bytes());
+        match account.instance.value(id) {
+            None => h.field(0, &[]),
+            Some(Value::String(v) | Value::CoreLink(v)) => h.field(1, v.as_bytes()),
+            Some(Value::Opaque(v)) => h.field(2, v),
+            Some(Value::Integer(v) | Value::Time(v)) => h.field(3, &v.to_be_bytes()),
+            Some(Value::Unsigned(v)) => h.field(4, &v.to_be_bytes()),
+            Some(Value::Float(v)) => h.field(5, &v.to_bits().to_be_bytes()),
+            Some(Value::Boolean(v)) => h.field(6, &[u8::from(*v)]),
+            Some(Value::ObjLnk(o, i)) => h.field(7, &[o.to_be_bytes(), i.to_be_bytes()].concat()),
+        }
+    }
+    h.0
+}
+
+/// 64-bit FNV-1a.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xCBF2_9CE4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+
+    /// A tagged, length-prefixed field.
+    fn field(&mut self, tag: u8, bytes: &[u8]) {
+        self.feed(&[tag]);
+        self.feed(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
+        self.feed(bytes);
+    }
+}
+
+#[cfg(feature = "dtls")]
+fn secure_channel(
+    now: u64,
+    account: Option<SecurityAccount<'_>>,
+    config: &Config,
+    rng: &mut Rng,
+) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
+    use crate::security::{session_seed, Credentials, CredentialsError, DtlsChannel, FailureKind};
+    use zeroize::Zeroize;
+
+    let Some(account) = account else { return Ok(None) };
+    let credentials = match Credentials::from_account(&account) {
+        Ok(credentials) => credentials,
+        Err(CredentialsError::NotSecure) => return Ok(None),
+        Err(_) => return Err(ChannelFailure { kind: FailureKind::Credentials, alert: None }),
+    };
+    let mut seed = session_seed(&config.entropy, config.seed, rng.next_u64());
+    let channel = DtlsChannel::new(now, &credentials, &config.dtls, &seed);
+    seed.zeroize();
+    Ok(Some(Box::new(channel?)))
+}
+
+#[cfg(not(feature = "dtls"))]
+fn secure_channel(
+    _now: u64,
+    _account: Option<SecurityAccount<'_>>,
+    _config: &Config,
+    _rng: &mut Rng,
+) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
+    // Without DTLS only NoSec accounts pass `supports_mode`, so no channel is ever needed.
+    Ok(None)
 }

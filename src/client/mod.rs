@@ -41,6 +41,7 @@ use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
+use crate::security::ChannelFailure;
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 pub use crate::sequence::{
@@ -230,6 +231,12 @@ impl Client {
         let secure = uri.scheme == crate::model::Scheme::Coaps;
         if secure == (security.mode == SecurityMode::NoSec)
             || !(self.config.policy.supports_mode)(security.mode)
+            || !crate::security::credentials_complete(
+                security.mode,
+                &security.identity,
+                &security.server_key,
+                &security.secret_key,
+            )
         {
             return Err(ClientError::InvalidAccount);
         }
@@ -344,8 +351,9 @@ impl Client {
         data: &[u8],
     ) -> Result<(), ClientError> {
         let connection = self.connections.get_mut(&conn).ok_or(ClientError::UnknownConnection)?;
-        connection.endpoint.handle_datagram(now, data);
+        connection.handle_datagram(now, data);
         self.drain_endpoint(now, conn);
+        self.check_channels(now);
         self.refresh_state();
         Ok(())
     }
@@ -371,10 +379,11 @@ impl Client {
         let conns: Vec<ConnId> = self.connections.keys().copied().collect();
         for conn in conns {
             if let Some(c) = self.connections.get_mut(&conn) {
-                c.endpoint.handle_timeout(now);
+                c.handle_timeout(now);
             }
             self.drain_endpoint(now, conn);
         }
+        self.check_channels(now);
         if matches!(self.state, State::Idle | State::Stopping) {
             return;
         }
@@ -405,7 +414,7 @@ impl Client {
 
     /// When [`Client::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let endpoints = self.connections.values().filter_map(|c| c.endpoint.poll_timeout()).min();
+        let endpoints = self.connections.values().filter_map(|c| c.poll_timeout()).min();
         if !self.is_running() {
             return endpoints;
         }
@@ -438,7 +447,7 @@ impl Client {
     fn collect_transmits(&mut self) {
         let mut closed = Vec::new();
         for (id, conn) in self.connections.iter_mut() {
-            while let Some(data) = conn.endpoint.poll_transmit() {
+            while let Some(data) = conn.poll_transmit() {
                 self.transmits.push_back(Transmit { conn: *id, data });
             }
             if conn.closing {
@@ -477,14 +486,69 @@ impl Client {
 
     // ----- connections -----------------------------------------------------------------------
 
-    fn open_connection(&mut self, uri: &str, role: Role) -> ConnId {
+    /// Opens the session of `role`'s account. One live session per account, and the
+    /// Bootstrap-Server account's never shared with a server's (S1 §5.2.5): a connection of
+    /// the same role still open is closed (close_notify) first.
+    fn open_connection(&mut self, now: u64, uri: &str, role: Role) -> ConnId {
+        let stale: Vec<ConnId> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| c.role == role && !c.closing)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in stale {
+            self.close_connection(conn);
+        }
         let id = ConnId(self.next_conn);
         self.next_conn = self.next_conn.wrapping_add(1).max(1);
-        let seed = self.rng.next_u64();
-        self.connections
-            .insert(id, Connection::new(uri, role, self.config.transmission.clone(), seed));
+        let model = self.store.committed();
+        let account = match role {
+            Role::Bootstrap => model.bootstrap_account(),
+            Role::Server(ssid) => model.security_for_ssid(ssid),
+        };
+        let connection = Connection::open(now, uri, role, account, &self.config, &mut self.rng);
+        self.connections.insert(id, connection);
+        debug_assert_eq!(
+            self.connections.values().filter(|c| c.role == role && !c.closing).count(),
+            1,
+            "one live session per account"
+        );
         self.events.push_back(Event::Connect { conn: id, uri: uri.into() });
         id
+    }
+
+    /// Reports secure channels that failed (handshake timeout, alert, unusable credentials)
+    /// as bootstrap or registration failures; the connection is dropped (after any alert we
+    /// queued) and a retry opens a new one, with a new handshake.
+    fn check_channels(&mut self, now: u64) {
+        let failed: Vec<(ConnId, Role, ChannelFailure)> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| !c.closing)
+            .filter_map(|(id, c)| c.failure().map(|f| (*id, c.role, f)))
+            .collect();
+        for (conn, role, failure) in failed {
+            if let Some(mut c) = self.connections.remove(&conn) {
+                while let Some(data) = c.poll_transmit() {
+                    self.transmits.push_back(Transmit { conn, data });
+                }
+            }
+            self.events.push_back(Event::Disconnect { conn });
+            let alert = failure.alert;
+            match role {
+                Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, alert),
+                Role::Server(ssid) => self.on_registration_channel_failure(now, conn, ssid, alert),
+            }
+        }
+    }
+
+    /// Queues what `conn` has to send now, ahead of other connections' datagrams; the
+    /// connection stays (a closing one is released by the next `collect_transmits`).
+    fn flush_connection(&mut self, conn: ConnId) {
+        let Some(c) = self.connections.get_mut(&conn) else { return };
+        while let Some(data) = c.poll_transmit() {
+            self.transmits.push_back(Transmit { conn, data });
+        }
     }
 
     fn close_connection(&mut self, conn: ConnId) {

@@ -4,36 +4,85 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::connection::Role;
+use super::connection::{session_material, Connection, Role};
 use super::dm::{self, DmAction, DmContext};
 use super::{Client, ConnId, Event, State};
 use crate::coap::{Message, RequestId};
-use crate::model::ServerUri;
+use crate::model::{server_res, ServerUri, Value, OBJ_SERVER};
 use crate::registration::{self, RegistrationFailure, RegistrationState, ResponseOutcome};
 use crate::sequence::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
 
 impl Client {
     /// Step 3: a fresh procedure for every configured server (each after its Initial
-    /// Registration Delay, ordered servers one after another); with none, step 4.
+    /// Registration Delay, ordered servers one after another); with none, step 4. A server
+    /// still registered (kept across a bootstrap) counts as registered in the new procedure.
     pub(super) fn begin_registration(&mut self, now: u64, reason: StateReason) {
         self.sequence.registration_reason = reason;
         self.failure_reason = StateReason::None;
         let servers =
             RegistrationPlan::servers_of(self.store.committed(), &self.config.retry_defaults);
         self.plan = RegistrationPlan::new(&servers, now);
+        let registered: Vec<u16> = self
+            .registrations
+            .iter()
+            .filter(|(_, (_, r))| r.is_registered())
+            .map(|(ssid, _)| *ssid)
+            .collect();
+        for ssid in registered {
+            self.plan.on_registered(ssid, now);
+        }
         self.run_due_registrations(now);
         self.refresh_state();
     }
 
-    /// Drops every registration (their accounts may have changed) and registers anew with
-    /// what the bootstrap provisioned.
+    /// After a committed bootstrap (S1 §5.2.5): a server whose session material (URI,
+    /// Security Mode, keys: [`super::connection::SESSION_RESOURCES`]) changed, or whose
+    /// account is gone, loses its session (close_notify) and registration, and registers
+    /// anew over a new handshake; a registered server the bootstrap did not touch keeps its
+    /// session and registration (an Update follows only if its lifetime or binding changed).
     pub(super) fn restart_registrations(&mut self, now: u64) {
-        let old: Vec<ConnId> = self.registrations.values().map(|(c, _)| *c).collect();
-        self.registrations.clear();
-        for conn in old {
+        let keep: Vec<u16> = self
+            .registrations
+            .iter()
+            .filter(|(ssid, (conn, reg))| {
+                reg.is_registered() && self.session_still_valid(**ssid, *conn)
+            })
+            .map(|(ssid, _)| *ssid)
+            .collect();
+        let drop: Vec<(u16, ConnId)> = self
+            .registrations
+            .iter()
+            .filter(|(ssid, _)| !keep.contains(ssid))
+            .map(|(ssid, (conn, _))| (*ssid, *conn))
+            .collect();
+        for (ssid, conn) in drop {
+            self.registrations.remove(&ssid);
             self.close_connection(conn);
         }
         self.begin_registration(now, StateReason::Bootstrapped);
+        for ssid in keep {
+            if self.server_attributes_changed(ssid) {
+                self.send_update(now, ssid);
+            }
+        }
+    }
+
+    /// True when `conn` (the session of `ssid`) is usable and was built from the session
+    /// material the committed configuration still holds for `ssid`, with a Server instance.
+    fn session_still_valid(&self, ssid: u16, conn: ConnId) -> bool {
+        let model = self.store.committed();
+        let Some(c) = self.connections.get(&conn).filter(|c| c.usable()) else { return false };
+        model.server_for_ssid(ssid).is_some()
+            && c.material == session_material(model.security_for_ssid(ssid))
+    }
+
+    /// True when `ssid`'s Server instance holds a lifetime or binding other than the ones it
+    /// registered with.
+    fn server_attributes_changed(&self, ssid: u16) -> bool {
+        self.registrations.get(&ssid).is_some_and(|(_, r)| {
+            let server = self.store.committed().server_for_ssid(ssid);
+            server.is_some_and(|s| s.lifetime_s() != r.lifetime_s || s.binding() != r.binding)
+        })
     }
 
     /// True while some server is registered, trying, waiting for its next attempt or
@@ -150,8 +199,8 @@ impl Client {
             payload,
         );
         let conn = match self.registrations.get(&ssid) {
-            Some((conn, _)) if self.connections.contains_key(conn) => *conn,
-            _ => self.open_connection(&uri_text, Role::Server(ssid)),
+            Some((conn, _)) if self.connections.get(conn).is_some_and(Connection::usable) => *conn,
+            _ => self.open_connection(now, &uri_text, Role::Server(ssid)),
         };
         let Some(c) = self.connections.get_mut(&conn) else { return false };
         let id = c.endpoint.send_request(now, request);
@@ -172,7 +221,7 @@ impl Client {
             return;
         }
         if reg.pending().is_some() {
-            reg.next_update = Some(now);
+            reg.update_deferred = true;
             return;
         }
         if !self.card_check(now) {
@@ -227,6 +276,48 @@ impl Client {
         self.on_registration_response(now, ssid, id, Err(RegistrationFailure::Transport));
     }
 
+    /// The secure channel of `ssid`'s connection failed (handshake timeout, fatal alert,
+    /// unusable credentials; the connection is already gone). An outstanding request fails
+    /// as an attempt of the retry procedure; a session that broke while registered needs a
+    /// new handshake and a new Register.
+    pub(super) fn on_registration_channel_failure(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        ssid: u16,
+        alert: Option<u8>,
+    ) {
+        if let Some(alert) = alert {
+            self.keep_alert_code(ssid, alert);
+        }
+        let Some((c, reg)) = self.registrations.get(&ssid) else { return };
+        if *c != conn {
+            return;
+        }
+        let reason = RegistrationFailure::Handshake { alert };
+        match reg.pending() {
+            Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
+            None => {
+                self.events.push_back(Event::RegistrationFailed { ssid, reason });
+                self.plan.on_lost(ssid, now);
+                self.run_due_registrations(now);
+            }
+        }
+    }
+
+    /// Keeps the TLS alert of `ssid`'s failed session in its TLS-DTLS Alert Code (/1/x/11),
+    /// for the Bootstrap-Server to read; persisted when it changed.
+    fn keep_alert_code(&mut self, ssid: u16, alert: u8) {
+        let model = self.store.committed_mut();
+        let Some(iid) = model.server_for_ssid(ssid).map(|s| s.instance_id) else { return };
+        let Some(instance) = model.instance_mut(OBJ_SERVER, iid) else { return };
+        let value = Value::Unsigned(u64::from(alert));
+        if instance.value(server_res::ALERT_CODE) != Some(&value) {
+            instance.set(server_res::ALERT_CODE, value);
+            self.configuration_changed();
+        }
+    }
+
     pub(super) fn on_registration_response(
         &mut self,
         now: u64,
@@ -239,6 +330,7 @@ impl Client {
         };
         let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
         let conn = *conn;
+        let timed_out = matches!(response, Err(RegistrationFailure::Timeout));
         let outcome = match response {
             Ok(msg) => reg.on_response(id, msg, now, delay(reg.lifetime_s)),
             Err(failure) => reg.on_failure(id, failure),
@@ -252,11 +344,16 @@ impl Client {
             }
             ResponseOutcome::Updated => {
                 self.events.push_back(Event::Updated { ssid });
-                if reg.next_update.is_some_and(|t| t <= now) {
+                if core::mem::take(&mut reg.update_deferred) {
                     self.send_update(now, ssid);
                 }
             }
             ResponseOutcome::NeedsRegister => {
+                if timed_out && self.connections.get(&conn).is_some_and(|c| c.is_secure()) {
+                    // The server may have lost the session (restart, NAT rebinding after a
+                    // sleep): the Register goes over a new handshake.
+                    self.close_connection(conn);
+                }
                 self.plan.on_lost(ssid, now);
                 self.run_due_registrations(now);
             }
@@ -319,12 +416,7 @@ impl Client {
                     let params = RetryParams::from_server(&server, &self.config.retry_defaults);
                     self.plan.set_params(ssid, params);
                 }
-                let changed = self.registrations.get(&ssid).is_some_and(|(_, r)| {
-                    let server = self.store.committed().server_for_ssid(ssid);
-                    server
-                        .is_some_and(|s| s.lifetime_s() != r.lifetime_s || s.binding() != r.binding)
-                });
-                if changed {
+                if self.server_attributes_changed(ssid) {
                     self.send_update(now, ssid);
                 }
             }

@@ -194,6 +194,7 @@ pub unsafe extern "C" fn lwbs_client_new(
                 // SAFETY: as above.
                 let platform = unsafe { Platform::new(platform) }?;
                 engine_config.seed = platform.seed()?;
+                engine_config.entropy = platform.dtls_entropy()?;
                 let mut client = Client::new(engine_config);
                 client.set_dm_handler(super::dm::handler(platform));
                 client

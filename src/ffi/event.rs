@@ -184,6 +184,9 @@ pub enum lwbs_bootstrap_failure {
     /// The firmware reported a transport error (`lwbs_client_conn_error`) while the
     /// Bootstrap-Request was outstanding.
     LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
+    /// The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
+    /// certificate refused, unusable credentials); `detail` names the alert, if any.
+    LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
 }
 
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
@@ -199,6 +202,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
             BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
             BootstrapFailure::Transport => LWBS_BOOTSTRAP_FAILURE_TRANSPORT,
+            BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
         }
     }
 }

@@ -154,7 +154,9 @@ pub struct lwbs_platform {
     /// Optional. One event (see `lwbs_event`).
     pub event: Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const lwbs_event)>,
     /// Optional. Fill `buf` with `len` random bytes, return 0. Seeds CoAP message IDs and
-    /// tokens. NULL = a fixed seed (tests only: predictable tokens).
+    /// tokens, and the DTLS sessions' random generators (called once for 8 and once for 32
+    /// bytes at `lwbs_client_new`). NULL = a fixed seed (tests only: predictable tokens and
+    /// predictable DTLS randomness).
     pub entropy:
         Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32>,
     /// Optional. Answer a DM server's request for one of the firmware's own objects (not /0,
@@ -488,6 +490,20 @@ impl Platform {
             return Err(LWBS_ERR_PLATFORM);
         }
         Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// 32 bytes from `entropy` for the DTLS sessions, or none (all zero) without it.
+    pub(crate) fn dtls_entropy(&self) -> Result<crate::security::Entropy, lwbs_result> {
+        let mut entropy = crate::security::Entropy::default();
+        let Some(callback) = self.entropy else { return Ok(entropy) };
+        // SAFETY: the callback contract of `lwbs_platform::entropy`; the buffer outlives the
+        // call.
+        let rc = unsafe { callback(self.userdata, entropy.0.as_mut_ptr(), entropy.0.len()) };
+        if rc != 0 {
+            self.log(Level::Error, &alloc::format!("entropy failed ({rc})"));
+            return Err(LWBS_ERR_PLATFORM);
+        }
+        Ok(entropy)
     }
 
     /// The DM callback, when the firmware has objects of its own.

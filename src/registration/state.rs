@@ -19,6 +19,12 @@ pub enum RegistrationFailure {
     Unusable,
     /// The firmware reported a transport error (ICMP unreachable, connection refused).
     Transport,
+    /// The secure session could not be set up or broke (DTLS handshake timeout, fatal
+    /// alert, certificate refused, credentials unusable); `alert` is kept for /1/x/11.
+    Handshake {
+        /// TLS alert description, if an alert was involved.
+        alert: Option<u8>,
+    },
 }
 
 impl fmt::Display for RegistrationFailure {
@@ -29,6 +35,8 @@ impl fmt::Display for RegistrationFailure {
             Self::Reset => f.write_str("reset by the server"),
             Self::Unusable => f.write_str("server account unusable"),
             Self::Transport => f.write_str("transport error"),
+            Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
+            Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
         }
     }
 }
@@ -80,6 +88,9 @@ pub struct Registration {
     pub binding: String,
     /// When the next Update is due.
     pub next_update: Option<u64>,
+    /// An Update was asked for while another request was in flight: it goes out as soon as
+    /// that request ends (it may carry a new lifetime or binding).
+    pub update_deferred: bool,
 }
 
 impl Registration {
@@ -92,6 +103,7 @@ impl Registration {
             lifetime_s,
             binding: String::from("U"),
             next_update: None,
+            update_deferred: false,
         }
     }
 

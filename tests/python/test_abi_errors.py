@@ -261,12 +261,19 @@ def test_invalid_accounts(lib, raw_client):
     psk = account(uri=b"coaps://127.0.0.1:5684", mode=SecurityMode.PSK)
     identity, key = (ctypes.c_uint8 * 2)(1, 2), (ctypes.c_uint8 * 2)(3, 4)
     psk.identity, psk.identity_len, psk.secret_key, psk.secret_key_len = identity, 2, key, 2
-    assert provision(psk) == Result.ERR_INVALID_ACCOUNT, "DTLS modes are not in this build"
+    rpk = account(uri=b"coaps://127.0.0.1:5684", mode=SecurityMode.RPK)
+    rpk.identity, rpk.identity_len, rpk.secret_key, rpk.secret_key_len = identity, 2, key, 2
+    rpk.server_key, rpk.server_key_len = key, 2
+    assert provision(rpk) == Result.ERR_INVALID_ACCOUNT, "no raw public keys in Mbed TLS 2.28"
     assert provision(account(mode=7)) == Result.ERR_INVALID_ARGUMENT, "unknown mode"
     assert provision(account(uri=b"coap://\xff")) == Result.ERR_INVALID_ARGUMENT, "UTF-8"
     count = c_size_t()
     assert lib.lwbs_client_server_count(raw_client, byref(count)) == Result.OK
     assert count.value == 0, "nothing was installed by the refused calls"
+    # A complete PSK account over coaps: accepted (the default build has the dtls feature).
+    assert provision(psk) == Result.OK
+    assert lib.lwbs_client_server_count(raw_client, byref(count)) == Result.OK
+    assert count.value == 1
 
 
 def test_wrong_state_calls(make_client):

@@ -286,15 +286,44 @@ def test_rejected_bootstrap_request_exits_1_with_the_reason(demo, rejecting_serv
     assert list((tmp_path / "state").iterdir()) == [], "nothing stored"
 
 
-def test_psk_account_is_refused_cleanly(demo, tmp_path):
-    run = run_demo(demo, "--endpoint", "demo-1", "--state-dir", str(tmp_path / "state"),
-                   "--bootstrap-uri", "coaps://127.0.0.1:5684",
-                   "--psk-identity", "demo", "--psk-key", "000102030405060708090a0b0c0d0e0f")
-    assert run.returncode == 1
-    assert run.stdout == ""
-    assert run.stderr.splitlines() == [
-        "lwbs-demo: cannot use the Bootstrap-Server account coaps://127.0.0.1:5684: "
-        "invalid account (PSK needs DTLS, not in this build)"]
+@pytest.fixture
+def coap_rd_psk(tmp_path):
+    """``coap-rd-openssl -k Secret123``: DTLS-PSK on port+1 (any identity). Yields the port."""
+    from conftest import Process, coap_ping, free_udp_port
+    for attempt in range(3):
+        port = free_udp_port(pair=True)
+        proc = Process(["coap-rd-openssl", "-A", "127.0.0.1", "-p", str(port), "-k", "Secret123"],
+                       tmp_path / f"coap-rd-psk-{attempt}.log")
+        if coap_ping(port, 15.0):
+            break
+        proc.stop()
+    else:
+        pytest.fail("coap-rd-openssl did not come up")
+    yield port + 1
+    proc.stop()
+
+
+def test_psk_registration_over_dtls(demo, coap_rd_psk, tmp_path):
+    """--psk-identity/--psk-key: the demo registers over DTLS-PSK (CCM-8) with libcoap's RD.
+    The demo is killed once registered: coap-rd-openssl 4.3.1 aborts on De-register (PEERS.md)."""
+    argv = [str(demo), "--endpoint", "demo-psk", "--state-dir", str(tmp_path / "state"),
+            "--server-uri", f"coaps://127.0.0.1:{coap_rd_psk}", "--ssid", "1",
+            "--psk-identity", "demo-psk", "--psk-key", b"Secret123".hex(), "--exit-after", "60"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+        deadline = time.monotonic() + 20
+        line = ""
+        while time.monotonic() < deadline and not line.startswith("EVENT registered"):
+            try:
+                line = lines.get(timeout=deadline - time.monotonic())
+            except queue.Empty:
+                break
+        assert line.startswith("EVENT registered ssid=1 location=/rd/"), line
+    finally:
+        proc.kill()
+        proc.wait(10)
 
 
 @pytest.mark.parametrize("args", [

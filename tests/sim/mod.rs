@@ -181,6 +181,10 @@ struct Checker {
     next_register: Option<Option<u64>>,
     exhausted: bool,
     update_due: Option<u64>,
+    /// Registered with the expected server (an Update may be in flight).
+    registered: bool,
+    /// An Update is owed as soon as the one in flight ends (lifetime changed meanwhile).
+    update_deferred: bool,
     hold_off: Option<(u64, u64)>,
     bootstrap_failed_at: Option<u64>,
     backoff: Option<(u64, u64)>,
@@ -537,13 +541,28 @@ impl World {
                 };
                 let expected = self.resolve(cfg.lifetime_s, cfg.uri, cfg.retry);
                 self.check_configuration(&expected);
+                // Session rules: a registration whose server kept its security material (here:
+                // its URI; NoSec) is kept; an Update goes out at once when the lifetime changed,
+                // else the next Update keeps its schedule. Otherwise a new Register follows.
+                let previous = self.chk.expected.clone();
+                let kept =
+                    self.chk.registered && previous.as_ref().is_some_and(|p| p.uri == expected.uri);
+                let lifetime_changed =
+                    previous.as_ref().is_some_and(|p| p.lifetime_s != expected.lifetime_s);
                 self.chk.expected = Some(expected);
                 self.chk.backoff_failures = 0;
                 self.chk.backoff = None;
                 self.chk.fails = 0;
                 self.chk.next_register = None;
                 self.chk.exhausted = false;
-                self.chk.update_due = None;
+                if !kept {
+                    self.chk.update_due = None;
+                    self.chk.registered = false;
+                } else if lifetime_changed && self.chk.update_due.is_none() {
+                    self.chk.update_deferred = true;
+                } else if lifetime_changed {
+                    self.chk.update_due = Some(now);
+                }
             }
             Event::BootstrapFailed { reason } => {
                 self.check(self.chk.in_bootstrap, || {
@@ -562,6 +581,7 @@ impl World {
                     self.fail("registered without a server account")
                 };
                 self.chk.update_due = Some(now + update_delay(exp.lifetime_s));
+                self.chk.registered = true;
                 self.chk.fails = 0;
                 self.chk.next_register = None;
                 self.chk.exhausted = false;
@@ -570,7 +590,11 @@ impl World {
             }
             Event::Updated { .. } => {
                 let lifetime = self.chk.expected.as_ref().map_or(0, |e| e.lifetime_s);
-                self.chk.update_due = Some(now + update_delay(lifetime));
+                self.chk.update_due = if std::mem::take(&mut self.chk.update_deferred) {
+                    Some(now)
+                } else {
+                    Some(now + update_delay(lifetime))
+                };
                 self.chk.last_success = now;
                 self.stats.updates += 1;
             }
@@ -596,6 +620,7 @@ impl World {
                 self.chk.exhausted = next.is_none();
                 self.chk.next_register = Some(next);
                 self.chk.update_due = None;
+                self.chk.registered = false;
             }
             Event::StorageIgnored { slot, reason } => {
                 self.fail(format!("slot {slot} ignored: {reason:?}"))

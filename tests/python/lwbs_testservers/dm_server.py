@@ -59,6 +59,8 @@ class DmServer(ServerBase):
             return aiocoap.Message(code=Code.NOT_FOUND)
         if request.code == Code.POST:
             reg["updates"] += 1
+            reg.setdefault("update_queries", []).append(
+                dict(q.split("=", 1) for q in request.opt.uri_query if "=" in q))
             reg["peer"] = request.remote
             self.emit(f"UPDATED location={location}")
             return aiocoap.Message(code=Code.CHANGED)

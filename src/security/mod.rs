@@ -1,0 +1,59 @@
+//! Secure sessions: a small sans-IO [`SecureChannel`] contract between a connection's CoAP
+//! endpoint and the transport, and its DTLS 1.2 implementation over Mbed TLS (feature `dtls`).
+//! NoSec connections have no channel.
+//!
+//! Which Security Modes a build can use is [`supports_mode`]: NoSec always; PSK and X.509
+//! certificates with `dtls`. RPK needs RFC 7250 raw public keys, which Mbed TLS 2.28 does not
+//! implement; certificate mode with EST is not implemented either.
+
+mod channel;
+#[cfg(feature = "dtls")]
+mod credentials;
+#[cfg(feature = "dtls")]
+mod dtls;
+mod entropy;
+mod params;
+#[cfg(feature = "dtls")]
+mod sys;
+
+pub use channel::{ChannelFailure, ChannelState, FailureKind, SecureChannel};
+#[cfg(feature = "dtls")]
+pub use credentials::{CertificateUsage, Credentials, CredentialsError, CERTIFICATE_USAGE};
+#[cfg(feature = "dtls")]
+pub use dtls::{DtlsChannel, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_CCM_8};
+#[cfg(feature = "dtls")]
+#[cfg(feature = "dtls")]
+pub(crate) use entropy::session_seed;
+pub use entropy::Entropy;
+pub use params::DtlsParams;
+
+use crate::model::SecurityMode;
+
+/// The Security Modes this build can use.
+pub fn supports_mode(mode: SecurityMode) -> bool {
+    match mode {
+        SecurityMode::NoSec => true,
+        SecurityMode::Psk | SecurityMode::Certificate => cfg!(feature = "dtls"),
+        SecurityMode::Rpk | SecurityMode::CertificateEst => false,
+    }
+}
+
+/// True when the material a mode needs is there and within the spec's bounds: PSK identity
+/// 1..=128 bytes and key 1..=64 bytes; certificates need all three fields.
+pub fn credentials_complete(
+    mode: SecurityMode,
+    identity: &[u8],
+    server_key: &[u8],
+    secret_key: &[u8],
+) -> bool {
+    match mode {
+        SecurityMode::NoSec => true,
+        SecurityMode::Psk => {
+            (1..=128).contains(&identity.len()) && (1..=64).contains(&secret_key.len())
+        }
+        SecurityMode::Rpk | SecurityMode::Certificate => {
+            !identity.is_empty() && !server_key.is_empty() && !secret_key.is_empty()
+        }
+        SecurityMode::CertificateEst => !server_key.is_empty(),
+    }
+}

@@ -1,0 +1,131 @@
+//! The few Mbed TLS calls the safe `mbedtls` API does not wrap, and the retransmission timer
+//! callback it requires as `unsafe extern "C"` functions. Together with `src/ffi/` this is
+//! the only `unsafe` code in the crate; each block says why it is sound.
+#![allow(unsafe_code)]
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use mbedtls::ssl::context::TimerCallback;
+use mbedtls::ssl::{Config, Context};
+use mbedtls_sys::types::raw_types::{c_int, c_void};
+
+/// The DTLS retransmission timer, fed from the engine's `now_ms` (never a wall clock).
+/// Shared between the channel (which sets `now` and reads the deadline) and Mbed TLS (which
+/// arms and polls it through [`EngineTimer`]).
+#[derive(Debug, Default)]
+pub(crate) struct TimerShared {
+    now: AtomicU64,
+    start: AtomicU64,
+    int_ms: AtomicU32,
+    fin_ms: AtomicU32,
+}
+
+impl TimerShared {
+    /// The engine's current time, read by `get_timer`.
+    pub(crate) fn set_now(&self, now: u64) {
+        self.now.store(now, Ordering::Relaxed);
+    }
+
+    /// When the armed timer expires (its final delay), `None` when cancelled.
+    pub(crate) fn deadline(&self) -> Option<u64> {
+        match self.fin_ms.load(Ordering::Relaxed) {
+            0 => None,
+            fin => Some(self.start.load(Ordering::Relaxed).saturating_add(fin.into())),
+        }
+    }
+}
+
+/// The timer object handed to Mbed TLS (`mbedtls_ssl_set_timer_cb`).
+pub(crate) struct EngineTimer(pub(crate) Arc<TimerShared>);
+
+impl TimerCallback for EngineTimer {
+    unsafe extern "C" fn set_timer(p_timer: *mut c_void, int_ms: u32, fin_ms: u32) {
+        // SAFETY: `p_timer` is `data_ptr()` of the `Box<EngineTimer>` that the `Context`
+        // owns for as long as the callback is installed; only shared access is taken.
+        let timer = unsafe { &*(p_timer as *const EngineTimer) };
+        let t = &timer.0;
+        t.start.store(t.now.load(Ordering::Relaxed), Ordering::Relaxed);
+        t.int_ms.store(int_ms, Ordering::Relaxed);
+        t.fin_ms.store(fin_ms, Ordering::Relaxed);
+    }
+
+    unsafe extern "C" fn get_timer(p_timer: *mut c_void) -> c_int {
+        // SAFETY: as in `set_timer`.
+        let timer = unsafe { &*(p_timer as *const EngineTimer) };
+        let t = &timer.0;
+        let fin = t.fin_ms.load(Ordering::Relaxed);
+        if fin == 0 {
+            return -1;
+        }
+        let elapsed = t.now.load(Ordering::Relaxed).saturating_sub(t.start.load(Ordering::Relaxed));
+        if elapsed >= u64::from(fin) {
+            2
+        } else if elapsed >= u64::from(t.int_ms.load(Ordering::Relaxed)) {
+            1
+        } else {
+            0
+        }
+    }
+
+    fn data_ptr(&mut self) -> *mut c_void {
+        self as *mut EngineTimer as *mut c_void
+    }
+}
+
+/// `mbedtls_ssl_conf_handshake_timeout`: first retransmission after `min_ms`, doubling, give
+/// up once the delay would exceed `max_ms`.
+pub(crate) fn set_handshake_timeout(config: &mut Config, min_ms: u32, max_ms: u32) {
+    // SAFETY: `config` is a live, initialised `ssl_config`; the call only stores two integers.
+    unsafe { mbedtls_sys::ssl_conf_handshake_timeout(config.into(), min_ms, max_ms) }
+}
+
+/// `mbedtls_ssl_conf_extended_master_secret(ENABLED)` (RFC 7627; tinydtls servers require it).
+pub(crate) fn enable_extended_master_secret(config: &mut Config) {
+    // SAFETY: as above, a field store on a live `ssl_config`.
+    unsafe {
+        mbedtls_sys::ssl_conf_extended_master_secret(
+            config.into(),
+            mbedtls_sys::SSL_EXTENDED_MS_ENABLED as _,
+        )
+    }
+}
+
+/// `mbedtls_ssl_set_mtu`: the largest datagram our handshake flights may use.
+pub(crate) fn set_mtu<T>(context: &mut Context<T>, mtu: u16) {
+    // SAFETY: `context` is a live, set-up `ssl_context`; the call stores one integer.
+    unsafe { mbedtls_sys::ssl_set_mtu(context.into(), mtu) }
+}
+
+/// `mbedtls_ssl_close_notify`: queues a close_notify alert through the context's IO (the safe
+/// `Context::close` would drop the IO, and our queued datagram with it).
+pub(crate) fn close_notify<T>(context: &mut Context<T>) -> c_int {
+    // SAFETY: `context` is live and its BIO points at the `Box` it owns (set by `establish`).
+    unsafe { mbedtls_sys::ssl_close_notify(context.into()) }
+}
+
+/// The description of the alert just received, after `ERR_SSL_FATAL_ALERT_MESSAGE`.
+pub(crate) fn received_alert<T>(context: &Context<T>) -> Option<u8> {
+    let ssl: *const mbedtls_sys::ssl_context = context.into();
+    // SAFETY: `ssl` points to the live context borrowed above. `in_msg` is NULL or points
+    // into its input buffer; when the last record read was an alert (`in_msgtype` 21) of at
+    // least two bytes, `in_msg[1]` is its description.
+    unsafe {
+        let ssl = &*ssl;
+        if ssl.in_msg.is_null()
+            || ssl.in_msgtype != mbedtls_sys::SSL_MSG_ALERT as c_int
+            || ssl.in_msglen < 2
+        {
+            return None;
+        }
+        Some(*ssl.in_msg.add(1))
+    }
+}
+
+/// `mbedtls_ssl_handshake` once (the safe `Context::handshake` drops the IO on an error, and
+/// with it the fatal alert Mbed TLS just queued for the peer).
+pub(crate) fn handshake_step<T>(context: &mut Context<T>) -> c_int {
+    // SAFETY: `context` is live and its BIO points at the `Box` it owns (set by `establish`
+    // before any call here); the timer callback's object is owned by the context as well.
+    unsafe { mbedtls_sys::ssl_handshake(context.into()) }
+}

@@ -1,0 +1,208 @@
+//! An in-process DTLS 1.2 server on Mbed TLS (the style of `tests/bench/dtls.rs`), over real
+//! UDP on 127.0.0.1, for whole-client tests where an independent DTLS peer cannot play the
+//! part: a Bootstrap-Server that sends its Writes inside the client's session, and a DM
+//! server whose PSK can be changed between sessions. One session per peer address (the
+//! client opens one socket per connection); cookies (HelloVerifyRequest) on, as a real
+//! server has them. It records every completed handshake, every close_notify and every
+//! CoAP message; the test scripts the CoAP side through `poll` and `send`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+
+use lwm2m_bootstrap::coap::Message;
+use mbedtls::error::codes;
+use mbedtls::rng::HmacDrbg;
+use mbedtls::ssl::config::{Endpoint, Preset, Transport};
+use mbedtls::ssl::context::Timer;
+use mbedtls::ssl::{Config, Context, CookieContext, Io, Version};
+
+#[derive(Default)]
+struct Queues {
+    inbound: VecDeque<Vec<u8>>,
+    outbound: VecDeque<Vec<u8>>,
+}
+
+impl Io for Queues {
+    fn recv(&mut self, buf: &mut [u8]) -> mbedtls::Result<usize> {
+        let d = self.inbound.pop_front().ok_or(codes::SslWantRead)?;
+        let n = d.len().min(buf.len());
+        buf[..n].copy_from_slice(&d[..n]);
+        Ok(n)
+    }
+    fn send(&mut self, buf: &[u8]) -> mbedtls::Result<usize> {
+        self.outbound.push_back(buf.to_vec());
+        Ok(buf.len())
+    }
+}
+
+struct Session {
+    ctx: Context<Queues>,
+    established: bool,
+}
+
+/// What the server saw of one peer's session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// A handshake completed (with the PSK identity the server was configured with).
+    Handshake(SocketAddr),
+    /// The peer closed its session with close_notify.
+    CloseNotify(SocketAddr),
+    /// The handshake failed on the server side (Mbed TLS error code; the session is dropped
+    /// after its fatal alert went out).
+    Failed(SocketAddr, i32),
+}
+
+pub struct DtlsServer {
+    socket: UdpSocket,
+    pub port: u16,
+    config: Arc<Config>,
+    sessions: BTreeMap<SocketAddr, Session>,
+    /// Session events, in order.
+    pub seen: Vec<Seen>,
+    /// Every CoAP message received, with its peer, in order.
+    pub received: Vec<(SocketAddr, Message)>,
+}
+
+fn psk_config(identity: &str, key: &[u8]) -> Arc<Config> {
+    let mut config = Config::new(Endpoint::Server, Transport::Datagram, Preset::Default);
+    config.set_min_version(Version::Tls1_2).unwrap();
+    let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
+    let seed: Vec<u8> = (0..48u8).map(|i| i ^ key.first().copied().unwrap_or(0)).collect();
+    let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &seed).unwrap());
+    config.set_rng(rng.clone());
+    config.set_dtls_cookies(Arc::new(CookieContext::new(rng).unwrap()));
+    config.set_psk(key, identity).unwrap();
+    Arc::new(config)
+}
+
+/// One `mbedtls_ssl_handshake` step. The safe `Context::handshake` drops the IO on an error,
+/// and the fatal alert Mbed TLS queued for the peer with it; this keeps it for `flush`. After
+/// a HelloVerifyRequest the context is reset for the ClientHello with the cookie.
+fn handshake_step(ctx: &mut Context<Queues>, peer: SocketAddr) -> i32 {
+    // SAFETY: `ctx` is live and was set up by `establish`, so its BIO points at the queues it
+    // owns; the transport id is copied by Mbed TLS.
+    unsafe {
+        let rc = mbedtls_sys::ssl_handshake(ctx.into());
+        if rc == mbedtls_sys::ERR_SSL_HELLO_VERIFY_REQUIRED {
+            mbedtls_sys::ssl_session_reset(ctx.into());
+            let id = peer.to_string();
+            mbedtls_sys::ssl_set_client_transport_id(ctx.into(), id.as_ptr(), id.len());
+        }
+        rc
+    }
+}
+
+impl DtlsServer {
+    /// A DTLS-PSK server on a free port of 127.0.0.1 accepting `identity` with `key` (another
+    /// identity gets the fatal alert unknown_psk_identity, 115).
+    pub fn psk(identity: &str, key: &[u8]) -> DtlsServer {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        DtlsServer {
+            socket,
+            port,
+            config: psk_config(identity, key),
+            sessions: BTreeMap::new(),
+            seen: Vec::new(),
+            received: Vec::new(),
+        }
+    }
+
+    /// `coaps://127.0.0.1:<port>`.
+    pub fn uri(&self) -> String {
+        format!("coaps://127.0.0.1:{}", self.port)
+    }
+
+    /// New sessions use this PSK from now on (sessions already established keep theirs),
+    /// as a server re-provisioned together with the client.
+    pub fn set_psk(&mut self, identity: &str, key: &[u8]) {
+        self.config = psk_config(identity, key);
+    }
+
+    pub fn handshakes(&self) -> usize {
+        self.seen.iter().filter(|s| matches!(s, Seen::Handshake(_))).count()
+    }
+
+    pub fn close_notifies(&self) -> usize {
+        self.seen.iter().filter(|s| matches!(s, Seen::CloseNotify(_))).count()
+    }
+
+    /// Reads every datagram waiting on the socket; returns the CoAP messages they carried.
+    pub fn poll(&mut self) -> Vec<(SocketAddr, Message)> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        while let Ok((n, peer)) = self.socket.recv_from(&mut buf) {
+            out.extend(self.handle(peer, buf[..n].to_vec()));
+        }
+        self.received.extend(out.iter().cloned());
+        out
+    }
+
+    /// Sends `msg` to `peer` inside its session.
+    pub fn send(&mut self, peer: SocketAddr, msg: &Message) {
+        let session = self.sessions.get_mut(&peer).expect("no session with that peer");
+        assert!(session.established, "session not established");
+        Io::send(&mut session.ctx, &msg.encode()).unwrap();
+        self.flush(peer);
+    }
+
+    fn handle(&mut self, peer: SocketAddr, datagram: Vec<u8>) -> Vec<(SocketAddr, Message)> {
+        let config = self.config.clone();
+        let session = self.sessions.entry(peer).or_insert_with(|| {
+            let mut ctx = Context::new(config);
+            ctx.set_timer_callback(Box::new(Timer::new()));
+            ctx.set_client_transport_id_once(peer.to_string().as_bytes());
+            let _ = ctx.establish(Queues::default(), None);
+            Session { ctx, established: false }
+        });
+        session.ctx.io_mut().unwrap().inbound.push_back(datagram);
+        let mut messages = Vec::new();
+        let mut gone = false;
+        if !session.established {
+            match handshake_step(&mut session.ctx, peer) {
+                0 => {
+                    session.established = true;
+                    self.seen.push(Seen::Handshake(peer));
+                }
+                mbedtls_sys::ERR_SSL_WANT_READ | mbedtls_sys::ERR_SSL_HELLO_VERIFY_REQUIRED => {}
+                rc => {
+                    self.seen.push(Seen::Failed(peer, rc));
+                    gone = true;
+                }
+            }
+        }
+        if session.established {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                match Io::recv(&mut session.ctx, &mut buf) {
+                    Ok(n) => {
+                        if let Ok(msg) = Message::decode(&buf[..n]) {
+                            messages.push((peer, msg));
+                        }
+                    }
+                    Err(e) if e.high_level() == Some(codes::SslPeerCloseNotify) => {
+                        self.seen.push(Seen::CloseNotify(peer));
+                        gone = true;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        self.flush(peer);
+        if gone {
+            self.sessions.remove(&peer);
+        }
+        messages
+    }
+
+    fn flush(&mut self, peer: SocketAddr) {
+        let Some(session) = self.sessions.get_mut(&peer) else { return };
+        let Some(io) = session.ctx.io_mut() else { return };
+        for d in io.outbound.drain(..) {
+            let _ = self.socket.send_to(&d, peer);
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The session rules of the Bootstrap Interface over DTLS-PSK (S1 §5.2.5, issue 5 item 3),
+//! with the whole `Client` over real UDP on 127.0.0.1 against an in-process Mbed TLS DTLS
+//! server (`tests/dtls/server.rs`) playing the Bootstrap-Server (its Writes and Finish go
+//! inside the client's session) and the DM server, and against `coap-rd-gnutls -k`:
+//! - LwM2M-1.1-int-1: client-initiated bootstrap over DTLS-PSK, then registration over DTLS;
+//! - every bootstrap has its own session, closed (close_notify) after the Finish response;
+//! - a bootstrap that rewrites a server's PSK closes its session and registers anew over a
+//!   new handshake; one that leaves the server's security alone keeps session and
+//!   registration;
+//! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11).
+#![cfg(feature = "dtls")]
+
+mod common;
+mod dtls;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::{instance, res_bool, res_int, res_opaque, res_str};
+use dtls::net::Net;
+use dtls::server::{DtlsServer, Seen};
+use dtls::Peer;
+use lwm2m_bootstrap::client::{
+    BootstrapAccountConfig, Client, Config, Event, SecurityConfig, State,
+};
+use lwm2m_bootstrap::coap::{content_format, Code, Message, MessageType};
+use lwm2m_bootstrap::model::{server_res, SecurityMode, Value, OBJ_SERVER};
+use lwm2m_bootstrap::registration::RegistrationFailure;
+use lwm2m_bootstrap::security::DtlsParams;
+
+const EP: &str = "urn:dev:lwbs-dtls";
+const BS_KEY: &[u8] = b"bs-key-0123456789";
+const DM_KEY: &[u8] = b"dm-key-0123456789";
+const DM_KEY_2: &[u8] = b"dm-key-2-rotated!";
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn config() -> Config {
+    let mut config = Config::new(EP);
+    config.dtls = DtlsParams { handshake_min_ms: 300, handshake_max_ms: 1200, ..config.dtls };
+    config.entropy.0 = [0x42; 32];
+    config
+}
+
+fn client_for(bs: &DtlsServer) -> Net {
+    let mut client = Client::new(config());
+    client
+        .provision_bootstrap_account(&BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: bs.uri(),
+                mode: SecurityMode::Psk,
+                identity: EP.as_bytes().to_vec(),
+                server_key: Vec::new(),
+                secret_key: BS_KEY.to_vec(),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    Net::new(client)
+}
+
+/// A DTLS-PSK Security instance for server `ssid` (ETS C.1 with PSK).
+fn psk_security(iid: u16, uri: &str, ssid: i64, key: &[u8]) -> Vec<u8> {
+    instance(
+        iid,
+        &[
+            res_str(0, uri),
+            res_bool(1, false),
+            res_int(2, 0),
+            res_opaque(3, EP.as_bytes()),
+            res_opaque(4, b""),
+            res_opaque(5, key),
+            res_int(10, ssid),
+        ],
+    )
+}
+
+fn server_instance(iid: u16, ssid: i64, lifetime: i64) -> Vec<u8> {
+    instance(iid, &[res_int(0, ssid), res_int(1, lifetime), res_bool(6, false), res_str(7, "U")])
+}
+
+fn request(code: Code, path: &[&str], tlv: Option<Vec<u8>>) -> Message {
+    let mut msg = Message::new(MessageType::Confirmable, code);
+    msg.set_uri_path(path);
+    if let Some(body) = tlv {
+        msg.set_content_format(content_format::TLV);
+        msg.payload = body;
+    }
+    msg
+}
+
+/// The Bootstrap-Server's side: answers `POST /bs`, then sends its operations one at a time
+/// inside the client's session, each after the previous one was answered, Finish last.
+struct BootstrapServer {
+    dtls: DtlsServer,
+    ops: VecDeque<Message>,
+    outstanding: Option<(SocketAddr, Message)>,
+    next_mid: u16,
+    /// Every (request path, response code), in order.
+    answers: Vec<(String, Code)>,
+    /// Peers that sent a Bootstrap-Request.
+    requests: Vec<SocketAddr>,
+}
+
+impl BootstrapServer {
+    fn new() -> BootstrapServer {
+        BootstrapServer {
+            dtls: DtlsServer::psk(EP, BS_KEY),
+            ops: VecDeque::new(),
+            outstanding: None,
+            next_mid: 0x4000,
+            answers: Vec::new(),
+            requests: Vec::new(),
+        }
+    }
+
+    /// The operations of the next bootstrap (Finish is added).
+    fn script(&mut self, ops: Vec<Message>) {
+        self.ops = ops.into();
+        self.ops.push_back(request(Code::POST, &["bs"], None));
+    }
+
+    fn tick(&mut self) {
+        for (peer, msg) in self.dtls.poll() {
+            if msg.code == Code::POST && msg.uri_path().unwrap_or_default() == ["bs"] {
+                self.requests.push(peer);
+                let mut ack = Message::response_to(&msg, Code::CHANGED);
+                ack.message_type = MessageType::Acknowledgement;
+                self.dtls.send(peer, &ack);
+                self.send_next(peer);
+            } else if msg.message_type == MessageType::Acknowledgement {
+                let Some((p, req)) = self.outstanding.take() else { continue };
+                if p != peer || req.message_id != msg.message_id {
+                    self.outstanding = Some((p, req));
+                    continue;
+                }
+                self.answers.push((req.uri_path().unwrap().join("/"), msg.code));
+                self.send_next(peer);
+            }
+        }
+    }
+
+    fn send_next(&mut self, peer: SocketAddr) {
+        let Some(mut req) = self.ops.pop_front() else { return };
+        self.next_mid = self.next_mid.wrapping_add(1);
+        req.message_id = self.next_mid;
+        req.set_token(&self.next_mid.to_be_bytes());
+        self.dtls.send(peer, &req);
+        self.outstanding = Some((peer, req));
+    }
+
+    fn finished(&self) -> usize {
+        self.answers.iter().filter(|(p, c)| p == "bs" && *c == Code::CHANGED).count()
+    }
+}
+
+/// A DM server: Register → 2.01 `/rd/<n>`, Update → 2.04, De-register → 2.02.
+struct DmServer {
+    dtls: DtlsServer,
+    /// (peer, request) of every Register, Update and De-register.
+    log: Vec<(SocketAddr, Message)>,
+}
+
+impl DmServer {
+    fn new(key: &[u8]) -> DmServer {
+        DmServer { dtls: DtlsServer::psk(EP, key), log: Vec::new() }
+    }
+
+    fn tick(&mut self) {
+        for (peer, msg) in self.dtls.poll() {
+            if msg.message_type != MessageType::Confirmable {
+                continue;
+            }
+            let path = msg.uri_path().unwrap_or_default().join("/");
+            let (code, location) = match (msg.code, path.as_str()) {
+                (Code::POST, "rd") => (Code::CREATED, Some(format!("{}", self.registers() + 1))),
+                (Code::POST, _) => (Code::CHANGED, None),
+                (Code::DELETE, _) => (Code::DELETED, None),
+                _ => (Code::NOT_FOUND, None),
+            };
+            self.log.push((peer, msg.clone()));
+            let mut ack = Message::response_to(&msg, code);
+            ack.message_type = MessageType::Acknowledgement;
+            if let Some(id) = &location {
+                ack.set_location_path(&["rd", id]);
+            }
+            self.dtls.send(peer, &ack);
+        }
+    }
+
+    fn registers(&self) -> usize {
+        self.log.iter().filter(|(_, m)| m.uri_path().unwrap_or_default() == ["rd"]).count()
+    }
+
+    fn updates(&self) -> Vec<&Message> {
+        self.log
+            .iter()
+            .filter(|(_, m)| m.code == Code::POST && m.uri_path().unwrap_or_default().len() == 2)
+            .map(|(_, m)| m)
+            .collect()
+    }
+}
+
+/// 1.1-int-1's bootstrap: Delete /, Write the DM server's Security and Server instances.
+fn int_1_ops(dm_uri: &str, key: &[u8], lifetime: i64) -> Vec<Message> {
+    vec![
+        request(Code::DELETE, &[], None),
+        request(Code::PUT, &["0", "1"], Some(psk_security(1, dm_uri, 1, key))),
+        request(Code::PUT, &["1", "0"], Some(server_instance(0, 1, lifetime))),
+    ]
+}
+
+fn count(net: &Net, pred: impl Fn(&Event) -> bool) -> usize {
+    net.events.iter().filter(|e| pred(e)).count()
+}
+
+fn registered_count(net: &Net) -> usize {
+    count(net, |e| matches!(e, Event::Registered { ssid: 1, .. }))
+}
+
+/// Runs 1.1-int-1 against `bs` and `dm`; returns the client once registered.
+fn bootstrap_and_register(bs: &mut BootstrapServer, dm: &mut DmServer) -> Net {
+    bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
+    let mut net = client_for(&bs.dtls);
+    net.client.start(net.now()).unwrap();
+    let ok = net.run_with(
+        LIMIT,
+        |_| {
+            bs.tick();
+            dm.tick();
+        },
+        |net| registered_count(net) == 1,
+    );
+    assert!(ok, "not registered: {:?}\nBS {:?}\nDM {:?}", net.events, bs.dtls.seen, dm.dtls.seen);
+    net
+}
+
+/// Runs `net` with both servers for `ms` milliseconds (or until `done`).
+fn run(
+    net: &mut Net,
+    bs: &mut BootstrapServer,
+    dm: &mut DmServer,
+    limit: Duration,
+    done: impl FnMut(&Net) -> bool,
+) -> bool {
+    net.run_with(
+        limit,
+        |_| {
+            bs.tick();
+            dm.tick();
+        },
+        done,
+    )
+}
+
+#[test]
+fn int_1_client_initiated_bootstrap_over_dtls_psk_then_registration_over_dtls() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let mut net = bootstrap_and_register(&mut bs, &mut dm);
+    assert_eq!(
+        bs.answers.iter().map(|(p, c)| (p.as_str(), *c)).collect::<Vec<_>>(),
+        [
+            ("", Code::DELETED),
+            ("0/1", Code::CHANGED),
+            ("1/0", Code::CHANGED),
+            ("bs", Code::CHANGED)
+        ]
+    );
+    // The Bootstrap-Request named the endpoint and went inside the DTLS session.
+    let (_, bs_request) = &bs.dtls.received[0];
+    assert!(bs_request.uri_query().unwrap().contains(&"ep=urn:dev:lwbs-dtls"));
+    // The bootstrap session was closed with close_notify after the Finish response.
+    run(&mut net, &mut bs, &mut dm, Duration::from_secs(2), |_| false);
+    let bs_peer = bs.requests[0];
+    assert_eq!(bs.dtls.seen, [Seen::Handshake(bs_peer), Seen::CloseNotify(bs_peer)]);
+    // One session with the DM server, from another socket than the bootstrap's: never shared.
+    let dm_peer = dm.log[0].0;
+    assert_eq!(dm.dtls.seen, [Seen::Handshake(dm_peer)]);
+    assert_ne!(bs_peer, dm_peer);
+    assert_eq!(dm.registers(), 1);
+    assert_eq!(net.client.state(), State::Registered);
+    // Every datagram the client sent was a DTLS 1.2 record.
+    assert!(net.sent.iter().all(|d| (20..=23).contains(&d[0]) && d[1..3] == [0xfe, 0xfd]));
+}
+
+#[test]
+fn int_1_registration_through_coap_rd_gnutls() {
+    let dir = dtls::temp_dir("int-1-gnutls");
+    let mut rd =
+        Peer::libcoap("coap-rd-gnutls", &["-k", std::str::from_utf8(DM_KEY).unwrap()], &dir);
+    let mut bs = BootstrapServer::new();
+    bs.script(int_1_ops(&format!("coaps://127.0.0.1:{}", rd.port + 1), DM_KEY, 300));
+    let mut net = client_for(&bs.dtls);
+    net.client.start(net.now()).unwrap();
+    let ok = net.run_with(
+        LIMIT,
+        |_| bs.tick(),
+        |net| {
+            net.events.iter().any(|e| {
+                matches!(e, Event::Registered { ssid: 1, .. } | Event::RegistrationFailed { .. })
+            })
+        },
+    );
+    assert!(ok, "{:?}\n{}", net.events, rd.output());
+    let registered = net.events.iter().find_map(|e| match e {
+        Event::Registered { ssid: 1, location } => Some(location.clone()),
+        _ => None,
+    });
+    assert!(registered.is_some_and(|l| l.starts_with("/rd/")), "{:?}\n{}", net.events, rd.output());
+    assert_eq!(bs.finished(), 1);
+    assert!(rd.alive());
+}
+
+#[test]
+fn a_bootstrap_rewriting_the_psk_closes_the_session_and_registers_over_a_new_handshake() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let mut net = bootstrap_and_register(&mut bs, &mut dm);
+    let old_peer = dm.log[0].0;
+    // The operator rotates the DM server's key: the server takes it for new sessions, and the
+    // Bootstrap-Server writes it (same URI, same identity) in a second bootstrap.
+    dm.dtls.set_psk(EP, DM_KEY_2);
+    bs.script(vec![request(
+        Code::PUT,
+        &["0", "1"],
+        Some(psk_security(1, &dm.dtls.uri(), 1, DM_KEY_2)),
+    )]);
+    net.client.trigger_bootstrap(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 2);
+    assert!(ok, "no new Register: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    run(&mut net, &mut bs, &mut dm, Duration::from_millis(500), |_| false);
+    // The old session was closed with close_notify, a new handshake followed from a new
+    // socket, and a new Register went over it.
+    let new_peer = dm.log.last().unwrap().0;
+    assert_ne!(new_peer, old_peer);
+    assert_eq!(
+        dm.dtls.seen,
+        [Seen::Handshake(old_peer), Seen::CloseNotify(old_peer), Seen::Handshake(new_peer)]
+    );
+    assert_eq!(dm.registers(), 2);
+    assert_eq!(dm.log.last().unwrap().1.uri_path().unwrap(), ["rd"]);
+    // Each bootstrap had its own session, closed after its Finish.
+    assert_eq!(bs.finished(), 2);
+    assert_eq!((bs.dtls.handshakes(), bs.dtls.close_notifies()), (2, 2));
+    assert_ne!(bs.requests[0], bs.requests[1]);
+    assert_eq!(net.client.state(), State::Registered);
+}
+
+#[test]
+fn a_bootstrap_leaving_the_servers_security_alone_keeps_its_session_and_registration() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let mut net = bootstrap_and_register(&mut bs, &mut dm);
+    let peer = dm.log[0].0;
+    // The same Security instance written again (no change) and a new lifetime.
+    bs.script(vec![
+        request(Code::PUT, &["0", "1"], Some(psk_security(1, &dm.dtls.uri(), 1, DM_KEY))),
+        request(Code::PUT, &["1", "0"], Some(server_instance(0, 1, 600))),
+    ]);
+    net.client.trigger_bootstrap(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| {
+        count(net, |e| matches!(e, Event::Updated { ssid: 1 })) > 0
+    });
+    assert!(ok, "no Update: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    run(&mut net, &mut bs, &mut dm, Duration::from_millis(500), |_| false);
+    assert_eq!(bs.finished(), 2);
+    // No new handshake, no close_notify, no new Register: an Update with the new lifetime on
+    // the same session.
+    assert_eq!(dm.dtls.seen, [Seen::Handshake(peer)]);
+    assert_eq!(dm.registers(), 1);
+    let update = dm.updates()[0];
+    assert_eq!(update.uri_path().unwrap(), ["rd", "1"]);
+    assert_eq!(update.uri_query().unwrap(), ["lt=600"]);
+    assert!(dm.log.iter().all(|(p, _)| *p == peer));
+    assert_eq!(registered_count(&net), 1);
+    assert_eq!(net.client.state(), State::Registered);
+}
+
+#[test]
+fn a_fatal_alert_from_the_server_is_kept_in_its_tls_dtls_alert_code() {
+    // The DM server knows another identity: Mbed TLS answers the ClientKeyExchange with the
+    // fatal alert unknown_psk_identity (115).
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer { dtls: DtlsServer::psk("someone-else", DM_KEY), log: Vec::new() };
+    bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
+    let mut net = client_for(&bs.dtls);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| {
+        count(net, |e| matches!(e, Event::RegistrationFailed { .. })) > 0
+    });
+    assert!(ok, "{:?}\nDM {:?}", net.events, dm.dtls.seen);
+    let failure = net.events.iter().find_map(|e| match e {
+        Event::RegistrationFailed { ssid: 1, reason } => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(failure, Some(RegistrationFailure::Handshake { alert: Some(115) }));
+    let model = net.client.configuration();
+    let server = model.server_for_ssid(1).unwrap();
+    let instance = model.instance(OBJ_SERVER, server.instance_id).unwrap();
+    assert_eq!(instance.value(server_res::ALERT_CODE), Some(&Value::Unsigned(115)));
+    assert!(dm.dtls.seen.iter().all(|s| matches!(s, Seen::Failed(..))));
+}
