@@ -11,7 +11,10 @@
 #     static-only install);
 #   - lwbs-demo bootstraps from the aiocoap Bootstrap-Server, registers with the aiocoap DM
 #     server and deregisters; once as built, once built with AddressSanitizer (+UBSan, with
-#     leak detection) over a debug build of the crate.
+#     leak detection) over a debug build of the crate;
+#   - link hygiene (tests/c/link_hygiene.sh): the shipped archive and shared library export
+#     only lwbs_*; a program with Debian's Mbed TLS (static/shared) and a second Rust library,
+#     in both link orders, bootstraps (NoSec) and registers over DTLS-PSK; --gc-sections works.
 # Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
 # "C tests: N passed, M failed" and exits non-zero if any check failed.
 # Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
@@ -195,6 +198,10 @@ servers_available() {
 }
 check "test servers available" servers_available
 check "lwbs-demo: bootstrap + register + deregister" demo_scenario "$BUILD/c-examples/lwbs-demo"
+
+# ---- link hygiene: only lwbs_* leaves the library; coexistence with Mbed TLS and Rust ----------
+# shellcheck source=tests/c/link_hygiene.sh
+source "$ROOT/tests/c/link_hygiene.sh"
 
 ASAN_BUILD=$BUILD/asan
 check "ASan+UBSan build (crate: debug profile)" bash -c "
