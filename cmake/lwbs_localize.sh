@@ -18,7 +18,9 @@
 #      bitcode (`.llvmbc`, `.llvmcmd`) and debug info;
 #   4. archive that object as OUT.a.
 # With SHARED.so, also links the shared library from OUT.a (--whole-archive) with a version
-# script exporting `lwbs_*` only (cargo's cdylib would leak mbedtls_log) and DT_SONAME SONAME.
+# script exporting `lwbs_*` only (cargo's cdylib would leak mbedtls_log) and DT_SONAME SONAME;
+# --no-undefined makes a reference the archive cannot satisfy (say, a function a trimmed Mbed
+# TLS profile removed) a build error, not a failure at load time.
 #
 # Tools: $LD (default ld), $OBJCOPY (objcopy), $READELF (readelf), $AR (ar); CMake passes the
 # ones of its toolchain.
@@ -66,5 +68,5 @@ version_script=$6
 shift 6
 # shellcheck disable=SC2068 # the native libraries are separate words (-lgcc_s -lc ...)
 "$cc" -shared -o "$shared.tmp" -Wl,-soname,"$soname" -Wl,--version-script="$version_script" \
-    -Wl,--gc-sections -Wl,--whole-archive "$out" -Wl,--no-whole-archive $@
+    -Wl,--no-undefined -Wl,--gc-sections -Wl,--whole-archive "$out" -Wl,--no-whole-archive $@
 mv -f "$shared.tmp" "$shared"
