@@ -7,15 +7,19 @@ include(CMakePackageConfigHelpers)
 
 set(LWBS_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/lwm2m_bootstrap")
 get_filename_component(LWBS_STATIC_NAME "${LWBS_STATIC_LIBRARY}" NAME)
-get_filename_component(LWBS_SHARED_NAME "${LWBS_SHARED_LIBRARY}" NAME)
+get_filename_component(LWBS_SHARED_NAME "${LWBS_SHARED_LIBRARY}" NAME)   # liblwm2m_bootstrap.so.X.Y.Z
 
 install(FILES "${LWBS_STATIC_LIBRARY}" DESTINATION "${CMAKE_INSTALL_LIBDIR}"
         COMPONENT Development)
 install(FILES "${LWBS_INCLUDE_DIR}/lwm2m_bootstrap.h" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         COMPONENT Development)
 if(LWBS_BUILD_SHARED)
+  # The real file and its two symlinks: .so.MAJOR (the DT_SONAME, what executables load) and
+  # .so (what -llwm2m_bootstrap finds). file(INSTALL) keeps symlinks as symlinks.
   install(PROGRAMS "${LWBS_SHARED_LIBRARY}" DESTINATION "${CMAKE_INSTALL_LIBDIR}"
           COMPONENT Runtime)
+  install(FILES "${LWBS_LIB_DIR}/${LWBS_SONAME}" "${LWBS_LIB_DIR}/${LWBS_SHARED_LINK_NAME}"
+          DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT Runtime)
 endif()
 
 # --- CMake package ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 # lwm2m-bootstrap, printed as one markdown table with each figure's unit and method.
 #
 #   bash tests/bench.sh
+#   bash tests/bench.sh --budgets   # firmware budgets (issue 7): tests/bench/budgets.sh
 #
 # Builds the release library, measures the stripped cdylib and a statically linked minimal C
 # program, runs `cargo bench --bench bootstrap` (tests/bench/bootstrap.rs: heap, wire, time)
@@ -11,6 +12,9 @@
 # fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${1:-} == --budgets ]]; then
+    exec bash tests/bench/budgets.sh
+fi
 export CARGO_NET_OFFLINE="${CARGO_NET_OFFLINE:-true}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 REL="$TARGET_DIR/release"

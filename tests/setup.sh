@@ -12,6 +12,8 @@ command -v coap-rd-openssl >/dev/null 2>&1 || need_apt+=(libcoap3-bin)
 # bindgen (mbedtls-sys-auto, feature dtls) needs libclang and its headers: check the package,
 # not a file glob (libclang-cpp*.so, present without it, fooled an earlier check).
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
+# Link hygiene tests link the library beside Debian's own Mbed TLS (static and shared).
+dpkg -s libmbedtls-dev >/dev/null 2>&1 || need_apt+=(libmbedtls-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -12,7 +12,10 @@
 #   - lwbs-demo bootstraps from the aiocoap Bootstrap-Server, registers with the aiocoap DM
 #     server and deregisters; once as built, once built with AddressSanitizer (+UBSan, with
 #     leak detection) over a debug build of the crate; and, under ASan, registers to the
-#     server named by a smartcard EF (--smartcard, the simulated UICC).
+#     server named by a smartcard EF (--smartcard, the simulated UICC);
+#   - link hygiene (tests/c/link_hygiene.sh): the shipped archive and shared library export
+#     only lwbs_*; a program with Debian's Mbed TLS (static/shared) and a second Rust library,
+#     in both link orders, bootstraps (NoSec) and registers over DTLS-PSK; --gc-sections works.
 # Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
 # "C tests: N passed, M failed" and exits non-zero if any check failed.
 # Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
@@ -219,17 +222,50 @@ servers_available() {
 check "test servers available" servers_available
 check "lwbs-demo: bootstrap + register + deregister" demo_scenario "$BUILD/c-examples/lwbs-demo"
 
+# ---- link hygiene: only lwbs_* leaves the library; coexistence with Mbed TLS and Rust ----------
+# shellcheck source=tests/c/link_hygiene.sh
+source "$ROOT/tests/c/link_hygiene.sh"
+
+# The ASan build also carries the trimmed Mbed TLS profile psk-ecdhe (1536-byte records, no
+# RSA): free here (the debug build compiles Mbed TLS anyway), and it proves the hook.
 ASAN_BUILD=$BUILD/asan
-check "ASan+UBSan build (crate: debug profile)" bash -c "
+check "ASan+UBSan build (crate: debug profile, LWBS_TLS_PROFILE=psk-ecdhe)" bash -c "
   cmake -S . -B '$ASAN_BUILD' -DCMAKE_BUILD_TYPE=Debug -DLWBS_CARGO_PROFILE=debug \
-    -DLWBS_SANITIZE=address,undefined -DLWBS_INSTALL=OFF &&
+    -DLWBS_SANITIZE=address,undefined -DLWBS_INSTALL=OFF -DLWBS_TLS_PROFILE=psk-ecdhe &&
   cmake --build '$ASAN_BUILD' -j $JOBS"
 export ASAN_OPTIONS=detect_leaks=1:exitcode=98 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 check "lwbs-demo under ASan+UBSan: bootstrap + register + deregister" \
   demo_scenario "$ASAN_BUILD/c-examples/lwbs-demo"
 check "lwbs-demo --smartcard under ASan+UBSan: the card's server registers" \
   smartcard_scenario "$ASAN_BUILD/c-examples/lwbs-demo"
+check "lwbs-demo under ASan+UBSan, psk-ecdhe (1536-byte records): DTLS-PSK registration" \
+  dtls_psk_registration "$ASAN_BUILD/c-examples/lwbs-demo"
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# tls_profile_applied: the target-config hook works. Cargo's raw archives: the trimmed build
+# has no RSA/DES/Camellia code and bindgen saw 1536-byte records; the full build has both.
+# Fails if a crate upgrade drops the hook (the trimmed build would then equal the full one).
+profile_symbols() {   # ARCHIVE: the removed-by-profile symbols it defines
+  readelf -sW "$1" 2>/dev/null | awk '$7 != "UND" && ($8 == "mbedtls_rsa_init" ||
+    $8 == "mbedtls_des_init" || $8 == "mbedtls_camellia_init") { print $8 }' | sort -u | xargs
+}
+in_content_len() {    # CARGO_OUT_DIR: MBEDTLS_SSL_IN_CONTENT_LEN as bindgen saw it
+  local f
+  f=$(ls -t "$1"/build/mbedtls-sys-auto-*/out/bindings.rs | head -1)
+  sed -n 's/^pub const SSL_IN_CONTENT_LEN: .* = \([0-9]*\);/\1/p' "$f"
+}
+tls_profile_applied() {
+  local trimmed full
+  trimmed=$(profile_symbols "$ASAN_BUILD/cargo/debug/liblwm2m_bootstrap.a")
+  full=$(profile_symbols "$BUILD/cargo/release/liblwm2m_bootstrap.a")
+  echo "psk-ecdhe archive defines: [$trimmed]; full archive defines: [$full]"
+  echo "SSL_IN_CONTENT_LEN psk-ecdhe $(in_content_len "$ASAN_BUILD/cargo/debug"), full $(in_content_len "$BUILD/cargo/release")"
+  [ -z "$trimmed" ] && [ "$full" = "mbedtls_camellia_init mbedtls_des_init mbedtls_rsa_init" ] &&
+    [ "$(in_content_len "$ASAN_BUILD/cargo/debug")" = 1536 ] &&
+    [ "$(in_content_len "$BUILD/cargo/release")" = 16384 ]
+}
+check "Mbed TLS profile hook applied (psk-ecdhe: no RSA/DES/Camellia, 1536-byte records)" \
+  tls_profile_applied
 
 echo "C tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
