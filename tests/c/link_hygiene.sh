@@ -110,9 +110,10 @@ print(free_udp_port(pair=True))' >"$HYG/port" || return 1
 sys.exit(0 if coap_ping($port, 15.0) else 1)" || { echo "coap-rd-openssl did not come up"; return 1; }
   "$bin" --endpoint coexist-psk --state-dir "$HYG/state.$RANDOM" \
     --server-uri "coaps://127.0.0.1:$((port + 1))" --ssid 1 --psk-identity coexist \
-    --psk-key 536563726574313233 --exit-after 60 >"$out" 2>&1 &
+    --psk-key 536563726574313233 --exit-after 120 >"$out" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do
+  # Up to 90 s: a loaded 2-core CI machine may need a DTLS retransmission or two.
+  for _ in $(seq 900); do
     grep -q '^EVENT registered' "$out" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
