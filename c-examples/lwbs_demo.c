@@ -44,7 +44,8 @@
  * stored ones (Bootstrap from Smartcard, step 1 of the Bootstrap Sequence). The file is read
  * again before each Register and Update: replace it to update the card, delete it to remove
  * the card (its configuration is then deleted and the client falls back to the other
- * accounts, or to a bootstrap). */
+ * accounts, or to a bootstrap). The simulated card is plain (no SCP03 secure channel; see
+ * sim_card.h), so the demo sets no SCP03 keys. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>

@@ -9,6 +9,11 @@
  * card is present: a missing file means "no card", and replacing the file while the demo runs
  * is an over-the-air update of the card.
  *
+ * The simulated card is plain: it does not speak GlobalPlatform SCP03 (no INITIALIZE UPDATE /
+ * EXTERNAL AUTHENTICATE, no C-MAC/R-MAC), so the demo leaves the SCP03 fields of
+ * lwbs_smartcard_config unset. SCP03 through the C ABI is tested against the Rust simulated
+ * UICC instead (tests/support/uicc.rs, tests/ffi_abi.rs).
+ *
  * A real device fills card_present / card_transmit with its modem's AT+CSIM or its PC/SC
  * reader instead. */
 #ifndef SIM_CARD_H

@@ -887,6 +887,34 @@ typedef struct lwbs_smartcard_config {
      * Length of `pin`, at most 8.
      */
     size_t pin_len;
+    /**
+     * SCP03 key version number (P1 of INITIALIZE UPDATE; default 0: the card chooses). Used
+     * only with keys.
+     */
+    uint8_t scp03_key_version;
+    /**
+     * SCP03 security level: 0x33 (default: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION, as
+     * LwM2M Core Appendix H asks), or 0x01, 0x03, 0x11, 0x13. Used only with keys.
+     */
+    uint8_t scp03_security_level;
+    /**
+     * SCP03 static KEY_ENC, `scp03_key_len` bytes; NULL (with the other two keys NULL and
+     * `scp03_key_len` 0) = no secure channel. Copied; the copies are wiped when replaced or
+     * when the client is destroyed.
+     */
+    const uint8_t *scp03_enc_key;
+    /**
+     * SCP03 static KEY_MAC, `scp03_key_len` bytes. Copied.
+     */
+    const uint8_t *scp03_mac_key;
+    /**
+     * SCP03 static KEY_DEK, `scp03_key_len` bytes. Copied.
+     */
+    const uint8_t *scp03_dek_key;
+    /**
+     * Length of each key: 16, 24 or 32 (AES-128/192/256); 0 with no keys.
+     */
+    size_t scp03_key_len;
 } lwbs_smartcard_config;
 
 #ifdef __cplusplus
@@ -1143,12 +1171,18 @@ void lwbs_smartcard_config_init(struct lwbs_smartcard_config *config);
  * Sets how the smartcard is read (Bootstrap from Smartcard, Core 1.1 §5.2.3.2, Appendix G).
  * The card itself is reached through the platform's `card_present` and `card_transmit`; with
  * those set the library reads it with the defaults of `lwbs_smartcard_config_init`, so this
- * call is needed only to change them (PIN, basic channel, chunk size). Only while
+ * call is needed only to change them (PIN, basic channel, chunk size, SCP03 keys). Only while
  * `LWBS_STATE_IDLE`; takes effect at the next `lwbs_client_start`.
  *
+ * With the three SCP03 keys set, every read goes through a GlobalPlatform SCP03 secure
+ * channel (AES of the bundled Mbed TLS); a card that fails it (wrong keys, a cryptogram or
+ * R-MAC mismatch) is rejected (`LWBS_EVENT_SMARTCARD_REJECTED`) and the sequence goes on.
+ *
  * Returns `LWBS_OK`, `LWBS_ERR_PLATFORM` (no `card_transmit`), `LWBS_ERR_INVALID_ARGUMENT`
- * (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8), `LWBS_ERR_INVALID_STATE` (started),
- * `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ * (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8, `scp03_key_len` not 16/24/32 or
+ * only some keys set, `scp03_security_level` not 0x01/0x03/0x11/0x13/0x33, SCP03 keys in a
+ * build without `dtls`), `LWBS_ERR_INVALID_STATE` (started), `LWBS_ERR_NULL`,
+ * `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
  */
 lwbs_result lwbs_client_set_smartcard(struct lwbs_client *client,
                                       const struct lwbs_smartcard_config *config);

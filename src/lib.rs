@@ -16,7 +16,7 @@
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store;
 //! - [`smartcard`]: Bootstrap from Smartcard: APDUs, the PKCS#15 walk, the EF LwM2M_Bootstrap
-//!   parser, change detection and the SCP03 secure channel (not yet wired into [`client`]).
+//!   parser, change detection and the SCP03 secure channel (driven by [`client`]).
 //!
 //! [`ffi`] is the C ABI over [`client`]: the only module allowed `unsafe` and `extern "C"`.
 #![cfg_attr(not(feature = "std"), no_std)]

@@ -1571,3 +1571,167 @@ fn smartcard_config_pin_and_argument_checks() {
     assert!(reads > 4, "small chunks: {reads} READ BINARY");
     assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_ERR_INVALID_STATE);
 }
+
+// ----- SCP03 through lwbs_smartcard_config (the bundled Mbed TLS AES) -------------------------
+
+const SCP03_ENC: [u8; 16] = [
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+];
+const SCP03_MAC: [u8; 16] = [
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F,
+];
+const SCP03_DEK: [u8; 16] = [0x60; 16];
+
+/// A standard card whose reads need an SCP03 secure channel with `enc` / `mac`.
+fn scp03_card(enc: &[u8], mac: &[u8]) -> support::uicc::SimCard {
+    let mut card = support::uicc::SimCard::standard(card_ef(CARD_URI, 2, 300));
+    card.scp03 = Some(support::uicc::SimScp03 {
+        enc: enc.to_vec(),
+        mac: mac.to_vec(),
+        kvn: 0x30,
+        i: 0x70,
+        required: true,
+    });
+    card
+}
+
+fn smartcard_config() -> lwbs_smartcard_config {
+    let mut c = std::mem::MaybeUninit::<lwbs_smartcard_config>::uninit();
+    unsafe { lwbs_smartcard_config_init(c.as_mut_ptr()) };
+    unsafe { c.assume_init() }
+}
+
+fn with_scp03_keys(
+    c: lwbs_smartcard_config,
+    enc: &[u8],
+    mac: &[u8],
+    dek: &[u8],
+) -> lwbs_smartcard_config {
+    lwbs_smartcard_config {
+        scp03_key_version: 0x30,
+        scp03_enc_key: enc.as_ptr(),
+        scp03_mac_key: mac.as_ptr(),
+        scp03_dek_key: dek.as_ptr(),
+        scp03_key_len: enc.len(),
+        ..c
+    }
+}
+
+#[cfg(feature = "dtls")]
+#[test]
+fn scp03_through_the_c_callbacks_opens_the_secure_channel_at_level_0x33() {
+    for len in [16usize, 24, 32] {
+        let enc: Vec<u8> = (0x40..0x40 + len as u8).collect();
+        let mac: Vec<u8> = (0x80..0x80 + len as u8).collect();
+        let dek = vec![0x60; len];
+        let mut sim = with_card(Some(scp03_card(&enc, &mac)));
+        assert_eq!(sim.provision_server(1), LWBS_OK);
+        let c = smartcard_config();
+        assert_eq!(c.scp03_security_level, 0x33, "the appendix's level by default");
+        let mut c = with_scp03_keys(c, &enc, &mac, &dek);
+        assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_OK);
+        // The keys were copied: the caller's buffers may go.
+        c.scp03_enc_key = null();
+        drop((enc, mac, dek));
+        sim.start();
+        let applied = sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_APPLIED);
+        assert_eq!(applied.len(), 1, "key length {len}: {:?}", sim.rec().trace);
+        let dm = sim.register();
+        assert_eq!(opened_uri(&sim, dm), CARD_URI);
+        let rec = sim.rec();
+        let card = rec.card.as_ref().unwrap();
+        let ext_auth = card.commands(0x82);
+        assert_eq!(ext_auth.len(), 1);
+        assert_eq!(ext_auth[0][2], 0x33, "EXTERNAL AUTHENTICATE P1: C-MAC, C-DEC, R-MAC, R-ENC");
+        assert_eq!(card.commands(0x50)[0][2], 0x30, "INITIALIZE UPDATE with the key version");
+        assert_eq!(card.open_channels(), 0);
+    }
+}
+
+#[test]
+fn scp03_with_wrong_keys_is_rejected_and_the_factory_server_registers() {
+    let mut sim = with_card(Some(scp03_card(&SCP03_ENC, &SCP03_MAC)));
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    let c = with_scp03_keys(smartcard_config(), &SCP03_ENC, &SCP03_ENC, &SCP03_DEK);
+    let expected = if cfg!(feature = "dtls") { LWBS_OK } else { LWBS_ERR_INVALID_ARGUMENT };
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, expected);
+    sim.start();
+    let rejected = sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_REJECTED);
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_APPLIED).is_empty());
+    if cfg!(feature = "dtls") {
+        let detail = rejected[0].detail.as_deref().unwrap();
+        assert!(detail.contains("secure channel"), "{detail}");
+        assert!(sim.rec().card.as_ref().unwrap().commands(0xB0).is_empty(), "nothing read");
+    }
+    let x = sim.register();
+    assert_eq!(opened_uri(&sim, x), DM_URI);
+    assert_eq!(reason(&sim), lwbs_state_reason::LWBS_REASON_FACTORY_CONFIGURATION as u32);
+}
+
+#[test]
+fn scp03_config_argument_checks_and_older_callers() {
+    let mut sim = with_card(Some(scp03_card(&SCP03_ENC, &SCP03_MAC)));
+    let c = smartcard_config();
+    let keyed = with_scp03_keys(c, &SCP03_ENC, &SCP03_MAC, &SCP03_DEK);
+    let invalid = [
+        lwbs_smartcard_config { scp03_key_len: 15, ..keyed },
+        lwbs_smartcard_config { scp03_key_len: 0, ..keyed },
+        lwbs_smartcard_config { scp03_key_len: 64, ..keyed },
+        lwbs_smartcard_config { scp03_dek_key: null(), ..keyed },
+        lwbs_smartcard_config { scp03_enc_key: null(), ..keyed },
+        lwbs_smartcard_config { scp03_security_level: 0x31, ..keyed },
+        lwbs_smartcard_config { scp03_security_level: 0x00, ..keyed },
+        lwbs_smartcard_config { scp03_security_level: 0x30, ..keyed },
+        lwbs_smartcard_config { scp03_key_len: 16, ..c },
+        lwbs_smartcard_config { struct_size: SMARTCARD_V0_SIZE as u32 - 4, ..c },
+    ];
+    for (n, bad) in invalid.iter().enumerate() {
+        let rc = unsafe { lwbs_client_set_smartcard(sim.client, bad) };
+        assert_eq!(rc, LWBS_ERR_INVALID_ARGUMENT, "#{n}");
+    }
+    // Every level SCP03 allows is accepted (with an AES in the build).
+    for level in [0x01, 0x03, 0x11, 0x13, 0x33] {
+        let ok = lwbs_smartcard_config { scp03_security_level: level, ..keyed };
+        let expected = if cfg!(feature = "dtls") { LWBS_OK } else { LWBS_ERR_INVALID_ARGUMENT };
+        assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &ok) }, expected, "{level:#x}");
+    }
+    // No keys at all (the init defaults) means no secure channel.
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &c) }, LWBS_OK);
+    // An older caller's struct ends before the SCP03 fields: whatever lies beyond its
+    // struct_size is ignored, and it gets no secure channel.
+    let old = lwbs_smartcard_config {
+        struct_size: SMARTCARD_V0_SIZE as u32,
+        scp03_key_len: 7,
+        scp03_security_level: 0xEE,
+        ..keyed
+    };
+    assert_eq!(unsafe { lwbs_client_set_smartcard(sim.client, &old) }, LWBS_OK);
+    assert_eq!(sim.provision_server(1), LWBS_OK);
+    sim.start();
+    // The card insists on SCP03: without it the walk fails, and X registers.
+    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_SMARTCARD_REJECTED).len(), 1);
+    assert!(sim.rec().card.as_ref().unwrap().commands(0x50).is_empty(), "no INITIALIZE UPDATE");
+    let x = sim.register();
+    assert_eq!(opened_uri(&sim, x), DM_URI);
+}
+
+/// `sizeof(lwbs_smartcard_config)` before the SCP03 fields (0.3).
+const SMARTCARD_V0_SIZE: usize = std::mem::offset_of!(lwbs_smartcard_config, scp03_key_version);
+
+#[test]
+fn smartcard_config_layout_appends_scp03_at_the_end() {
+    // The 0.3 struct ended with `size_t pin_len` at a pointer-aligned offset.
+    let v0_end = std::mem::offset_of!(lwbs_smartcard_config, pin_len) + size_of::<usize>();
+    assert_eq!(SMARTCARD_V0_SIZE, v0_end);
+    let fields = [
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_key_version),
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_security_level),
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_enc_key),
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_mac_key),
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_dek_key),
+        std::mem::offset_of!(lwbs_smartcard_config, scp03_key_len),
+    ];
+    assert!(fields.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(smartcard_config().struct_size as usize, size_of::<lwbs_smartcard_config>());
+}

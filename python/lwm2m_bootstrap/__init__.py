@@ -299,7 +299,7 @@ class Client:
     ``delete(path) -> code``, ``validate() -> bool``, ``end(commit)`` (paths are tuples).
     ``smartcard`` is the device's UICC for Bootstrap from Smartcard: ``present() -> bool`` and
     ``transmit(apdu: bytes) -> bytes | None`` (the answer with SW1 SW2; None = no answer);
-    :meth:`set_smartcard` changes how it is read (PIN, chunk size, basic channel).
+    :meth:`set_smartcard` changes how it is read (PIN, chunk size, basic channel, SCP03 keys).
     The ``bootstrap_backoff_*`` and ``registration_*`` keywords set the ``lwbs_config`` fields
     of the same names (None = the library's default). ``report_transport_errors=True`` makes
     :meth:`run_until` pass the transport's ICMP errors to :meth:`conn_error`.
@@ -486,8 +486,13 @@ class Client:
         self._call("lwbs_client_set_time", self.handle, self._now(now_ms), unix)
 
     def set_smartcard(self, *, pin: bytes | None = None, pin_reference: int = 0x01,
-                      max_chunk: int = 255, logical_channel: bool = True) -> None:
-        """How the ``smartcard`` is read (``lwbs_client_set_smartcard``); only while idle."""
+                      max_chunk: int = 255, logical_channel: bool = True,
+                      scp03_keys: tuple[bytes, bytes, bytes] | None = None,
+                      scp03_key_version: int = 0, scp03_security_level: int = 0x33) -> None:
+        """How the ``smartcard`` is read (``lwbs_client_set_smartcard``); only while idle.
+
+        ``scp03_keys`` = (KEY_ENC, KEY_MAC, KEY_DEK), each 16, 24 or 32 bytes, reads the card
+        through a GlobalPlatform SCP03 secure channel (the library copies them)."""
         config = _ffi.lwbs_smartcard_config()
         self.lib.lwbs_smartcard_config_init(ctypes.byref(config))
         config.logical_channel = logical_channel
@@ -496,7 +501,19 @@ class Client:
         buf = (ctypes.c_uint8 * len(pin)).from_buffer_copy(pin) if pin else None
         config.pin = buf
         config.pin_len = len(pin) if pin else 0
+        keys = []
+        if scp03_keys is not None:
+            enc, mac, dek = scp03_keys
+            if not len(enc) == len(mac) == len(dek):
+                raise ValueError("the SCP03 keys must have the same length")
+            keys = [(ctypes.c_uint8 * len(k)).from_buffer_copy(k) if k else None
+                    for k in (enc, mac, dek)]
+            config.scp03_enc_key, config.scp03_mac_key, config.scp03_dek_key = keys
+            config.scp03_key_len = len(enc)
+            config.scp03_key_version = scp03_key_version
+            config.scp03_security_level = scp03_security_level
         self._call("lwbs_client_set_smartcard", self.handle, ctypes.byref(config))
+        del keys  # the library has copied them
 
     def recv(self, conn: int, data: bytes, now_ms: int | None = None) -> None:
         """Feeds one received datagram (``lwbs_client_recv``)."""

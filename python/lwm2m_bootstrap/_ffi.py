@@ -183,11 +183,17 @@ class lwbs_platform(Structure):
 
 class lwbs_smartcard_config(Structure):
     _fields_ = [("struct_size", c_uint32), ("logical_channel", c_bool), ("max_chunk", c_uint16),
-                ("pin_reference", c_uint8), ("pin", POINTER(c_uint8)), ("pin_len", c_size_t)]
+                ("pin_reference", c_uint8), ("pin", POINTER(c_uint8)), ("pin_len", c_size_t),
+                # appended: SCP03 (older callers pass the smaller size and get no secure channel)
+                ("scp03_key_version", c_uint8), ("scp03_security_level", c_uint8),
+                ("scp03_enc_key", POINTER(c_uint8)), ("scp03_mac_key", POINTER(c_uint8)),
+                ("scp03_dek_key", POINTER(c_uint8)), ("scp03_key_len", c_size_t)]
 
 # The first published (0.1) sizes: the smallest struct_size the library accepts.
 LWBS_CONFIG_V0_1_SIZE = lwbs_config.bootstrap_backoff_base_s.offset
 LWBS_PLATFORM_V0_1_SIZE = lwbs_platform.bootstrap_begin.offset
+# lwbs_smartcard_config before the SCP03 fields.
+LWBS_SMARTCARD_CONFIG_V0_SIZE = lwbs_smartcard_config.scp03_key_version.offset
 
 
 class lwbs_client(Structure):

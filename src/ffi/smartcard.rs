@@ -1,9 +1,9 @@
 //! Bootstrap from Smartcard in the C ABI: the engine's [`CardTransport`] over the platform's
 //! `card_present` / `card_transmit`, and `lwbs_smartcard_config` (how to read the card).
 //!
-//! SCP03 is not offered here yet: the C build has no AES until the mbedtls integration lands
-//! (the Rust API takes the firmware's AES through `BlockCipher`). Its fields will be appended to
-//! `lwbs_smartcard_config`.
+//! SCP03 (LwM2M Core Appendix H) is configured by the fields appended to
+//! `lwbs_smartcard_config` and runs on the AES of the bundled Mbed TLS ([`MbedtlsAes`], feature
+//! `dtls`); a build without `dtls` has no AES and refuses SCP03 keys.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -15,8 +15,10 @@ use super::client::{lwbs_client, with_client};
 use super::panic::catch_or;
 use super::platform::Platform;
 use super::result::lwbs_result::{self, *};
-use crate::client::{CardTransport, Smartcard, SmartcardConfig};
-use crate::smartcard::Pin;
+use crate::client::{CardTransport, Scp03Keys, Smartcard, SmartcardConfig};
+#[cfg(feature = "dtls")]
+use crate::smartcard::MbedtlsAes;
+use crate::smartcard::{Pin, StaticKeys};
 
 /// The card behind the platform's callbacks.
 struct PlatformCard {
@@ -34,9 +36,14 @@ impl CardTransport for PlatformCard {
 
 /// The smartcard the client reads through `platform`, when it has `card_transmit`.
 pub(crate) fn smartcard(platform: Platform) -> Option<Smartcard> {
-    platform
-        .has_card()
-        .then(|| Smartcard::new(Box::new(PlatformCard { platform }), SmartcardConfig::default()))
+    platform.has_card().then(|| {
+        let transport = Box::new(PlatformCard { platform });
+        #[cfg(feature = "dtls")]
+        let card = Smartcard::with_cipher::<MbedtlsAes>(transport, SmartcardConfig::default());
+        #[cfg(not(feature = "dtls"))]
+        let card = Smartcard::new(transport, SmartcardConfig::default());
+        card
+    })
 }
 
 /// How to read the smartcard (`lwbs_client_set_smartcard`). Versioned: fill it with
@@ -61,7 +68,29 @@ pub struct lwbs_smartcard_config {
     pub pin: *const u8,
     /// Length of `pin`, at most 8.
     pub pin_len: usize,
+    // ----- Appended (SCP03). Callers built before these fields pass a smaller `struct_size`
+    // and get no secure channel.
+    /// SCP03 key version number (P1 of INITIALIZE UPDATE; default 0: the card chooses). Used
+    /// only with keys.
+    pub scp03_key_version: u8,
+    /// SCP03 security level: 0x33 (default: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION, as
+    /// LwM2M Core Appendix H asks), or 0x01, 0x03, 0x11, 0x13. Used only with keys.
+    pub scp03_security_level: u8,
+    /// SCP03 static KEY_ENC, `scp03_key_len` bytes; NULL (with the other two keys NULL and
+    /// `scp03_key_len` 0) = no secure channel. Copied; the copies are wiped when replaced or
+    /// when the client is destroyed.
+    pub scp03_enc_key: *const u8,
+    /// SCP03 static KEY_MAC, `scp03_key_len` bytes. Copied.
+    pub scp03_mac_key: *const u8,
+    /// SCP03 static KEY_DEK, `scp03_key_len` bytes. Copied.
+    pub scp03_dek_key: *const u8,
+    /// Length of each key: 16, 24 or 32 (AES-128/192/256); 0 with no keys.
+    pub scp03_key_len: usize,
 }
+
+/// Size of `lwbs_smartcard_config` before the SCP03 fields.
+const SMARTCARD_CONFIG_V0_SIZE: usize =
+    core::mem::offset_of!(lwbs_smartcard_config, scp03_key_version);
 
 const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
     struct_size: core::mem::size_of::<lwbs_smartcard_config>() as u32,
@@ -70,7 +99,47 @@ const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
     pin_reference: 0x01,
     pin: core::ptr::null(),
     pin_len: 0,
+    scp03_key_version: 0,
+    scp03_security_level: crate::smartcard::scp03::level::FULL,
+    scp03_enc_key: core::ptr::null(),
+    scp03_mac_key: core::ptr::null(),
+    scp03_dek_key: core::ptr::null(),
+    scp03_key_len: 0,
 };
+
+/// The SCP03 keys of `c`: none when every key pointer is NULL and the length 0.
+///
+/// # Safety
+/// Each non-NULL key pointer of `c` has `scp03_key_len` readable bytes.
+unsafe fn scp03_keys(c: &lwbs_smartcard_config) -> Result<Option<Scp03Keys>, lwbs_result> {
+    let pointers = [c.scp03_enc_key, c.scp03_mac_key, c.scp03_dek_key];
+    if c.scp03_key_len == 0 && pointers.iter().all(|p| p.is_null()) {
+        return Ok(None);
+    }
+    if !matches!(c.scp03_key_len, 16 | 24 | 32) || pointers.iter().any(|p| p.is_null()) {
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    if !matches!(c.scp03_security_level, 0x01 | 0x03 | 0x11 | 0x13 | 0x33) {
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    if cfg!(not(feature = "dtls")) {
+        // No AES in this build.
+        return Err(LWBS_ERR_INVALID_ARGUMENT);
+    }
+    // SAFETY: forwarded to the caller (non-NULL, `scp03_key_len` bytes each).
+    let key = |p: *const u8| {
+        unsafe { cast::try_bytes(p, c.scp03_key_len) }.map(|k| Zeroizing::new(k.to_vec()))
+    };
+    Ok(Some(Scp03Keys {
+        keys: StaticKeys {
+            enc: key(c.scp03_enc_key)?,
+            mac: key(c.scp03_mac_key)?,
+            dek: key(c.scp03_dek_key)?,
+        },
+        key_version: c.scp03_key_version,
+        security_level: c.scp03_security_level,
+    }))
+}
 
 /// Fills `*config` with `struct_size` and the defaults (logical channel, chunks of 255 bytes,
 /// no PIN). NULL is a no-op.
@@ -90,27 +159,49 @@ pub unsafe extern "C" fn lwbs_smartcard_config_init(config: *mut lwbs_smartcard_
 /// Sets how the smartcard is read (Bootstrap from Smartcard, Core 1.1 §5.2.3.2, Appendix G).
 /// The card itself is reached through the platform's `card_present` and `card_transmit`; with
 /// those set the library reads it with the defaults of `lwbs_smartcard_config_init`, so this
-/// call is needed only to change them (PIN, basic channel, chunk size). Only while
+/// call is needed only to change them (PIN, basic channel, chunk size, SCP03 keys). Only while
 /// `LWBS_STATE_IDLE`; takes effect at the next `lwbs_client_start`.
 ///
+/// With the three SCP03 keys set, every read goes through a GlobalPlatform SCP03 secure
+/// channel (AES of the bundled Mbed TLS); a card that fails it (wrong keys, a cryptogram or
+/// R-MAC mismatch) is rejected (`LWBS_EVENT_SMARTCARD_REJECTED`) and the sequence goes on.
+///
 /// Returns `LWBS_OK`, `LWBS_ERR_PLATFORM` (no `card_transmit`), `LWBS_ERR_INVALID_ARGUMENT`
-/// (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8), `LWBS_ERR_INVALID_STATE` (started),
-/// `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+/// (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8, `scp03_key_len` not 16/24/32 or
+/// only some keys set, `scp03_security_level` not 0x01/0x03/0x11/0x13/0x33, SCP03 keys in a
+/// build without `dtls`), `LWBS_ERR_INVALID_STATE` (started), `LWBS_ERR_NULL`,
+/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_set_smartcard(
     client: *mut lwbs_client,
     config: *const lwbs_smartcard_config,
 ) -> lwbs_result {
     // SAFETY: `client` is NULL or a live handle; `config` NULL or a readable struct whose
-    // `pin` is NULL or `pin_len` readable bytes.
+    // `pin` is NULL or `pin_len` readable bytes, and whose SCP03 keys (within `struct_size`)
+    // are NULL or `scp03_key_len` readable bytes.
     unsafe {
         with_client(client, |platform, engine| {
-            let min = core::mem::size_of::<lwbs_smartcard_config>();
-            let (c, _) = cast::read_versioned(config, min, NO_SMARTCARD_CONFIG)?;
+            let (mut c, size) =
+                cast::read_versioned(config, SMARTCARD_CONFIG_V0_SIZE, NO_SMARTCARD_CONFIG)?;
+            cast::reset_absent_fields!(
+                c,
+                NO_SMARTCARD_CONFIG,
+                size,
+                lwbs_smartcard_config,
+                [
+                    scp03_key_version,
+                    scp03_security_level,
+                    scp03_enc_key,
+                    scp03_mac_key,
+                    scp03_dek_key,
+                    scp03_key_len,
+                ]
+            );
             let pin = cast::try_bytes(c.pin, c.pin_len)?;
             if !(1..=256).contains(&c.max_chunk) || pin.len() > 8 {
                 return Err(LWBS_ERR_INVALID_ARGUMENT);
             }
+            let scp03 = scp03_keys(&c)?;
             if !platform.has_card() {
                 return Err(LWBS_ERR_PLATFORM);
             }
@@ -122,7 +213,7 @@ pub unsafe extern "C" fn lwbs_client_set_smartcard(
                     reference: c.pin_reference,
                     value: Zeroizing::new(pin.to_vec()),
                 }),
-                scp03: None,
+                scp03,
             });
             Ok(())
         })

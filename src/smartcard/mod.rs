@@ -11,13 +11,16 @@
 //! - [`ef`]: the EF LwM2M_Bootstrap format into a [`DataModel`](crate::model::DataModel) with
 //!   [`Origin::Smartcard`](crate::model::Origin::Smartcard);
 //! - [`digest`]: change detection over the raw EF bytes;
-//! - [`scp03`]: the GlobalPlatform SCP03 secure channel over a pluggable AES.
+//! - [`scp03`]: the GlobalPlatform SCP03 secure channel over a pluggable AES;
+//! - `aes_mbedtls` (feature `dtls`): [`MbedtlsAes`], the bundled Mbed TLS AES for it.
 //!
 //! Nothing here panics on any input, and a malformed card answer, DER structure or EF yields
 //! an error value and no data.
 
 use core::fmt;
 
+#[cfg(feature = "dtls")]
+pub mod aes_mbedtls;
 pub mod apdu;
 pub mod der;
 pub mod digest;
@@ -26,6 +29,8 @@ pub mod pkcs15;
 pub mod reader;
 pub mod scp03;
 
+#[cfg(feature = "dtls")]
+pub use aes_mbedtls::MbedtlsAes;
 pub use apdu::{Command, Response, StatusWord};
 pub use digest::{digest, Digest};
 pub use ef::{build_ef, parse_ef, BootstrapData, EfError, RawObject, MAX_EF_SIZE};

@@ -530,9 +530,46 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// FIPS-197 Appendix C: AES-128, -192, -256 on one block, both directions.
+    pub(crate) fn fips197_vectors<C: BlockCipher>() {
+        let plain = hex("00112233445566778899aabbccddeeff");
+        let cases = [
+            ("000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a"),
+            (
+                "000102030405060708090a0b0c0d0e0f1011121314151617",
+                "dda97ca4864cdfe06eaf70a0ec0d7191",
+            ),
+            (
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "8ea2b7ca516745bfeafc49904b496089",
+            ),
+        ];
+        for (key, cipher) in cases {
+            let aes = C::new(&hex(key)).unwrap();
+            let mut block: [u8; 16] = plain.clone().try_into().unwrap();
+            aes.encrypt_block(&mut block);
+            assert_eq!(block.to_vec(), hex(cipher), "encrypt, key {key}");
+            aes.decrypt_block(&mut block);
+            assert_eq!(block.to_vec(), plain, "decrypt, key {key}");
+        }
+        for len in [0, 8, 15, 17, 20, 31, 33, 48, 64] {
+            assert!(C::new(&alloc::vec![0u8; len]).is_none(), "key length {len}");
+        }
+    }
+
+    #[test]
+    fn fips197_vectors_test_aes() {
+        fips197_vectors::<TestAes>();
+    }
+
     #[test]
     fn cmac_rfc4493_vectors() {
-        let key = TestAes::new(&hex("2b7e151628aed2a6abf7158809cf4f3c")).unwrap();
+        rfc4493_vectors::<TestAes>();
+    }
+
+    /// RFC 4493 §4: AES-128-CMAC of 0, 16, 40 and 64 bytes, and the subkeys K1, K2.
+    pub(crate) fn rfc4493_vectors<C: BlockCipher>() {
+        let key = C::new(&hex("2b7e151628aed2a6abf7158809cf4f3c")).unwrap();
         let msg = hex("6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
              30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710");
         let cases = [
@@ -742,6 +779,12 @@ pub(crate) mod tests {
 
     #[test]
     fn pysim_vectors_all_key_lengths_and_levels() {
+        pysim_vectors::<TestAes>();
+    }
+
+    /// pySim's SCP03 vectors (AES-128/192/256 keys, security levels 0x01, 0x03, 0x33): the
+    /// INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, wrapped commands and unwrapped responses.
+    pub(crate) fn pysim_vectors<C: BlockCipher>() {
         let eid_plain = hex("80E2910006BF3E035C015A00");
         let eid_rsp_plain = hex("bf3e125a1089882119900000000000000000000005");
         let cases_plain =
@@ -761,7 +804,7 @@ pub(crate) mod tests {
             };
             assert_eq!(initialize_update(&config, 0).unwrap().encode().unwrap(), iu_cmd, "#{n}");
             let (mut session, ext_auth) =
-                Scp03Session::<TestAes>::begin(&config, 0, &hex(v.init_update_rsp)).unwrap();
+                Scp03Session::<C>::begin(&config, 0, &hex(v.init_update_rsp)).unwrap();
             assert_eq!(ext_auth.encode().unwrap(), ext, "#{n} EXTERNAL AUTHENTICATE");
             let wrapped = session.wrap(&parse_command(&eid_plain)).unwrap();
             assert_eq!(wrapped.encode().unwrap(), hex(v.get_eid_cmd), "#{n} wrapped GET DATA");
@@ -841,5 +884,42 @@ pub(crate) mod tests {
         assert_eq!(session.unwrap(short), Err(Scp03Error::MissingRmac));
         let error = Response { data: alloc::vec![], sw: super::super::StatusWord(0x6A82) };
         assert_eq!(session.unwrap(error.clone()), Ok(error), "error SWs carry no R-MAC");
+    }
+
+    #[cfg(feature = "dtls")]
+    mod mbedtls_aes {
+        use super::super::super::MbedtlsAes;
+
+        #[test]
+        fn fips197_vectors_mbedtls() {
+            super::fips197_vectors::<MbedtlsAes>();
+        }
+
+        #[test]
+        fn cmac_rfc4493_vectors_mbedtls() {
+            super::rfc4493_vectors::<MbedtlsAes>();
+        }
+
+        #[test]
+        fn pysim_vectors_mbedtls() {
+            super::pysim_vectors::<MbedtlsAes>();
+        }
+
+        #[test]
+        fn cbc_matches_the_test_aes() {
+            use super::super::{cbc_decrypt, cbc_encrypt, BlockCipher};
+            for len in [16, 24, 32] {
+                let key: alloc::vec::Vec<u8> = (0..len as u8).collect();
+                let ours = MbedtlsAes::new(&key).unwrap();
+                let theirs = super::TestAes::new(&key).unwrap();
+                let plain: alloc::vec::Vec<u8> = (0u8..64).collect();
+                let (mut a, mut b) = (plain.clone(), plain.clone());
+                cbc_encrypt(&ours, &[3; 16], &mut a);
+                cbc_encrypt(&theirs, &[3; 16], &mut b);
+                assert_eq!(a, b, "key length {len}");
+                cbc_decrypt(&ours, &[3; 16], &mut a);
+                assert_eq!(a, plain);
+            }
+        }
     }
 }

@@ -81,7 +81,8 @@ def test_version_matches_header(lib):
 def test_struct_layout_matches_header(lib, tmp_path):
     """sizeof/offsetof of every struct field, compiled from the header, equal the ctypes ones."""
     structs = [_ffi.lwbs_event, _ffi.lwbs_config, _ffi.lwbs_account, _ffi.lwbs_path,
-               _ffi.lwbs_dm_request, _ffi.lwbs_dm_response, _ffi.lwbs_platform]
+               _ffi.lwbs_dm_request, _ffi.lwbs_dm_response, _ffi.lwbs_platform,
+               _ffi.lwbs_smartcard_config]
     lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "lwm2m_bootstrap.h"',
              "int main(void) {"]
     expected = []
@@ -147,6 +148,13 @@ def test_init_functions_fill_struct_size_and_defaults(lib):
     assert a.security_mode == SecurityMode.NOSEC
     assert (a.uri, a.binding, bool(a.identity), a.identity_len, a.ssid, a.lifetime_s) == (
         None, None, False, 0, 0, 0)
+    s = _ffi.lwbs_smartcard_config()
+    lib.lwbs_smartcard_config_init(byref(s))
+    assert s.struct_size == sizeof(_ffi.lwbs_smartcard_config)
+    assert (s.logical_channel, s.max_chunk, s.pin_len) == (True, 255, 0)
+    assert (s.scp03_key_version, s.scp03_security_level, s.scp03_key_len) == (0, 0x33, 0)
+    assert not (s.scp03_enc_key or s.scp03_mac_key or s.scp03_dek_key)
+    assert _ffi.LWBS_SMARTCARD_CONFIG_V0_SIZE < sizeof(_ffi.lwbs_smartcard_config)
     lib.lwbs_config_init(None)          # NULL is a no-op
     lib.lwbs_account_init(None)
     lib.lwbs_client_free(None)
