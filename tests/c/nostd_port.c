@@ -6,7 +6,8 @@
  * Runs lwbs-demo (c-examples/lwbs_demo.c compiled with -Dmain=lwbs_demo_main, over
  * c-examples/posix_platform.c) with the given arguments, then prints
  * "NOSTD port malloc=<n> realloc=<n> free=<n> live=<n>": the hooks were used, and every block
- * was given back (live=0). tests/c/run_c_tests.sh builds and runs it. */
+ * was given back (live=0). tests/c/run_c_tests.sh builds and runs it. With -DLWBS_PORT_ONLY
+ * only the port layer is compiled (tests/bench/budgets.sh links it into minimal.c). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,9 +39,11 @@ void lwbs_port_panic(const char *msg, size_t len) {
     abort();
 }
 
+#ifndef LWBS_PORT_ONLY
 int main(int argc, char **argv) {
     int status = lwbs_demo_main(argc, argv);
     printf("NOSTD port malloc=%lu realloc=%lu free=%lu live=%ld\n", mallocs, reallocs, frees,
            (long)(mallocs - frees));
     return status;
 }
+#endif
