@@ -1156,6 +1156,33 @@ void lwbs_config_init(struct lwbs_config *config);
 void lwbs_account_init(struct lwbs_account *account);
 
 /**
+ * Port hook, no_std build only (provided by the firmware): like `malloc`; the block must
+ * be aligned like malloc's (2 pointers: 16 bytes on 64-bit, 8 on 32-bit targets); larger
+ * alignments are handled inside the library. NULL on failure. `size` is never 0.
+ */
+extern void *lwbs_port_malloc(size_t size);
+
+/**
+ * Port hook, no_std build only: like `free` (for blocks of `lwbs_port_malloc` /
+ * `lwbs_port_realloc`; never called with NULL).
+ */
+extern void lwbs_port_free(void *ptr);
+
+/**
+ * Port hook, no_std build only: like `realloc` (`ptr` never NULL, `size` never 0), same
+ * alignment as `lwbs_port_malloc`; NULL on failure (the old block stays valid).
+ */
+extern void *lwbs_port_realloc(void *ptr, size_t size);
+
+/**
+ * Port hook, no_std build only: a panic inside the library (a bug, or an allocation
+ * failure). `msg` is `len` bytes of UTF-8, not NUL-terminated. MUST NOT RETURN: reset,
+ * halt or `abort()`. (The std build never calls it: a panic there returns
+ * LWBS_ERR_PANIC.)
+ */
+extern void lwbs_port_panic(const char *msg, size_t len);
+
+/**
  * A static, NUL-terminated English message for `result` (a `lwbs_result` value). Never NULL;
  * an unknown value gives "unknown result". The string must not be freed.
  */

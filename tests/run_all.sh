@@ -14,6 +14,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
+echo "== cargo clippy, no_std NoSec (the C tests build and run no_std with DTLS)"
+cargo clippy --lib --no-default-features --profile firmware -- -D warnings
 echo "== cargo test"
 cargo test --all-targets
 echo "== C: CMake build, package consumers, demo (ASan)"

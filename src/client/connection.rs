@@ -196,7 +196,7 @@ impl Fnv {
     }
 }
 
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 fn secure_channel(
     now: u64,
     account: Option<SecurityAccount<'_>>,
@@ -218,7 +218,7 @@ fn secure_channel(
     Ok(Some(Box::new(channel?)))
 }
 
-#[cfg(not(feature = "dtls"))]
+#[cfg(not(any(feature = "dtls", feature = "dtls-nostd")))]
 fn secure_channel(
     _now: u64,
     _account: Option<SecurityAccount<'_>>,

@@ -14,7 +14,9 @@
 //!   `card_transmit`;
 //! - `client`: the opaque `lwbs_client` and every `lwbs_client_*` function;
 //! - `cast`: the only place where pointers become references, slices, strings or boxes;
-//! - `panic`: the panic boundary every export runs in.
+//! - `panic`: the panic boundary every export runs in;
+//! - `port` (no_std only): the global allocator and panic handler over the firmware's
+//!   `lwbs_port_*` functions (`include/lwm2m_bootstrap_port.h`).
 //!
 //! Rules every export follows: a panic never crosses into C (it returns `LWBS_ERR_PANIC` and
 //! poisons the client); every pointer is checked (`LWBS_ERR_NULL`); outputs are written only on
@@ -37,6 +39,8 @@ mod dm;
 mod event;
 mod panic;
 mod platform;
+#[cfg(not(feature = "std"))]
+mod port;
 mod result;
 mod smartcard;
 

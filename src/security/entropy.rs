@@ -31,7 +31,7 @@ impl Drop for Entropy {
     }
 }
 
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 /// The seed material of one session's DRBG: entropy ‖ engine seed ‖ per-session nonce.
 pub(crate) fn session_seed(entropy: &Entropy, engine_seed: u64, nonce: u64) -> [u8; 56] {
     let mut out = [0u8; 56];

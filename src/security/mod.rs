@@ -7,22 +7,22 @@
 //! implement; certificate mode with EST is not implemented either.
 
 mod channel;
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 mod credentials;
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 mod dtls;
 mod entropy;
 mod params;
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 mod sys;
 
 pub use channel::{ChannelFailure, ChannelState, FailureKind, SecureChannel};
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 pub use credentials::{CertificateUsage, Credentials, CredentialsError, CERTIFICATE_USAGE};
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 pub use dtls::{DtlsChannel, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_CCM_8};
-#[cfg(feature = "dtls")]
-#[cfg(feature = "dtls")]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 pub(crate) use entropy::session_seed;
 pub use entropy::Entropy;
 pub use params::DtlsParams;
@@ -33,7 +33,9 @@ use crate::model::SecurityMode;
 pub fn supports_mode(mode: SecurityMode) -> bool {
     match mode {
         SecurityMode::NoSec => true,
-        SecurityMode::Psk | SecurityMode::Certificate => cfg!(feature = "dtls"),
+        SecurityMode::Psk | SecurityMode::Certificate => {
+            cfg!(any(feature = "dtls", feature = "dtls-nostd"))
+        }
         SecurityMode::Rpk | SecurityMode::CertificateEst => false,
     }
 }

@@ -11,10 +11,13 @@
 #         register peak minus NoSec register peak.
 # Builds (each in $BUDGET_DIR/<name>, default target/budgets; reused when present):
 #   nosec-std  --no-default-features --features std, LWBS_PANIC=abort
+#   psk-nostd  LWBS_NO_STD=ON LWBS_NO_STD_DTLS=ON LWBS_TLS_PROFILE=psk (DTLS-PSK no_std trimmed)
+#   nosec-nostd LWBS_NO_STD=ON (#![no_std] + alloc, panic=abort), linked with the port layer
+#              of tests/c/nostd_port.c (lwbs_port_* over malloc/free/abort)
 #   psk-std    LWBS_TLS_PROFILE=psk, LWBS_PANIC=abort        (DTLS-PSK trimmed)
 #   psk-unwind LWBS_TLS_PROFILE=psk, LWBS_PANIC=unwind       (what the panic boundary costs)
 #   full       defaults: LWBS_TLS_PROFILE=full, LWBS_PANIC=unwind (what CMake ships by default)
-# About 10 minutes on 2 cores from scratch. Needs tests/setup.sh (.venv, coap-rd-openssl).
+# BUDGET_CONFIGS="name ..." measures only those rows. About 10 minutes on 2 cores from scratch. Needs tests/setup.sh (.venv, coap-rd-openssl).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -37,6 +40,8 @@ fail() {
 
 CONFIGS=(
     "nosec-std|NoSec, std, panic=abort|-DLWBS_PANIC=abort -DLWBS_CARGO_ARGS=--no-default-features;--features;std"
+    "nosec-nostd|NoSec, no_std + alloc, panic=abort|-DLWBS_NO_STD=ON"
+    "psk-nostd|DTLS-PSK trimmed (psk), no_std + alloc, panic=abort|-DLWBS_NO_STD=ON -DLWBS_NO_STD_DTLS=ON -DLWBS_TLS_PROFILE=psk"
     "psk-std|DTLS-PSK trimmed (psk), std, panic=abort|-DLWBS_PANIC=abort -DLWBS_TLS_PROFILE=psk"
     "psk-unwind|DTLS-PSK trimmed (psk), std, panic=unwind|-DLWBS_TLS_PROFILE=psk"
     "full|full Mbed TLS, std, panic=unwind (CMake default)|"
@@ -94,6 +99,8 @@ RD_PID=$!
 ROWS=()
 for config in "${CONFIGS[@]}"; do
     IFS='|' read -r name label args <<<"$config"
+    # BUDGET_CONFIGS="nosec-nostd full": only those rows (default: all).
+    [[ -z ${BUDGET_CONFIGS:-} || " $BUDGET_CONFIGS " == *" $name "* ]] || continue
     dir=$BUDGET_DIR/$name
     echo "== $name: cmake $args" >&2
     # shellcheck disable=SC2086 # args is a list of -D options
@@ -103,9 +110,17 @@ for config in "${CONFIGS[@]}"; do
     cmake --build "$dir" -j "$(nproc)" >"$WORK/build.log" 2>&1 ||
         { tail -30 "$WORK/build.log" >&2; fail "build $name"; }
     archive=$dir/lib/liblwm2m_bootstrap.a
+    # The no_std archive needs the firmware's lwbs_port_* (counted in "code added": ~0.3 KB).
+    port=()
+    demo_main=(c-examples/lwbs_demo.c)
+    if [[ $args == *LWBS_NO_STD=ON* ]]; then
+        port=(-DLWBS_PORT_ONLY tests/c/nostd_port.c)
+        demo_main=("$WORK/demo_main.o" tests/c/nostd_port.c)
+        gcc -O2 -Iinclude -Dmain=lwbs_demo_main -c c-examples/lwbs_demo.c -o "$WORK/demo_main.o"
+    fi
 
     # shellcheck disable=SC2086
-    "${STATIC[@]}" -Iinclude -o "$WORK/minimal" c-examples/minimal.c "$archive" $NATIVE \
+    "${STATIC[@]}" -Iinclude -o "$WORK/minimal" c-examples/minimal.c "${port[@]}" "$archive" $NATIVE \
         2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; fail "link minimal ($name)"; }
     "$WORK/minimal" >/dev/null || fail "minimal ($name) failed"
     strip --strip-all "$WORK/minimal"
@@ -114,7 +129,7 @@ for config in "${CONFIGS[@]}"; do
 
     # shellcheck disable=SC2086
     gcc -O2 -Iinclude -Ic-examples -Wl,--gc-sections $WRAP -o "$WORK/demo" \
-        c-examples/lwbs_demo.c c-examples/posix_platform.c tests/bench/heapcount.c \
+        "${demo_main[@]}" c-examples/posix_platform.c c-examples/sim_card.c tests/bench/heapcount.c \
         "$archive" $NATIVE 2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; fail "link demo ($name)"; }
     bs_peak=$(heap_until_registered "$WORK/demo" --bootstrap-uri "coap://127.0.0.1:$BS" --exit-after 60)
     reg_peak=$(heap_until_registered "$WORK/demo" --server-uri "coap://127.0.0.1:$DM" --ssid 1 \
@@ -135,7 +150,6 @@ done
 echo "| build (x86-64, release: opt-level s, fat LTO, 1 CGU) | code added over static hello, bytes | \`size\` text / data / bss | peak heap, NoSec bootstrap + register | peak heap, NoSec register | peak heap, DTLS-PSK register | heap per DTLS session |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${ROWS[@]}"
-echo "| NoSec no_std / DTLS-PSK no_std trimmed | not built: no no_std build yet (issue 7 item 2) | | | | | |"
 echo "| **targets** | NoSec no_std ≤ 81920; DTLS-PSK no_std trimmed ≤ 222208 | | ≤ 8192 | ≤ 8192 | ≤ 16384 | |"
 echo
 echo "Code: \`gcc -Os -static -Wl,--gc-sections\` c-examples/minimal.c + the shipped archive, \`strip --strip-all\`, minus tests/bench/hello.c built the same way ($HELLO bytes); \`size\` is of the stripped minimal program. Heap: tests/bench/heapcount.c wraps the malloc family in lwbs-demo (dynamically linked: libc's own allocations are not counted), bytes as malloc_usable_size, high-water mark from start-up to the line after \"EVENT registered\"; servers: tests/python/lwbs_testservers (aiocoap) and coap-rd-openssl -k (DTLS-PSK, TLS_PSK_WITH_AES_128_CCM_8)."

@@ -15,7 +15,10 @@
 #     server named by a smartcard EF (--smartcard, the simulated UICC);
 #   - link hygiene (tests/c/link_hygiene.sh): the shipped archive and shared library export
 #     only lwbs_*; a program with Debian's Mbed TLS (static/shared) and a second Rust library,
-#     in both link orders, bootstraps (NoSec) and registers over DTLS-PSK; --gc-sections works.
+#     in both link orders, bootstraps (NoSec) and registers over DTLS-PSK; --gc-sections works;
+#   - the no_std archive (-DLWBS_NO_STD=ON): exports only lwbs_*, leaves lwbs_port_* to the
+#     firmware; tests/c/nostd_port.c (port layer over malloc/free/abort) runs the demo's
+#     bootstrap + registration against the aiocoap servers, and a DTLS-PSK registration.
 # Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
 # "C tests: N passed, M failed" and exits non-zero if any check failed.
 # Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
@@ -266,6 +269,50 @@ tls_profile_applied() {
 }
 check "Mbed TLS profile hook applied (psk-ecdhe: no RSA/DES/Camellia, 1536-byte records)" \
   tls_profile_applied
+
+# ---- the no_std archive (LWBS_NO_STD=ON: panic = abort, lwbs_port_* hooks) -------------------
+# One extra release build of the crate without std, with DTLS (dtls-nostd) and the psk profile
+# (~2 min: Mbed TLS is compiled again); tests/c/nostd_port.c provides the port layer over
+# malloc/free/abort and runs the demo (posix platform) against the servers, over NoSec and
+# DTLS-PSK. The NoSec-only no_std build is checked by tests/run_all.sh (cargo clippy) and
+# measured by the budgets.
+NOSTD_BUILD=$BUILD/nostd
+NOSTD_A=$NOSTD_BUILD/lib/liblwm2m_bootstrap.a
+check "no_std build (LWBS_NO_STD=ON, LWBS_NO_STD_DTLS=ON, psk; archive only, firmware profile)" \
+  bash -c "cmake -S . -B '$NOSTD_BUILD' -DCMAKE_BUILD_TYPE=Release -DLWBS_NO_STD=ON \
+    -DLWBS_NO_STD_DTLS=ON -DLWBS_TLS_PROFILE=psk -DLWBS_INSTALL=OFF &&
+    cmake --build '$NOSTD_BUILD' -j $JOBS"
+# nostd_archive_ok: only lwbs_* defined globally (rand() of the no_std mbedtls crate and the
+# rust_eh_personality stand-in are local), the four
+# lwbs_port_* hooks left undefined for the firmware, and no std inside (no std:: symbol).
+nostd_archive_ok() {
+  local hooks
+  only_lwbs_globals "$NOSTD_A" || return 1
+  hooks=$(nm -u "$NOSTD_A" | awk '$2 ~ /^lwbs_/ { print $2 }' | sort -u | xargs)
+  echo "undefined lwbs_*: [$hooks]"
+  [ "$hooks" = "lwbs_port_free lwbs_port_malloc lwbs_port_panic lwbs_port_realloc" ] || return 1
+  ! readelf -sW "$NOSTD_A" | awk '$7 != "UND"' | grep -q 'std[0-9]*panicking' &&
+    ! readelf -sW "$NOSTD_A" | awk '$5 != "LOCAL" && $7 != "UND" && $8 == "rand"' | grep -q .
+}
+check "no_std archive: only lwbs_* defined, lwbs_port_* left to the firmware, no std" \
+  nostd_archive_ok
+build_nostd_port() {
+  local cflags=(-std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -D_POSIX_C_SOURCE=200809L)
+  gcc "${cflags[@]}" -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nostd_port.o" &&
+    gcc "${cflags[@]}" -Dmain=lwbs_demo_main -c "$ROOT/c-examples/lwbs_demo.c" \
+      -o "$HYG/nostd_demo.o" &&
+    gcc -Wl,--gc-sections -o "$HYG/nostd-port" "$HYG/nostd_port.o" "$HYG/nostd_demo.o" \
+      "$HYG/platform.o" "$HYG/sim_card.o" "$NOSTD_A"
+}
+check "nostd_port: links the no_std archive with the posix platform and demo" build_nostd_port
+nostd_scenario() {
+  demo_scenario "$HYG/nostd-port" &&
+    grep -qx 'NOSTD port malloc=[1-9][0-9]* realloc=[0-9]* free=[0-9]* live=0' "$WORK/demo.out"
+}
+check "nostd_port: bootstrap + register + deregister over NoSec, every block freed" \
+  nostd_scenario
+check "nostd_port: DTLS-PSK registration (no_std Mbed TLS, psk profile)" \
+  dtls_psk_registration "$HYG/nostd-port"
 
 echo "C tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
