@@ -152,7 +152,10 @@ check "pkg-config --static: build from a static-only install runs" pkgconfig_sta
 # start_server NAME ARGS...: port 0 lets the server pick a free port; sets PORT from READY.
 start_server() {
   local name=$1; shift
-  "$PY" "$SERVERS/$name.py" --bind 127.0.0.1:0 "$@" >"$WORK/$name.log" 2>&1 &
+  # Truncate in this shell: the background job's own redirection may run after the READY
+  # poll below has read a previous run's log (and its dead port).
+  : >"$WORK/$name.log"
+  "$PY" "$SERVERS/$name.py" --bind 127.0.0.1:0 "$@" >>"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do
     PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1)
