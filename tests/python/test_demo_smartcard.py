@@ -210,3 +210,21 @@ def test_python_wrapper_card_callbacks(make_client):
     with pytest.raises(LwbsError) as info:
         make_client(clock=VirtualClock()).set_smartcard()  # no card callbacks
     assert info.value.code == 10  # LWBS_ERR_PLATFORM
+
+
+def test_python_wrapper_scp03_keys(make_client):
+    """The SCP03 fields appended to lwbs_smartcard_config, through set_smartcard."""
+    client = make_client(clock=VirtualClock(), smartcard=_DeadCard())
+    for bad in ((bytes(15),) * 3, (bytes(64),) * 3):
+        with pytest.raises(LwbsError) as info:
+            client.set_smartcard(scp03_keys=bad)
+        assert info.value.code == 2  # LWBS_ERR_INVALID_ARGUMENT: key length
+    with pytest.raises(LwbsError) as info:
+        client.set_smartcard(scp03_keys=(bytes(16),) * 3, scp03_security_level=0x31)
+    assert info.value.code == 2  # LWBS_ERR_INVALID_ARGUMENT: security level
+    with pytest.raises(ValueError):
+        client.set_smartcard(scp03_keys=(bytes(16), bytes(32), bytes(16)))
+    for n in (16, 24, 32):
+        client.set_smartcard(scp03_keys=(b"\x40" * n, b"\x50" * n, b"\x60" * n),
+                             scp03_key_version=0x30)
+    client.set_smartcard()  # no keys: no secure channel
