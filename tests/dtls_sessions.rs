@@ -7,7 +7,10 @@
 //! - a bootstrap that rewrites a server's PSK closes its session and registers anew over a
 //!   new handshake; one that leaves the server's security alone keeps session and
 //!   registration;
-//! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11).
+//! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11);
+//! - a server's session closed with its security unchanged is resumed (abbreviated
+//!   handshake, session ticket) by the account's next connection; never after a key change,
+//!   never for the Bootstrap-Server account.
 #![cfg(feature = "dtls")]
 
 mod common;
@@ -346,6 +349,11 @@ fn a_bootstrap_rewriting_the_psk_closes_the_session_and_registers_over_a_new_han
     assert_eq!((bs.dtls.handshakes(), bs.dtls.close_notifies()), (2, 2));
     assert_ne!(bs.requests[0], bs.requests[1]);
     assert_eq!(net.client.state(), State::Registered);
+    // The servers issue session tickets with one key across the PSK change, so a ticket of
+    // the old session would have been accepted: none was offered. Nor by the second
+    // bootstrap, whose session must be new.
+    assert_eq!(dm.dtls.resumed(), 0, "{:?}", dm.dtls.handshake_stats);
+    assert_eq!(bs.dtls.resumed(), 0, "{:?}", bs.dtls.handshake_stats);
 }
 
 #[test]
@@ -401,4 +409,37 @@ fn a_fatal_alert_from_the_server_is_kept_in_its_tls_dtls_alert_code() {
     let instance = model.instance(OBJ_SERVER, server.instance_id).unwrap();
     assert_eq!(instance.value(server_res::ALERT_CODE), Some(&Value::Unsigned(115)));
     assert!(dm.dtls.seen.iter().all(|s| matches!(s, Seen::Failed(..))));
+}
+
+#[test]
+fn a_session_closed_with_unchanged_security_is_resumed_with_an_abbreviated_handshake() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let mut net = bootstrap_and_register(&mut bs, &mut dm);
+    // The firmware stops the client (De-register, close_notify) and starts it again: the
+    // account is unchanged, so its next connection offers the saved session.
+    net.client.stop(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| {
+        count(net, |e| matches!(e, Event::Stopped)) > 0
+    });
+    assert!(ok, "not stopped: {:?}", net.events);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 2);
+    assert!(ok, "no second Register: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    let stats = &dm.dtls.handshake_stats;
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    assert_ne!(stats[0].peer, stats[1].peer, "a new connection (socket)");
+    assert!(!stats[0].resumed && stats[1].resumed, "{stats:?}");
+    // Full: ClientHello, ClientHello+cookie, ClientKeyExchange..Finished; the server's last
+    // flight is its Finished. Resumed: the client's Finished ends it.
+    // Measured: full (received 3, sent 3), resumed (received 3, sent 2).
+    assert!(stats[1].sent < stats[0].sent, "{stats:?}");
+    eprintln!(
+        "DM handshake datagrams (received, sent): full {:?}, resumed {:?}",
+        (stats[0].received, stats[0].sent),
+        (stats[1].received, stats[1].sent)
+    );
+    assert_eq!(dm.registers(), 2);
+    assert_eq!(bs.dtls.resumed(), 0);
+    assert_eq!(net.client.state(), State::Registered);
 }

@@ -16,7 +16,7 @@ mod params;
 #[cfg(feature = "dtls")]
 mod sys;
 
-pub use channel::{ChannelFailure, ChannelState, FailureKind, SecureChannel};
+pub use channel::{ChannelFailure, ChannelState, FailureKind, SavedSession, SecureChannel};
 #[cfg(feature = "dtls")]
 pub use credentials::{CertificateUsage, Credentials, CredentialsError, CERTIFICATE_USAGE};
 #[cfg(feature = "dtls")]
