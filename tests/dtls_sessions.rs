@@ -10,7 +10,10 @@
 //! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11);
 //! - a server's session closed with its security unchanged is resumed (abbreviated
 //!   handshake, session ticket) by the account's next connection; never after a key change,
-//!   never for the Bootstrap-Server account.
+//!   never for the Bootstrap-Server account;
+//! - 1.1-int-2 style: bootstrap in certificate mode (the Bootstrap-Server writes the DM
+//!   account's client certificate, server certificate, private key, Certificate Usage 3),
+//!   then registration over X.509; test-time PKI from `openssl req`.
 #![cfg(feature = "dtls")]
 
 mod common;
@@ -108,8 +111,12 @@ struct BootstrapServer {
 
 impl BootstrapServer {
     fn new() -> BootstrapServer {
+        BootstrapServer::over(DtlsServer::psk(EP, BS_KEY))
+    }
+
+    fn over(dtls: DtlsServer) -> BootstrapServer {
         BootstrapServer {
-            dtls: DtlsServer::psk(EP, BS_KEY),
+            dtls,
             ops: VecDeque::new(),
             outstanding: None,
             next_mid: 0x4000,
@@ -442,4 +449,76 @@ fn a_session_closed_with_unchanged_security_is_resumed_with_an_abbreviated_hands
     assert_eq!(dm.registers(), 2);
     assert_eq!(bs.dtls.resumed(), 0);
     assert_eq!(net.client.state(), State::Registered);
+}
+
+/// A certificate-mode Security instance (mode 2): client certificate (3), server certificate
+/// (4), client private key (5), Certificate Usage 3 (domain-issued certificate, pinned).
+fn cert_security(iid: u16, uri: &str, ssid: i64, own: &[u8], server: &[u8], key: &[u8]) -> Vec<u8> {
+    instance(
+        iid,
+        &[
+            res_str(0, uri),
+            res_bool(1, false),
+            res_int(2, 2),
+            res_opaque(3, own),
+            res_opaque(4, server),
+            res_opaque(5, key),
+            res_int(10, ssid),
+            res_int(15, 3),
+        ],
+    )
+}
+
+#[test]
+fn int_2_style_certificate_bootstrap_then_registration_over_x509() {
+    // Test-time PKI (openssl req): a CA, a server and a client certificate, P-256.
+    let dir = dtls::temp_dir("int-2-certificates");
+    let pki = dtls::Pki::create(&dir);
+    let (client_cert, client_key) = (pki.der("client.der"), pki.der("client.key.der"));
+    let (server_cert, server_key, ca) =
+        (pki.der("server.der"), pki.der("server.key.der"), pki.der("ca.der"));
+    let mut bs = BootstrapServer::over(DtlsServer::certificate(&server_cert, &server_key, &ca));
+    let mut dm =
+        DmServer { dtls: DtlsServer::certificate(&server_cert, &server_key, &ca), log: Vec::new() };
+    // The Bootstrap-Server writes the DM account's certificates and key (/0/1/3, 4, 5, 15).
+    bs.script(vec![
+        request(Code::DELETE, &[], None),
+        request(
+            Code::PUT,
+            &["0", "1"],
+            Some(cert_security(1, &dm.dtls.uri(), 1, &client_cert, &server_cert, &client_key)),
+        ),
+        request(Code::PUT, &["1", "0"], Some(server_instance(0, 1, 300))),
+    ]);
+    let mut client = Client::new(config());
+    client
+        .provision_bootstrap_account(&BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: bs.dtls.uri(),
+                mode: SecurityMode::Certificate,
+                identity: client_cert.clone(),
+                server_key: server_cert.clone(),
+                secret_key: client_key.clone(),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    let mut net = Net::new(client);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}\nBS {:?}\nDM {:?}", net.events, bs.dtls.seen, dm.dtls.seen);
+    run(&mut net, &mut bs, &mut dm, Duration::from_millis(300), |_| false);
+    assert_eq!(bs.finished(), 1);
+    assert_eq!((bs.dtls.handshakes(), bs.dtls.close_notifies()), (1, 1));
+    assert_eq!(dm.dtls.handshakes(), 1);
+    assert_eq!(dm.registers(), 1);
+    assert_eq!(net.client.state(), State::Registered);
+    let model = net.client.configuration();
+    let account = model.security_for_ssid(1).unwrap();
+    assert!(
+        matches!(account.instance.value(3), Some(Value::Opaque(v)) if v.as_slice() == client_cert.as_slice())
+    );
+    assert_eq!(account.instance.value(15), Some(&Value::Unsigned(3)));
+    let _ = std::fs::remove_dir_all(&dir);
 }

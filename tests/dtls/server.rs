@@ -141,6 +141,33 @@ impl DtlsServer {
         }
     }
 
+    /// A DTLS server in certificate mode (`TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8`, P-256) on a
+    /// free port of 127.0.0.1: presents `cert_der` (private key `key_der`, DER) and requires
+    /// a client certificate issued by `ca_der`.
+    pub fn certificate(cert_der: &[u8], key_der: &[u8], ca_der: &[u8]) -> DtlsServer {
+        use mbedtls::pk::Pk;
+        use mbedtls::ssl::config::AuthMode;
+        use mbedtls::x509::Certificate;
+        let mut server = DtlsServer::psk("unused", b"unused-key");
+        let mut config = Config::new(Endpoint::Server, Transport::Datagram, Preset::Default);
+        config.set_min_version(Version::Tls1_2).unwrap();
+        let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
+        let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &[0x3c; 48]).unwrap());
+        config.set_rng(rng.clone());
+        config.set_dtls_cookies(Arc::new(CookieContext::new(rng).unwrap()));
+        let mut own = mbedtls::alloc::List::<Certificate>::new();
+        own.push(Certificate::from_der(cert_der).unwrap());
+        let key = Pk::from_private_key(key_der, None).unwrap();
+        config.push_cert(Arc::new(own), Arc::new(key)).unwrap();
+        let mut anchors = mbedtls::alloc::List::<Certificate>::new();
+        anchors.push(Certificate::from_der(ca_der).unwrap());
+        config.set_ca_list(Arc::new(anchors), None);
+        config.set_authmode(AuthMode::Required);
+        config.set_session_tickets_callback(server.tickets.clone());
+        server.config = Arc::new(config);
+        server
+    }
+
     /// `coaps://127.0.0.1:<port>`.
     pub fn uri(&self) -> String {
         format!("coaps://127.0.0.1:{}", self.port)
