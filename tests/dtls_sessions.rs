@@ -9,7 +9,8 @@
 //!   registration;
 //! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11);
 //! - a server's session closed with its security unchanged is resumed (abbreviated
-//!   handshake, session ticket) by the account's next connection; never after a key change,
+//!   handshake, session ticket) by the account's next connection (after stop/start, after a
+//!   timed-out Update); never after a key change,
 //!   never for the Bootstrap-Server account;
 //! - 1.1-int-2 style: bootstrap in certificate mode (the Bootstrap-Server writes the DM
 //!   account's client certificate, server certificate, private key, Certificate Usage 3),
@@ -170,11 +171,13 @@ struct DmServer {
     dtls: DtlsServer,
     /// (peer, request) of every Register, Update and De-register.
     log: Vec<(SocketAddr, Message)>,
+    /// Updates are received (logged) but never answered.
+    drop_updates: bool,
 }
 
 impl DmServer {
     fn new(key: &[u8]) -> DmServer {
-        DmServer { dtls: DtlsServer::psk(EP, key), log: Vec::new() }
+        DmServer { dtls: DtlsServer::psk(EP, key), log: Vec::new(), drop_updates: false }
     }
 
     fn tick(&mut self) {
@@ -190,6 +193,9 @@ impl DmServer {
                 _ => (Code::NOT_FOUND, None),
             };
             self.log.push((peer, msg.clone()));
+            if self.drop_updates && msg.code == Code::POST && path != "rd" {
+                continue;
+            }
             let mut ack = Message::response_to(&msg, code);
             ack.message_type = MessageType::Acknowledgement;
             if let Some(id) = &location {
@@ -398,7 +404,11 @@ fn a_fatal_alert_from_the_server_is_kept_in_its_tls_dtls_alert_code() {
     // The DM server knows another identity: Mbed TLS answers the ClientKeyExchange with the
     // fatal alert unknown_psk_identity (115).
     let mut bs = BootstrapServer::new();
-    let mut dm = DmServer { dtls: DtlsServer::psk("someone-else", DM_KEY), log: Vec::new() };
+    let mut dm = DmServer {
+        dtls: DtlsServer::psk("someone-else", DM_KEY),
+        log: Vec::new(),
+        drop_updates: false,
+    };
     bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
     let mut net = client_for(&bs.dtls);
     net.client.start(net.now()).unwrap();
@@ -478,8 +488,11 @@ fn int_2_style_certificate_bootstrap_then_registration_over_x509() {
     let (server_cert, server_key, ca) =
         (pki.der("server.der"), pki.der("server.key.der"), pki.der("ca.der"));
     let mut bs = BootstrapServer::over(DtlsServer::certificate(&server_cert, &server_key, &ca));
-    let mut dm =
-        DmServer { dtls: DtlsServer::certificate(&server_cert, &server_key, &ca), log: Vec::new() };
+    let mut dm = DmServer {
+        dtls: DtlsServer::certificate(&server_cert, &server_key, &ca),
+        log: Vec::new(),
+        drop_updates: false,
+    };
     // The Bootstrap-Server writes the DM account's certificates and key (/0/1/3, 4, 5, 15).
     bs.script(vec![
         request(Code::DELETE, &[], None),
@@ -521,4 +534,48 @@ fn int_2_style_certificate_bootstrap_then_registration_over_x509() {
     );
     assert_eq!(account.instance.value(15), Some(&Value::Unsigned(3)));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_timed_out_update_registers_again_over_a_resumed_session() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
+    let mut config = config();
+    config.transmission.ack_timeout_ms = 200;
+    config.transmission.ack_random_factor_permille = 1000;
+    config.transmission.max_retransmit = 1;
+    let mut client = Client::new(config);
+    client
+        .provision_bootstrap_account(&BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: bs.dtls.uri(),
+                mode: SecurityMode::Psk,
+                identity: EP.as_bytes().to_vec(),
+                server_key: Vec::new(),
+                secret_key: BS_KEY.to_vec(),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    let mut net = Net::new(client);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}", net.events);
+    // The server stops answering Updates (as if it had lost the client); it executes the
+    // Registration Update Trigger, the Update times out, the client closes the connection and
+    // registers over a new one, whose handshake resumes the session (the server still holds
+    // its ticket key).
+    dm.drop_updates = true;
+    let peer = dm.log[0].0;
+    dm.dtls.send(peer, &request(Code::POST, &["1", "0", "8"], None));
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 2);
+    assert!(ok, "no second Register: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    assert!(!dm.updates().is_empty());
+    let stats = &dm.dtls.handshake_stats;
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    assert_ne!(stats[1].peer, peer);
+    assert!(!stats[0].resumed && stats[1].resumed, "{stats:?}");
+    assert_eq!(dm.registers(), 2);
 }
