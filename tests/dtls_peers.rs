@@ -165,3 +165,74 @@ fn certificate_pinned_to_another_certificate_is_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A full handshake, its session saved at close; then a new channel (new socket) offering it.
+fn psk_resume(
+    program: &str,
+) -> (Peer, lwm2m_bootstrap::security::SavedSession, [(u32, u32); 2], bool) {
+    let dir = dtls::temp_dir(&format!("resume-{program}"));
+    let peer = Peer::libcoap(program, &["-k", KEY], &dir);
+    let credentials = Credentials::psk(b"lwbs-test-identity", KEY.as_bytes());
+    let mut wire = Wire::connect(peer.port + 1);
+    let mut first = psk_channel(&wire, KEY, &DtlsParams::default());
+    assert_eq!(wire.handshake(&mut first, Duration::from_secs(10)), ChannelState::Established);
+    assert!(!first.resumed());
+    let saved = first.saved_session().expect("a session to save");
+    first.close(wire.now());
+    wire.flush(&mut first);
+    let mut wire = Wire::connect(peer.port + 1);
+    let mut second = DtlsChannel::resuming(
+        wire.now(),
+        &credentials,
+        &DtlsParams::default(),
+        &[8u8; 48],
+        Some(&saved),
+    )
+    .expect("channel");
+    assert_eq!(wire.handshake(&mut second, Duration::from_secs(10)), ChannelState::Established);
+    let response = well_known_core(&mut wire, &mut second);
+    assert_eq!(response.code, Code::CONTENT, "{}", peer.output());
+    let figures = [first.handshake_datagrams(), second.handshake_datagrams()];
+    eprintln!("{program}: client handshake datagrams (sent, received): full {:?}, second {:?}, resumed {}",
+        figures[0], figures[1], second.resumed());
+    (peer, saved, figures, second.resumed())
+}
+
+#[test]
+fn psk_session_is_resumed_by_libcoap_openssl() {
+    let (_peer, _, figures, resumed) = psk_resume("coap-server-openssl");
+    assert!(resumed, "{figures:?}");
+    assert!(figures[1].1 < figures[0].1 || figures[1].0 < figures[0].0, "{figures:?}");
+}
+
+#[test]
+fn a_session_the_server_does_not_hold_falls_back_to_a_full_handshake() {
+    let (peer, saved, _, _) = psk_resume("coap-server-openssl");
+    drop(peer);
+    // A new server process: it never saw the session (nor its ticket key).
+    let dir = dtls::temp_dir("resume-refused");
+    let peer = Peer::libcoap("coap-server-openssl", &["-k", KEY], &dir);
+    let credentials = Credentials::psk(b"lwbs-test-identity", KEY.as_bytes());
+    let mut wire = Wire::connect(peer.port + 1);
+    let mut channel = DtlsChannel::resuming(
+        wire.now(),
+        &credentials,
+        &DtlsParams::default(),
+        &[9u8; 48],
+        Some(&saved),
+    )
+    .expect("channel");
+    assert_eq!(wire.handshake(&mut channel, Duration::from_secs(10)), ChannelState::Established);
+    assert!(!channel.resumed());
+    let response = well_known_core(&mut wire, &mut channel);
+    assert_eq!(response.code, Code::CONTENT, "{}", peer.output());
+}
+
+#[test]
+fn libcoap_gnutls_does_not_resume_and_the_offer_falls_back_to_a_full_handshake() {
+    // libcoap 4.3.1's GnuTLS server keeps no sessions (no cache, no tickets): the offered
+    // session is ignored and the full handshake runs transparently (the GET went through).
+    let (_peer, _, figures, resumed) = psk_resume("coap-server-gnutls");
+    assert!(!resumed, "{figures:?}");
+    assert_eq!(figures[0], figures[1]);
+}

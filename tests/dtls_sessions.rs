@@ -7,7 +7,14 @@
 //! - a bootstrap that rewrites a server's PSK closes its session and registers anew over a
 //!   new handshake; one that leaves the server's security alone keeps session and
 //!   registration;
-//! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11).
+//! - a fatal alert from a server is kept in its TLS-DTLS Alert Code (/1/x/11);
+//! - a server's session closed with its security unchanged is resumed (abbreviated
+//!   handshake, session ticket) by the account's next connection (after stop/start, after a
+//!   timed-out Update); never after a key change,
+//!   never for the Bootstrap-Server account;
+//! - 1.1-int-2 style: bootstrap in certificate mode (the Bootstrap-Server writes the DM
+//!   account's client certificate, server certificate, private key, Certificate Usage 3),
+//!   then registration over X.509; test-time PKI from `openssl req`.
 #![cfg(feature = "dtls")]
 
 mod common;
@@ -105,8 +112,12 @@ struct BootstrapServer {
 
 impl BootstrapServer {
     fn new() -> BootstrapServer {
+        BootstrapServer::over(DtlsServer::psk(EP, BS_KEY))
+    }
+
+    fn over(dtls: DtlsServer) -> BootstrapServer {
         BootstrapServer {
-            dtls: DtlsServer::psk(EP, BS_KEY),
+            dtls,
             ops: VecDeque::new(),
             outstanding: None,
             next_mid: 0x4000,
@@ -160,11 +171,13 @@ struct DmServer {
     dtls: DtlsServer,
     /// (peer, request) of every Register, Update and De-register.
     log: Vec<(SocketAddr, Message)>,
+    /// Updates are received (logged) but never answered.
+    drop_updates: bool,
 }
 
 impl DmServer {
     fn new(key: &[u8]) -> DmServer {
-        DmServer { dtls: DtlsServer::psk(EP, key), log: Vec::new() }
+        DmServer { dtls: DtlsServer::psk(EP, key), log: Vec::new(), drop_updates: false }
     }
 
     fn tick(&mut self) {
@@ -180,6 +193,9 @@ impl DmServer {
                 _ => (Code::NOT_FOUND, None),
             };
             self.log.push((peer, msg.clone()));
+            if self.drop_updates && msg.code == Code::POST && path != "rd" {
+                continue;
+            }
             let mut ack = Message::response_to(&msg, code);
             ack.message_type = MessageType::Acknowledgement;
             if let Some(id) = &location {
@@ -346,6 +362,11 @@ fn a_bootstrap_rewriting_the_psk_closes_the_session_and_registers_over_a_new_han
     assert_eq!((bs.dtls.handshakes(), bs.dtls.close_notifies()), (2, 2));
     assert_ne!(bs.requests[0], bs.requests[1]);
     assert_eq!(net.client.state(), State::Registered);
+    // The servers issue session tickets with one key across the PSK change, so a ticket of
+    // the old session would have been accepted: none was offered. Nor by the second
+    // bootstrap, whose session must be new.
+    assert_eq!(dm.dtls.resumed(), 0, "{:?}", dm.dtls.handshake_stats);
+    assert_eq!(bs.dtls.resumed(), 0, "{:?}", bs.dtls.handshake_stats);
 }
 
 #[test]
@@ -383,7 +404,11 @@ fn a_fatal_alert_from_the_server_is_kept_in_its_tls_dtls_alert_code() {
     // The DM server knows another identity: Mbed TLS answers the ClientKeyExchange with the
     // fatal alert unknown_psk_identity (115).
     let mut bs = BootstrapServer::new();
-    let mut dm = DmServer { dtls: DtlsServer::psk("someone-else", DM_KEY), log: Vec::new() };
+    let mut dm = DmServer {
+        dtls: DtlsServer::psk("someone-else", DM_KEY),
+        log: Vec::new(),
+        drop_updates: false,
+    };
     bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
     let mut net = client_for(&bs.dtls);
     net.client.start(net.now()).unwrap();
@@ -401,4 +426,156 @@ fn a_fatal_alert_from_the_server_is_kept_in_its_tls_dtls_alert_code() {
     let instance = model.instance(OBJ_SERVER, server.instance_id).unwrap();
     assert_eq!(instance.value(server_res::ALERT_CODE), Some(&Value::Unsigned(115)));
     assert!(dm.dtls.seen.iter().all(|s| matches!(s, Seen::Failed(..))));
+}
+
+#[test]
+fn a_session_closed_with_unchanged_security_is_resumed_with_an_abbreviated_handshake() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let mut net = bootstrap_and_register(&mut bs, &mut dm);
+    // The firmware stops the client (De-register, close_notify) and starts it again: the
+    // account is unchanged, so its next connection offers the saved session.
+    net.client.stop(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| {
+        count(net, |e| matches!(e, Event::Stopped)) > 0
+    });
+    assert!(ok, "not stopped: {:?}", net.events);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 2);
+    assert!(ok, "no second Register: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    let stats = &dm.dtls.handshake_stats;
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    assert_ne!(stats[0].peer, stats[1].peer, "a new connection (socket)");
+    assert!(!stats[0].resumed && stats[1].resumed, "{stats:?}");
+    // Full: ClientHello, ClientHello+cookie, ClientKeyExchange..Finished; the server's last
+    // flight is its Finished. Resumed: the client's Finished ends it.
+    // Measured: full (received 3, sent 3), resumed (received 3, sent 2).
+    assert!(stats[1].sent < stats[0].sent, "{stats:?}");
+    eprintln!(
+        "DM handshake datagrams (received, sent): full {:?}, resumed {:?}",
+        (stats[0].received, stats[0].sent),
+        (stats[1].received, stats[1].sent)
+    );
+    assert_eq!(dm.registers(), 2);
+    assert_eq!(bs.dtls.resumed(), 0);
+    assert_eq!(net.client.state(), State::Registered);
+}
+
+/// A certificate-mode Security instance (mode 2): client certificate (3), server certificate
+/// (4), client private key (5), Certificate Usage 3 (domain-issued certificate, pinned).
+fn cert_security(iid: u16, uri: &str, ssid: i64, own: &[u8], server: &[u8], key: &[u8]) -> Vec<u8> {
+    instance(
+        iid,
+        &[
+            res_str(0, uri),
+            res_bool(1, false),
+            res_int(2, 2),
+            res_opaque(3, own),
+            res_opaque(4, server),
+            res_opaque(5, key),
+            res_int(10, ssid),
+            res_int(15, 3),
+        ],
+    )
+}
+
+#[test]
+fn int_2_style_certificate_bootstrap_then_registration_over_x509() {
+    // Test-time PKI (openssl req): a CA, a server and a client certificate, P-256.
+    let dir = dtls::temp_dir("int-2-certificates");
+    let pki = dtls::Pki::create(&dir);
+    let (client_cert, client_key) = (pki.der("client.der"), pki.der("client.key.der"));
+    let (server_cert, server_key, ca) =
+        (pki.der("server.der"), pki.der("server.key.der"), pki.der("ca.der"));
+    let mut bs = BootstrapServer::over(DtlsServer::certificate(&server_cert, &server_key, &ca));
+    let mut dm = DmServer {
+        dtls: DtlsServer::certificate(&server_cert, &server_key, &ca),
+        log: Vec::new(),
+        drop_updates: false,
+    };
+    // The Bootstrap-Server writes the DM account's certificates and key (/0/1/3, 4, 5, 15).
+    bs.script(vec![
+        request(Code::DELETE, &[], None),
+        request(
+            Code::PUT,
+            &["0", "1"],
+            Some(cert_security(1, &dm.dtls.uri(), 1, &client_cert, &server_cert, &client_key)),
+        ),
+        request(Code::PUT, &["1", "0"], Some(server_instance(0, 1, 300))),
+    ]);
+    let mut client = Client::new(config());
+    client
+        .provision_bootstrap_account(&BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: bs.dtls.uri(),
+                mode: SecurityMode::Certificate,
+                identity: client_cert.clone(),
+                server_key: server_cert.clone(),
+                secret_key: client_key.clone(),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    let mut net = Net::new(client);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}\nBS {:?}\nDM {:?}", net.events, bs.dtls.seen, dm.dtls.seen);
+    run(&mut net, &mut bs, &mut dm, Duration::from_millis(300), |_| false);
+    assert_eq!(bs.finished(), 1);
+    assert_eq!((bs.dtls.handshakes(), bs.dtls.close_notifies()), (1, 1));
+    assert_eq!(dm.dtls.handshakes(), 1);
+    assert_eq!(dm.registers(), 1);
+    assert_eq!(net.client.state(), State::Registered);
+    let model = net.client.configuration();
+    let account = model.security_for_ssid(1).unwrap();
+    assert!(
+        matches!(account.instance.value(3), Some(Value::Opaque(v)) if v.as_slice() == client_cert.as_slice())
+    );
+    assert_eq!(account.instance.value(15), Some(&Value::Unsigned(3)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_timed_out_update_registers_again_over_a_resumed_session() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    bs.script(int_1_ops(&dm.dtls.uri(), DM_KEY, 300));
+    let mut config = config();
+    config.transmission.ack_timeout_ms = 200;
+    config.transmission.ack_random_factor_permille = 1000;
+    config.transmission.max_retransmit = 1;
+    let mut client = Client::new(config);
+    client
+        .provision_bootstrap_account(&BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: bs.dtls.uri(),
+                mode: SecurityMode::Psk,
+                identity: EP.as_bytes().to_vec(),
+                server_key: Vec::new(),
+                secret_key: BS_KEY.to_vec(),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    let mut net = Net::new(client);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}", net.events);
+    // The server stops answering Updates (as if it had lost the client); it executes the
+    // Registration Update Trigger, the Update times out, the client closes the connection and
+    // registers over a new one, whose handshake resumes the session (the server still holds
+    // its ticket key).
+    dm.drop_updates = true;
+    let peer = dm.log[0].0;
+    dm.dtls.send(peer, &request(Code::POST, &["1", "0", "8"], None));
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 2);
+    assert!(ok, "no second Register: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    assert!(!dm.updates().is_empty());
+    let stats = &dm.dtls.handshake_stats;
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    assert_ne!(stats[1].peer, peer);
+    assert!(!stats[0].resumed && stats[1].resumed, "{stats:?}");
+    assert_eq!(dm.registers(), 2);
 }

@@ -14,6 +14,9 @@ command -v coap-rd-openssl >/dev/null 2>&1 || need_apt+=(libcoap3-bin)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 # Link hygiene tests link the library beside Debian's own Mbed TLS (static and shared).
 dpkg -s libmbedtls-dev >/dev/null 2>&1 || need_apt+=(libmbedtls-dev)
+# DTLSSocket (aiocoap[tinydtls], the DTLS Bootstrap Server of the pytest suite) builds
+# tinydtls from source with autoreconf.
+command -v autoreconf >/dev/null 2>&1 || need_apt+=(autoconf automake libtool)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -25,7 +28,7 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then
   rustup component add rustfmt clippy
 fi
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest, DTLSSocket' 2>/dev/null; then
   echo "== python venv (.venv)"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt

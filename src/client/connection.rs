@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::Config;
 use crate::coap::{Endpoint, Rng};
 use crate::model::{security_res as sec, SecurityAccount, Value};
-use crate::security::{ChannelFailure, ChannelState, SecureChannel};
+use crate::security::{ChannelFailure, ChannelState, SavedSession, SecureChannel};
 
 /// Whose connection it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,9 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Opens a connection for `account` (its mode decides NoSec or DTLS); a secure channel
-    /// starts its handshake at once. `rng` gives the endpoint's seed and the session nonce.
+    /// starts its handshake at once, offering `resume` (a session saved from this account's
+    /// previous connection, same material) for an abbreviated handshake. `rng` gives the
+    /// endpoint's seed and the session nonce.
     pub fn open(
         now: u64,
         uri: &str,
@@ -46,6 +48,7 @@ impl Connection {
         account: Option<SecurityAccount<'_>>,
         config: &Config,
         rng: &mut Rng,
+        resume: Option<SavedSession>,
     ) -> Connection {
         let seed = rng.next_u64();
         let mut connection = Connection {
@@ -58,7 +61,7 @@ impl Connection {
             setup_failure: None,
             now,
         };
-        match secure_channel(now, account, config, rng) {
+        match secure_channel(now, account, config, rng, resume.as_ref()) {
             Ok(channel) => connection.channel = channel,
             Err(failure) => connection.setup_failure = Some(failure),
         }
@@ -117,6 +120,12 @@ impl Connection {
             ChannelState::Failed(failure) => Some(failure),
             _ => None,
         })
+    }
+
+    /// The session to resume in this account's next connection (see
+    /// [`SecureChannel::saved_session`]).
+    pub fn saved_session(&self) -> Option<SavedSession> {
+        self.channel.as_ref()?.saved_session()
     }
 
     /// True for a DTLS connection.
@@ -202,6 +211,7 @@ fn secure_channel(
     account: Option<SecurityAccount<'_>>,
     config: &Config,
     rng: &mut Rng,
+    resume: Option<&SavedSession>,
 ) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
     use crate::security::{session_seed, Credentials, CredentialsError, DtlsChannel, FailureKind};
     use zeroize::Zeroize;
@@ -213,7 +223,7 @@ fn secure_channel(
         Err(_) => return Err(ChannelFailure { kind: FailureKind::Credentials, alert: None }),
     };
     let mut seed = session_seed(&config.entropy, config.seed, rng.next_u64());
-    let channel = DtlsChannel::new(now, &credentials, &config.dtls, &seed);
+    let channel = DtlsChannel::resuming(now, &credentials, &config.dtls, &seed, resume);
     seed.zeroize();
     Ok(Some(Box::new(channel?)))
 }
@@ -224,6 +234,7 @@ fn secure_channel(
     _account: Option<SecurityAccount<'_>>,
     _config: &Config,
     _rng: &mut Rng,
+    _resume: Option<&SavedSession>,
 ) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
     // Without DTLS only NoSec accounts pass `supports_mode`, so no channel is ever needed.
     Ok(None)

@@ -31,7 +31,7 @@ use alloc::vec::Vec;
 
 pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
-use connection::{Connection, Role};
+use connection::{session_material, Connection, Role};
 pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
@@ -41,7 +41,7 @@ use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
-use crate::security::ChannelFailure;
+use crate::security::{ChannelFailure, SavedSession};
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 pub use crate::sequence::{
@@ -76,6 +76,9 @@ pub struct Client {
     /// Why the client is Failed (when it is).
     failure_reason: StateReason,
     connections: BTreeMap<ConnId, Connection>,
+    /// Per Short Server ID, the DTLS session of its last connection and the fingerprint of
+    /// the security material it was built from, for an abbreviated handshake next time.
+    saved_sessions: BTreeMap<u16, (u64, SavedSession)>,
     next_conn: u32,
     bootstrap: Option<(ConnId, BootstrapSession)>,
     /// Why the running bootstrap runs.
@@ -117,6 +120,7 @@ impl Client {
             sequence: Sequence::new(backoff),
             failure_reason: StateReason::None,
             connections: BTreeMap::new(),
+            saved_sessions: BTreeMap::new(),
             next_conn: 1,
             bootstrap: None,
             bootstrap_reason: StateReason::None,
@@ -506,7 +510,18 @@ impl Client {
             Role::Bootstrap => model.bootstrap_account(),
             Role::Server(ssid) => model.security_for_ssid(ssid),
         };
-        let connection = Connection::open(now, uri, role, account, &self.config, &mut self.rng);
+        // Resume the account's last session only with unchanged security material; never for
+        // the Bootstrap-Server account (every bootstrap has a new session).
+        let resume = match role {
+            Role::Bootstrap => None,
+            Role::Server(ssid) => self
+                .saved_sessions
+                .remove(&ssid)
+                .filter(|(material, _)| *material != 0 && *material == session_material(account))
+                .map(|(_, session)| session),
+        };
+        let connection =
+            Connection::open(now, uri, role, account, &self.config, &mut self.rng, resume);
         self.connections.insert(id, connection);
         debug_assert_eq!(
             self.connections.values().filter(|c| c.role == role && !c.closing).count(),
@@ -551,9 +566,25 @@ impl Client {
         }
     }
 
+    /// Closes `conn` (close_notify for a secure one). A server's DTLS session closed while its
+    /// account still has the material the session was built from is kept for resuming in the
+    /// account's next connection (in RAM only, wiped on drop); otherwise any kept one goes.
     fn close_connection(&mut self, conn: ConnId) {
-        if let Some(c) = self.connections.get_mut(&conn) {
-            c.closing = true;
+        let Some(c) = self.connections.get_mut(&conn) else { return };
+        if c.closing {
+            return;
+        }
+        c.closing = true;
+        if let Role::Server(ssid) = c.role {
+            let current = session_material(self.store.committed().security_for_ssid(ssid));
+            match c.saved_session() {
+                Some(session) if current != 0 && current == c.material => {
+                    self.saved_sessions.insert(ssid, (current, session));
+                }
+                _ => {
+                    self.saved_sessions.remove(&ssid);
+                }
+            }
         }
     }
 

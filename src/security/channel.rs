@@ -60,6 +60,19 @@ pub enum ChannelState {
     Failed(ChannelFailure),
 }
 
+/// A session saved from an established channel for resuming it later (RFC 5246 §7.3
+/// abbreviated handshake): the TLS stack's serialised session, secret material (it holds the
+/// master secret). Opaque; wiped on drop; never persisted or shown.
+// Only DTLS builds read the bytes; a NoSec build still names the type in the trait.
+#[cfg_attr(not(any(feature = "dtls", feature = "dtls-nostd")), allow(dead_code))]
+pub struct SavedSession(pub(crate) zeroize::Zeroizing<Vec<u8>>);
+
+impl fmt::Debug for SavedSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SavedSession(..)")
+    }
+}
+
 /// A sans-IO secure channel. Time is the engine's `now_ms`; nothing here reads a clock.
 ///
 /// After every input (`handle_datagram`, `send`, `handle_timeout`, `close`), drain
@@ -79,4 +92,13 @@ pub trait SecureChannel {
     fn state(&self) -> ChannelState;
     /// Closes the session (close_notify, queued for `poll_transmit`).
     fn close(&mut self, now: u64);
+    /// The session to resume later, when this channel completed a handshake and neither
+    /// failed nor was closed by the peer. None by default (no resumption).
+    fn saved_session(&self) -> Option<SavedSession> {
+        None
+    }
+    /// True when the handshake was an abbreviated one (a saved session was resumed).
+    fn resumed(&self) -> bool {
+        false
+    }
 }

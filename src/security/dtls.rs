@@ -23,7 +23,7 @@ use mbedtls::ssl::{Config, Context, Io, Version};
 use mbedtls::x509::{Certificate, VerifyError};
 use zeroize::Zeroizing;
 
-use super::channel::{ChannelFailure, ChannelState, FailureKind, SecureChannel};
+use super::channel::{ChannelFailure, ChannelState, FailureKind, SavedSession, SecureChannel};
 use super::credentials::Credentials;
 use super::params::DtlsParams;
 use super::sys::{self, EngineTimer, TimerShared};
@@ -69,6 +69,12 @@ pub struct DtlsChannel {
     state: ChannelState,
     pending: Vec<Zeroizing<Vec<u8>>>,
     handshake_datagrams: (u32, u32),
+    /// A handshake completed (the session can be saved unless it broke since).
+    was_established: bool,
+    /// The peer closed the session (close_notify): not worth resuming.
+    peer_closed: bool,
+    /// The handshake was abbreviated (our Finished was the last flight).
+    resumed: bool,
 }
 
 impl core::fmt::Debug for DtlsChannel {
@@ -93,6 +99,19 @@ impl DtlsChannel {
         credentials: &Credentials,
         params: &DtlsParams,
         seed: &[u8],
+    ) -> Result<DtlsChannel, ChannelFailure> {
+        DtlsChannel::resuming(now, credentials, params, seed, None)
+    }
+
+    /// Like [`DtlsChannel::new`], offering `saved` (a session of the same account saved by
+    /// [`SecureChannel::saved_session`]) for an abbreviated handshake. A server that no longer
+    /// holds it answers with a full handshake, which then runs transparently.
+    pub fn resuming(
+        now: u64,
+        credentials: &Credentials,
+        params: &DtlsParams,
+        seed: &[u8],
+        saved: Option<&SavedSession>,
     ) -> Result<DtlsChannel, ChannelFailure> {
         let mut config = Config::new(Endpoint::Client, Transport::Datagram, Preset::Default);
         config.set_min_version(Version::Tls1_2).map_err(local)?;
@@ -152,8 +171,25 @@ impl DtlsChannel {
             state: ChannelState::Handshaking,
             pending: Vec::new(),
             handshake_datagrams: (0, 0),
+            was_established: false,
+            peer_closed: false,
+            resumed: false,
         };
-        let result = channel.context.establish(MemIo::default(), None);
+        let mut result = channel.context.establish(MemIo::default(), None);
+        if let (Some(saved), Err(_)) = (saved, &result) {
+            // `establish` resets the context, wiping a session set before it (and queues a
+            // ClientHello without it): drop that ClientHello, reset again keeping the IO,
+            // set the session and start over.
+            if let Some(io) = channel.io() {
+                io.outbound.clear();
+            }
+            if sys::restart_with_session(&mut channel.context, &saved.0) {
+                result = match sys::handshake_step(&mut channel.context) {
+                    0 => Ok(()),
+                    rc => Err(mbedtls::Error::from(rc)),
+                };
+            }
+        }
         channel.handshake_datagrams.0 = channel.queued();
         channel.after_handshake_step(result.err().map(|e| e.to_int()).unwrap_or(0));
         Ok(channel)
@@ -180,7 +216,11 @@ impl DtlsChannel {
     fn step_handshake(&mut self) {
         let before = self.queued();
         let rc = sys::handshake_step(&mut self.context);
-        self.handshake_datagrams.0 += self.queued().saturating_sub(before);
+        let sent = self.queued().saturating_sub(before);
+        self.handshake_datagrams.0 += sent;
+        // In a full handshake the server's Finished is the last flight; in an abbreviated
+        // one ours is, sent by the step that completes it.
+        self.resumed = rc == 0 && sent > 0;
         self.after_handshake_step(rc);
     }
 
@@ -188,6 +228,7 @@ impl DtlsChannel {
         match rc {
             0 => {
                 self.state = ChannelState::Established;
+                self.was_established = true;
                 for plaintext in core::mem::take(&mut self.pending) {
                     self.write(&plaintext);
                 }
@@ -235,7 +276,10 @@ impl DtlsChannel {
                 Err(e) => {
                     match e.to_int() {
                         mbedtls_sys::ERR_SSL_WANT_READ | mbedtls_sys::ERR_SSL_WANT_WRITE => {}
-                        mbedtls_sys::ERR_SSL_PEER_CLOSE_NOTIFY => self.state = ChannelState::Closed,
+                        mbedtls_sys::ERR_SSL_PEER_CLOSE_NOTIFY => {
+                            self.peer_closed = true;
+                            self.state = ChannelState::Closed;
+                        }
                         rc => self.fail(rc),
                     }
                     return;
@@ -315,5 +359,16 @@ impl SecureChannel for DtlsChannel {
             self.state = ChannelState::Closed;
         }
         self.pending.clear();
+    }
+
+    fn saved_session(&self) -> Option<SavedSession> {
+        let usable = self.was_established
+            && !self.peer_closed
+            && matches!(self.state, ChannelState::Established | ChannelState::Closed);
+        usable.then(|| sys::save_session(&self.context)).flatten().map(SavedSession)
+    }
+
+    fn resumed(&self) -> bool {
+        self.resumed
     }
 }

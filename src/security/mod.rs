@@ -16,7 +16,7 @@ mod params;
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 mod sys;
 
-pub use channel::{ChannelFailure, ChannelState, FailureKind, SecureChannel};
+pub use channel::{ChannelFailure, ChannelState, FailureKind, SavedSession, SecureChannel};
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 pub use credentials::{CertificateUsage, Credentials, CredentialsError, CERTIFICATE_USAGE};
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]

@@ -4,11 +4,13 @@
 #![allow(unsafe_code)]
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use mbedtls::ssl::context::TimerCallback;
 use mbedtls::ssl::{Config, Context};
 use mbedtls_sys::types::raw_types::{c_int, c_void};
+use zeroize::Zeroizing;
 
 /// The DTLS retransmission timer, fed from the engine's `now_ms` (never a wall clock).
 /// Shared between the channel (which sets `now` and reads the deadline) and Mbed TLS (which
@@ -128,4 +130,61 @@ pub(crate) fn handshake_step<T>(context: &mut Context<T>) -> c_int {
     // SAFETY: `context` is live and its BIO points at the `Box` it owns (set by `establish`
     // before any call here); the timer callback's object is owned by the context as well.
     unsafe { mbedtls_sys::ssl_handshake(context.into()) }
+}
+
+/// The established session of `context` in Mbed TLS's serialised form
+/// (`mbedtls_ssl_get_session` + `mbedtls_ssl_session_save`: master secret, session id,
+/// ticket), for resuming it in a later session. `None` when there is none to save.
+pub(crate) fn save_session<T>(context: &Context<T>) -> Option<Zeroizing<Vec<u8>>> {
+    let ssl: *const mbedtls_sys::ssl_context = context.into();
+    // SAFETY: `ssl` is the live context borrowed above; `session` is initialised before use
+    // and freed (Mbed TLS wipes it) on every path; the buffer passed to `ssl_session_save`
+    // is `len` bytes long, the size the first call asked for.
+    unsafe {
+        if (*ssl).session.is_null() {
+            return None;
+        }
+        let mut session = core::mem::MaybeUninit::<mbedtls_sys::ssl_session>::uninit();
+        mbedtls_sys::ssl_session_init(session.as_mut_ptr());
+        let mut out = None;
+        if mbedtls_sys::ssl_get_session(ssl, session.as_mut_ptr()) == 0 {
+            let mut len = 0usize;
+            let _ =
+                mbedtls_sys::ssl_session_save(session.as_ptr(), core::ptr::null_mut(), 0, &mut len);
+            if len > 0 {
+                let mut buf = Zeroizing::new(alloc::vec![0u8; len]);
+                if mbedtls_sys::ssl_session_save(session.as_ptr(), buf.as_mut_ptr(), len, &mut len)
+                    == 0
+                {
+                    buf.truncate(len);
+                    out = Some(buf);
+                }
+            }
+        }
+        mbedtls_sys::ssl_session_free(session.as_mut_ptr());
+        out
+    }
+}
+
+/// Restarts the handshake of `context` offering the saved `session`
+/// (`mbedtls_ssl_session_reset` keeps the BIO and the timer; `mbedtls_ssl_set_session`
+/// then arms the abbreviated handshake). False when the session did not load (nothing set:
+/// a full handshake follows).
+pub(crate) fn restart_with_session<T>(context: &mut Context<T>, saved: &[u8]) -> bool {
+    let ssl: *mut mbedtls_sys::ssl_context = context.into();
+    // SAFETY: `ssl` is live and set up by `establish` (BIO and timer owned by the context);
+    // `session` is initialised before use and freed (wiped) on every path; `saved` is read
+    // within its length.
+    unsafe {
+        if mbedtls_sys::ssl_session_reset(ssl) != 0 {
+            return false;
+        }
+        let mut session = core::mem::MaybeUninit::<mbedtls_sys::ssl_session>::uninit();
+        mbedtls_sys::ssl_session_init(session.as_mut_ptr());
+        let set = mbedtls_sys::ssl_session_load(session.as_mut_ptr(), saved.as_ptr(), saved.len())
+            == 0
+            && mbedtls_sys::ssl_set_session(ssl, session.as_ptr()) == 0;
+        mbedtls_sys::ssl_session_free(session.as_mut_ptr());
+        set
+    }
 }

@@ -108,7 +108,9 @@ print(free_udp_port(pair=True))' >"$HYG/port" || return 1
   PIDS+=("$rd")
   PYTHONPATH="$ROOT/tests/python" "$PY" -c "import sys; from conftest import coap_ping
 sys.exit(0 if coap_ping($port, 15.0) else 1)" || { echo "coap-rd-openssl did not come up"; return 1; }
-  "$bin" --endpoint coexist-psk --state-dir "$HYG/state.$RANDOM" \
+  local state
+  state=$(mktemp -d "$HYG/state.XXXXXX") || return 1
+  "$bin" --endpoint coexist-psk --state-dir "$state" \
     --server-uri "coaps://127.0.0.1:$((port + 1))" --ssid 1 --psk-identity coexist \
     --psk-key 536563726574313233 --exit-after 120 >"$out" 2>&1 &
   pid=$!

@@ -182,7 +182,8 @@ EVENT stopped'
 # demo_scenario BINARY: bootstrap, register, deregister; exit 0, the expected EVENT lines,
 # the image of generation 1 in slot 1, nothing on stderr that a sanitizer would print.
 demo_scenario() {
-  local demo=$1 status=0 state=$WORK/state.$RANDOM
+  local demo=$1 status=0 state
+  state=$(mktemp -d "$WORK/state.XXXXXX") || return 1
   start_server dm_server || return 1
   local dm=$PORT
   start_server bootstrap_server --server-uri "coap://127.0.0.1:$dm" || return 1
@@ -202,7 +203,8 @@ demo_scenario() {
 # smartcard_scenario BINARY: --smartcard with an EF naming the DM server (built by the Python EF
 # builder): the card's server is registered without a bootstrap, nothing stored, clean stderr.
 smartcard_scenario() {
-  local demo=$1 status=0 state=$WORK/state.$RANDOM ef=$WORK/ef.$RANDOM
+  local demo=$1 status=0 state ef
+  state=$(mktemp -d "$WORK/state.XXXXXX") && ef=$(mktemp "$WORK/ef.XXXXXX") || return 1
   start_server dm_server || return 1
   local dm=$PORT
   (cd "$ROOT/tests/python" && "$PY" -c "import sys; from lwbs_testservers.ef import server_ef

@@ -11,10 +11,12 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 
 use lwm2m_bootstrap::coap::Message;
+use mbedtls::cipher::raw::CipherType;
 use mbedtls::error::codes;
 use mbedtls::rng::HmacDrbg;
 use mbedtls::ssl::config::{Endpoint, Preset, Transport};
 use mbedtls::ssl::context::Timer;
+use mbedtls::ssl::ticket::TicketContext;
 use mbedtls::ssl::{Config, Context, CookieContext, Io, Version};
 
 #[derive(Default)]
@@ -39,6 +41,21 @@ impl Io for Queues {
 struct Session {
     ctx: Context<Queues>,
     established: bool,
+    /// Datagrams (received, sent) during the handshake.
+    datagrams: (u32, u32),
+}
+
+/// One completed handshake as the server saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeStats {
+    pub peer: SocketAddr,
+    /// Abbreviated (a session ticket was accepted): the client's Finished completed it,
+    /// nothing left to send.
+    pub resumed: bool,
+    /// Datagrams received from the client during the handshake.
+    pub received: u32,
+    /// Datagrams sent to the client during the handshake.
+    pub sent: u32,
 }
 
 /// What the server saw of one peer's session.
@@ -57,14 +74,24 @@ pub struct DtlsServer {
     socket: UdpSocket,
     pub port: u16,
     config: Arc<Config>,
+    /// Session tickets (RFC 5077), one key for the server's lifetime (kept across `set_psk`).
+    tickets: Arc<TicketContext>,
     sessions: BTreeMap<SocketAddr, Session>,
+    /// Every completed handshake, in order.
+    pub handshake_stats: Vec<HandshakeStats>,
     /// Session events, in order.
     pub seen: Vec<Seen>,
     /// Every CoAP message received, with its peer, in order.
     pub received: Vec<(SocketAddr, Message)>,
 }
 
-fn psk_config(identity: &str, key: &[u8]) -> Arc<Config> {
+fn tickets() -> Arc<TicketContext> {
+    let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
+    let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &[0x5a; 48]).unwrap());
+    Arc::new(TicketContext::new(rng, CipherType::Aes128Gcm, 3600).unwrap())
+}
+
+fn psk_config(identity: &str, key: &[u8], tickets: &Arc<TicketContext>) -> Arc<Config> {
     let mut config = Config::new(Endpoint::Server, Transport::Datagram, Preset::Default);
     config.set_min_version(Version::Tls1_2).unwrap();
     let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
@@ -73,6 +100,7 @@ fn psk_config(identity: &str, key: &[u8]) -> Arc<Config> {
     config.set_rng(rng.clone());
     config.set_dtls_cookies(Arc::new(CookieContext::new(rng).unwrap()));
     config.set_psk(key, identity).unwrap();
+    config.set_session_tickets_callback(tickets.clone());
     Arc::new(config)
 }
 
@@ -100,14 +128,44 @@ impl DtlsServer {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_nonblocking(true).unwrap();
         let port = socket.local_addr().unwrap().port();
+        let tickets = tickets();
         DtlsServer {
             socket,
             port,
-            config: psk_config(identity, key),
+            config: psk_config(identity, key, &tickets),
+            tickets,
             sessions: BTreeMap::new(),
+            handshake_stats: Vec::new(),
             seen: Vec::new(),
             received: Vec::new(),
         }
+    }
+
+    /// A DTLS server in certificate mode (`TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8`, P-256) on a
+    /// free port of 127.0.0.1: presents `cert_der` (private key `key_der`, DER) and requires
+    /// a client certificate issued by `ca_der`.
+    pub fn certificate(cert_der: &[u8], key_der: &[u8], ca_der: &[u8]) -> DtlsServer {
+        use mbedtls::pk::Pk;
+        use mbedtls::ssl::config::AuthMode;
+        use mbedtls::x509::Certificate;
+        let mut server = DtlsServer::psk("unused", b"unused-key");
+        let mut config = Config::new(Endpoint::Server, Transport::Datagram, Preset::Default);
+        config.set_min_version(Version::Tls1_2).unwrap();
+        let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
+        let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &[0x3c; 48]).unwrap());
+        config.set_rng(rng.clone());
+        config.set_dtls_cookies(Arc::new(CookieContext::new(rng).unwrap()));
+        let mut own = mbedtls::alloc::List::<Certificate>::new();
+        own.push(Certificate::from_der(cert_der).unwrap());
+        let key = Pk::from_private_key(key_der, None).unwrap();
+        config.push_cert(Arc::new(own), Arc::new(key)).unwrap();
+        let mut anchors = mbedtls::alloc::List::<Certificate>::new();
+        anchors.push(Certificate::from_der(ca_der).unwrap());
+        config.set_ca_list(Arc::new(anchors), None);
+        config.set_authmode(AuthMode::Required);
+        config.set_session_tickets_callback(server.tickets.clone());
+        server.config = Arc::new(config);
+        server
     }
 
     /// `coaps://127.0.0.1:<port>`.
@@ -118,11 +176,16 @@ impl DtlsServer {
     /// New sessions use this PSK from now on (sessions already established keep theirs),
     /// as a server re-provisioned together with the client.
     pub fn set_psk(&mut self, identity: &str, key: &[u8]) {
-        self.config = psk_config(identity, key);
+        self.config = psk_config(identity, key, &self.tickets);
     }
 
     pub fn handshakes(&self) -> usize {
         self.seen.iter().filter(|s| matches!(s, Seen::Handshake(_))).count()
+    }
+
+    /// Handshakes that resumed a session (abbreviated).
+    pub fn resumed(&self) -> usize {
+        self.handshake_stats.iter().filter(|h| h.resumed).count()
     }
 
     pub fn close_notifies(&self) -> usize {
@@ -155,16 +218,28 @@ impl DtlsServer {
             ctx.set_timer_callback(Box::new(Timer::new()));
             ctx.set_client_transport_id_once(peer.to_string().as_bytes());
             let _ = ctx.establish(Queues::default(), None);
-            Session { ctx, established: false }
+            Session { ctx, established: false, datagrams: (0, 0) }
         });
         session.ctx.io_mut().unwrap().inbound.push_back(datagram);
+        if !session.established {
+            session.datagrams.0 += 1;
+        }
         let mut messages = Vec::new();
         let mut gone = false;
         if !session.established {
-            match handshake_step(&mut session.ctx, peer) {
+            let rc = handshake_step(&mut session.ctx, peer);
+            let queued = session.ctx.io_mut().map_or(0, |io| io.outbound.len() as u32);
+            session.datagrams.1 += queued;
+            match rc {
                 0 => {
                     session.established = true;
                     self.seen.push(Seen::Handshake(peer));
+                    self.handshake_stats.push(HandshakeStats {
+                        peer,
+                        resumed: queued == 0,
+                        received: session.datagrams.0,
+                        sent: session.datagrams.1,
+                    });
                 }
                 mbedtls_sys::ERR_SSL_WANT_READ | mbedtls_sys::ERR_SSL_HELLO_VERIFY_REQUIRED => {}
                 rc => {
