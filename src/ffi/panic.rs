@@ -53,23 +53,10 @@ mod tests {
         let mut client: *mut lwbs_client = core::ptr::null_mut();
         let platform = lwbs_platform {
             struct_size: core::mem::size_of::<lwbs_platform>() as u32,
-            userdata: core::ptr::null_mut(),
             open: Some(open),
             close: Some(close),
             send: Some(send),
-            load: None,
-            save: None,
-            log: None,
-            event: None,
-            entropy: None,
-            dm_request: None,
-            bootstrap_begin: None,
-            bootstrap_write: None,
-            bootstrap_delete: None,
-            bootstrap_validate: None,
-            bootstrap_end: None,
-            card_present: None,
-            card_transmit: None,
+            ..crate::ffi::platform::NO_PLATFORM
         };
         // SAFETY: valid pointers throughout; the handle is freed at the end.
         unsafe {

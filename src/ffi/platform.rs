@@ -232,7 +232,7 @@ pub struct lwbs_platform {
 const PLATFORM_V0_1_SIZE: usize = core::mem::offset_of!(lwbs_platform, bootstrap_begin);
 
 /// What an older caller's table lacks: every appended callback absent.
-const NO_PLATFORM: lwbs_platform = lwbs_platform {
+pub(crate) const NO_PLATFORM: lwbs_platform = lwbs_platform {
     struct_size: 0,
     userdata: core::ptr::null_mut(),
     open: None,
