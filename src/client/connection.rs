@@ -9,6 +9,7 @@ use super::Config;
 use crate::coap::{Endpoint, Rng};
 use crate::model::{security_res as sec, SecurityAccount, Value};
 use crate::security::{ChannelFailure, ChannelState, SavedSession, SecureChannel};
+use crate::smartcard::digest::Fnv64;
 
 /// Whose connection it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,45 +165,30 @@ pub(crate) const SESSION_RESOURCES: [u16; 10] = [
 /// place holding secrets.
 pub(crate) fn session_material(account: Option<SecurityAccount<'_>>) -> u64 {
     let Some(account) = account else { return 0 };
-    let mut h = Fnv::default();
+    let mut h = Fnv64::new();
     for id in SESSION_RESOURCES {
         h.feed(&id.to_be_bytes());
         match account.instance.value(id) {
-            None => h.field(0, &[]),
-            Some(Value::String(v) | Value::CoreLink(v)) => h.field(1, v.as_bytes()),
-            Some(Value::Opaque(v)) => h.field(2, v),
-            Some(Value::Integer(v) | Value::Time(v)) => h.field(3, &v.to_be_bytes()),
-            Some(Value::Unsigned(v)) => h.field(4, &v.to_be_bytes()),
-            Some(Value::Float(v)) => h.field(5, &v.to_bits().to_be_bytes()),
-            Some(Value::Boolean(v)) => h.field(6, &[u8::from(*v)]),
-            Some(Value::ObjLnk(o, i)) => h.field(7, &[o.to_be_bytes(), i.to_be_bytes()].concat()),
+            None => field(&mut h, 0, &[]),
+            Some(Value::String(v) | Value::CoreLink(v)) => field(&mut h, 1, v.as_bytes()),
+            Some(Value::Opaque(v)) => field(&mut h, 2, v),
+            Some(Value::Integer(v) | Value::Time(v)) => field(&mut h, 3, &v.to_be_bytes()),
+            Some(Value::Unsigned(v)) => field(&mut h, 4, &v.to_be_bytes()),
+            Some(Value::Float(v)) => field(&mut h, 5, &v.to_bits().to_be_bytes()),
+            Some(Value::Boolean(v)) => field(&mut h, 6, &[u8::from(*v)]),
+            Some(Value::ObjLnk(o, i)) => {
+                field(&mut h, 7, &[o.to_be_bytes(), i.to_be_bytes()].concat())
+            }
         }
     }
-    h.0
+    h.finish()
 }
 
-/// 64-bit FNV-1a.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xCBF2_9CE4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    }
-
-    /// A tagged, length-prefixed field.
-    fn field(&mut self, tag: u8, bytes: &[u8]) {
-        self.feed(&[tag]);
-        self.feed(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
-        self.feed(bytes);
-    }
+/// Hashes a tagged, length-prefixed field.
+fn field(h: &mut Fnv64, tag: u8, bytes: &[u8]) {
+    h.feed(&[tag]);
+    h.feed(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
+    h.feed(bytes);
 }
 
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]

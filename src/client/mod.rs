@@ -187,7 +187,7 @@ impl Client {
         let model = self.store.committed_mut();
         let iid = match model.bootstrap_account() {
             Some(existing) => existing.instance_id,
-            None => free_instance_id(model, OBJ_SECURITY),
+            None => model.free_instance_id(OBJ_SECURITY).unwrap_or(0),
         };
         model.insert(OBJ_SECURITY, iid, account.to_instance());
         Ok(())
@@ -208,12 +208,12 @@ impl Client {
         let sec_iid = model
             .security_for_ssid(account.ssid)
             .map(|a| a.instance_id)
-            .unwrap_or_else(|| free_instance_id(model, OBJ_SECURITY));
+            .unwrap_or_else(|| model.free_instance_id(OBJ_SECURITY).unwrap_or(0));
         model.insert(OBJ_SECURITY, sec_iid, security);
         let srv_iid = model
             .server_for_ssid(account.ssid)
             .map(|s| s.instance_id)
-            .unwrap_or_else(|| free_instance_id(model, OBJ_SERVER));
+            .unwrap_or_else(|| model.free_instance_id(OBJ_SERVER).unwrap_or(0));
         model.insert(OBJ_SERVER, srv_iid, server);
         Ok(())
     }
@@ -646,10 +646,4 @@ impl Client {
             self.events.push_back(Event::Stopped);
         }
     }
-}
-
-/// The lowest instance ID not used in `object`.
-fn free_instance_id(model: &DataModel, object: u16) -> u16 {
-    let used: Vec<u16> = model.instance_ids(object).collect();
-    (0..u16::MAX).find(|id| !used.contains(id)).unwrap_or(0)
 }

@@ -75,6 +75,12 @@ impl DataModel {
         removed
     }
 
+    /// The lowest instance ID not used in `object`, `None` when all are taken.
+    pub fn free_instance_id(&self, object: u16) -> Option<u16> {
+        let used: alloc::vec::Vec<u16> = self.instance_ids(object).collect();
+        (0..u16::MAX).find(|id| !used.contains(id))
+    }
+
     /// Object IDs that have at least one instance.
     pub fn object_ids(&self) -> impl Iterator<Item = u16> + '_ {
         self.objects.keys().copied()

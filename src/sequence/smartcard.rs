@@ -159,9 +159,8 @@ pub fn prepare(
     if !bootstrap_account {
         if let Some(bs) = base.bootstrap_account() {
             let instance = bs.instance.clone();
-            let used: Vec<u16> = model.instance_ids(OBJ_SECURITY).collect();
-            let iid = if used.contains(&bs.instance_id) {
-                (0..u16::MAX).find(|id| !used.contains(id)).unwrap_or(u16::MAX)
+            let iid = if model.instance(OBJ_SECURITY, bs.instance_id).is_some() {
+                model.free_instance_id(OBJ_SECURITY).unwrap_or(u16::MAX)
             } else {
                 bs.instance_id
             };

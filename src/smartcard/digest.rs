@@ -28,20 +28,43 @@ impl fmt::Display for Digest {
     }
 }
 
-const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+/// Streaming 64-bit FNV-1a (also the client's session fingerprint): detects change, does not
+/// authenticate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fnv64(u64);
+
+impl Fnv64 {
+    /// The FNV-1a 64 offset basis.
+    pub(crate) const fn new() -> Fnv64 {
+        Fnv64(0xCBF2_9CE4_8422_2325)
+    }
+
+    /// Hashes `bytes` into the state.
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+
+    /// The hash so far.
+    pub(crate) fn finish(self) -> u64 {
+        self.0
+    }
+}
 
 /// Plain 64-bit FNV-1a of `bytes`.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
+    let mut h = Fnv64::new();
+    h.feed(bytes);
+    h.finish()
 }
 
 /// The digest of an EF: FNV-1a 64 over its length (4 bytes, big-endian) then its bytes.
 pub fn digest(ef: &[u8]) -> Digest {
-    let len = u32::try_from(ef.len()).unwrap_or(u32::MAX).to_be_bytes();
-    let h =
-        len.iter().chain(ef).fold(FNV_OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME));
-    Digest(h)
+    let mut h = Fnv64::new();
+    h.feed(&u32::try_from(ef.len()).unwrap_or(u32::MAX).to_be_bytes());
+    h.feed(ef);
+    Digest(h.finish())
 }
 
 #[cfg(test)]
