@@ -309,7 +309,9 @@ build_nostd_port() {
   gcc "${cflags[@]}" -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nostd_port.o" &&
     gcc "${cflags[@]}" -Dmain=lwbs_demo_main -c "$ROOT/c-examples/lwbs_demo.c" \
       -o "$HYG/nostd_demo.o" &&
+    gcc "${cflags[@]}" -c "$ROOT/c-examples/lwbs_events.c" -o "$HYG/nostd_events.o" &&
     gcc -Wl,--gc-sections -o "$HYG/nostd-port" "$HYG/nostd_port.o" "$HYG/nostd_demo.o" \
+      "$HYG/nostd_events.o" \
       "$HYG/platform.o" "$HYG/sim_card.o" "$NOSTD_A"
 }
 check "nostd_port: links the no_std archive with the posix platform and demo" build_nostd_port
