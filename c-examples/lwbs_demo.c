@@ -21,6 +21,7 @@
  *   EVENT registered ssid=1 location=/rd/1
  *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
  *   EVENT registration-failed ssid=1 reason="timeout"
+ *   EVENT storage-failed detail="slot 1 generation 1: save failed" (then bootstrap-failed)
  *   EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
  *   EVENT smartcard-rejected reason="..." | smartcard-changed | smartcard-removed reason="..."
  * Values with free text are in double quotes.
@@ -364,6 +365,10 @@ static void on_event(void *context, const lwbs_event *e) {
         break;
     case LWBS_EVENT_STORAGE_IGNORED:
         printf("EVENT storage-ignored detail=\"%s\"\n", detail);
+        break;
+    case LWBS_EVENT_STORAGE_FAILED:
+        snprintf(d->failure, sizeof d->failure, "storage: %s", detail);
+        printf("EVENT storage-failed detail=\"%s\"\n", detail);
         break;
     case LWBS_EVENT_SMARTCARD_APPLIED:
         printf("EVENT smartcard-applied accounts=%u detail=\"%s\"\n", (unsigned)e->accounts,
