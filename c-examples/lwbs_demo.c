@@ -21,6 +21,7 @@
  *   EVENT registered ssid=1 location=/rd/1
  *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
  *   EVENT registration-failed ssid=1 reason="timeout"
+ *   EVENT storage-failed detail="slot 1 generation 1: save failed" (then bootstrap-failed)
  *   EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
  *   EVENT smartcard-rejected reason="..." | smartcard-changed | smartcard-removed reason="..."
  * Values with free text are in double quotes.
@@ -340,6 +341,9 @@ static void on_event(void *context, const lwbs_event *e) {
         break;
     case LWBS_EVENT_STOPPED:
         d->stopped = true;
+        break;
+    case LWBS_EVENT_STORAGE_FAILED:
+        snprintf(d->failure, sizeof d->failure, "storage: %s", detail);
         break;
     default:
         break;

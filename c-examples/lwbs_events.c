@@ -46,6 +46,9 @@ void lwbs_event_format(const lwbs_event *e, char *buf, size_t capacity) {
     case LWBS_EVENT_STORAGE_IGNORED:
         snprintf(buf, capacity, "EVENT storage-ignored detail=\"%s\"", detail);
         break;
+    case LWBS_EVENT_STORAGE_FAILED:
+        snprintf(buf, capacity, "EVENT storage-failed detail=\"%s\"", detail);
+        break;
     case LWBS_EVENT_SMARTCARD_APPLIED:
         snprintf(buf, capacity, "EVENT smartcard-applied accounts=%u detail=\"%s\"",
                  (unsigned)e->accounts, detail);

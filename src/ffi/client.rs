@@ -79,13 +79,18 @@ unsafe fn with_client_ref(
 /// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
-fn drain(platform: &Platform, engine: &mut Engine) -> Status {
+///
+/// `save` is synchronous: its outcome is reported to the engine (`storage_write_done` /
+/// `storage_write_failed`) as soon as it returns, while the event queue is still being
+/// drained and before any datagram of the same step is sent. So a Bootstrap-Finish is never
+/// answered before its `save` returned: 2.04 only after `save` returned 0, else 5.00.
+fn drain(platform: &Platform, engine: &mut Engine, now: u64) -> Status {
     let mut status = Ok(());
     loop {
         let mut progressed = false;
         while let Some(event) = engine.client.poll_event() {
             progressed = true;
-            if let Err(e) = dispatch(platform, engine, &event) {
+            if let Err(e) = dispatch(platform, engine, &event, now) {
                 status = Err(e);
             }
         }
@@ -99,7 +104,7 @@ fn drain(platform: &Platform, engine: &mut Engine) -> Status {
     }
 }
 
-fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
+fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event, now: u64) -> Status {
     let status = match event {
         Event::Connect { conn, uri } => {
             platform.open(conn.0, uri);
@@ -119,9 +124,10 @@ fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
                         write.slot
                     ),
                 );
+                engine.client.storage_write_done(now);
                 return Ok(());
             }
-            engine.client.storage_write_failed();
+            engine.client.storage_write_failed(now);
             return Err(LWBS_ERR_STORAGE);
         }
         Event::StorageIgnored { slot, reason } => {
@@ -165,7 +171,8 @@ fn restore(platform: &Platform, engine: &mut Engine) -> Status {
         ),
         None => platform.log(Level::Info, "no stored configuration"),
     }
-    drain(platform, engine)
+    // Idle: nothing here waits for time.
+    drain(platform, engine, 0)
 }
 
 /// Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
@@ -299,13 +306,14 @@ pub unsafe extern "C" fn lwbs_client_provision_server(
 /// `client` is NULL or a live handle.
 unsafe fn command(
     client: *mut lwbs_client,
+    now: u64,
     run: impl FnOnce(&mut Client) -> Result<(), crate::client::ClientError>,
 ) -> lwbs_result {
     // SAFETY: `client` is NULL or a live handle.
     unsafe {
         with_client(client, |platform, engine| {
             run(&mut engine.client)?;
-            drain(platform, engine)
+            drain(platform, engine, now)
         })
     }
 }
@@ -321,7 +329,7 @@ unsafe fn command(
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_start(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.start(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.start(now_ms)) }
 }
 
 /// Stops the client: deregisters from every server (Core 1.1 §6.2.3), abandons a running
@@ -334,7 +342,7 @@ pub unsafe extern "C" fn lwbs_client_start(client: *mut lwbs_client, now_ms: u64
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_stop(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.stop(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.stop(now_ms)) }
 }
 
 /// Starts a client-initiated bootstrap now (Core 1.1 §5.2.3.3), for example after a firmware
@@ -349,7 +357,7 @@ pub unsafe extern "C" fn lwbs_client_trigger_bootstrap(
     now_ms: u64,
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.trigger_bootstrap(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.trigger_bootstrap(now_ms)) }
 }
 
 /// Feeds one datagram received on `conn` (LwM2M Transport 1.1 §6.1: CoAP over UDP) and runs
@@ -373,7 +381,7 @@ pub unsafe extern "C" fn lwbs_client_recv(
         with_client(client, |platform, engine| {
             let data = cast::try_bytes(data, len)?;
             engine.client.handle_datagram(now_ms, ConnId(conn), data)?;
-            drain(platform, engine)
+            drain(platform, engine, now_ms)
         })
     }
 }
@@ -399,7 +407,7 @@ pub unsafe extern "C" fn lwbs_client_tick(
     let result = unsafe {
         with_client(client, |platform, engine| {
             engine.client.handle_timeout(now_ms);
-            let status = drain(platform, engine);
+            let status = drain(platform, engine, now_ms);
             deadline = engine.client.poll_timeout().unwrap_or(u64::MAX);
             status
         })
@@ -465,7 +473,7 @@ pub unsafe extern "C" fn lwbs_client_conn_error(
     now_ms: u64,
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
+    unsafe { command(client, now_ms, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
 }
 
 /// Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the
@@ -482,7 +490,7 @@ pub unsafe extern "C" fn lwbs_client_set_time(
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
     unsafe {
-        command(client, |c| {
+        command(client, now_ms, |c| {
             c.set_time(now_ms, unix_s);
             Ok(())
         })
