@@ -51,8 +51,11 @@
 /* ---- time ----------------------------------------------------------------------------------- */
 static volatile uint64_t ticks_ms;
 
+static void uart_drain(void);
+
 void SysTick_Handler(void) {
     ticks_ms++;
+    uart_drain(); /* a safety net: the RX interrupt does the work */
 }
 
 static uint64_t now_ms(void) {
@@ -67,7 +70,8 @@ static uint64_t now_ms(void) {
 static uint8_t rx_ring[8192];
 static volatile uint32_t rx_head, rx_tail;
 
-void Uart0Rx_Handler(void) {
+/* Moves every byte the UART holds into the ring. */
+static void uart_drain(void) {
     while (UART_STATE & 2u) {
         uint32_t next = (rx_head + 1) % sizeof rx_ring;
         uint8_t byte = (uint8_t)UART_DATA;
@@ -76,7 +80,13 @@ void Uart0Rx_Handler(void) {
             rx_head = next;
         }
     }
+}
+
+/* The interrupt is cleared before the UART is drained: a byte that lands after the drain
+ * raises it again (cleared after the drain, that byte would wait without an interrupt). */
+void Uart0Rx_Handler(void) {
     UART_INTCLEAR = 2u;
+    uart_drain();
 }
 
 static void uart_init(void) {
