@@ -21,12 +21,12 @@ build() { # dir dtls
     cmake --build "$1" >"$WORK/build.log" 2>&1
 }
 section() { arm-none-eabi-size -A "$1" | awk -v s="$2" '$1 == s { print $2 }'; }
-server() { # name args... → port
+server() { # name args... → sets PORT (not in a subshell: the pid must reach cleanup)
     "$PY" "tests/python/lwbs_testservers/$1.py" --bind 127.0.0.1:0 "${@:2}" >"$WORK/$1.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do
-        port=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$WORK/$1.log")
-        [[ -n $port ]] && { echo "$port"; return; }
+        PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$WORK/$1.log")
+        [[ -n $PORT ]] && return
         sleep 0.1
     done
     echo "bench firmware: $1 did not start" >&2; exit 1
@@ -50,8 +50,10 @@ row() { # name dir args...
 
 echo "== building build-fw (NoSec)" >&2
 build build-fw OFF
-DM=$(server dm_server)
-BS=$(server bootstrap_server --server-uri "coap://127.0.0.1:$DM" --lifetime 2)
+server dm_server
+DM=$PORT
+server bootstrap_server --server-uri "coap://127.0.0.1:$DM" --lifetime 2
+BS=$PORT
 echo "Cortex-M4F (-mcpu=cortex-m4 -mfloat-abi=hard, -Os, newlib-nano, --gc-sections), QEMU mps2-an386; bytes."
 echo "Library share = lwbs-fw.elf − lwbs-fw-stub.elf per section (arm-none-eabi-size -A). Heap and stack: one run"
 echo "bootstrap + register + update + de-register (heap peak = live bytes via lwbs_port_*, arena = sbrk high-water; stack = painted, whole program)."
