@@ -21,6 +21,7 @@
  *   EVENT registered ssid=1 location=/rd/1
  *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
  *   EVENT registration-failed ssid=1 reason="timeout"
+ *   EVENT storage-failed detail="slot 1 generation 1: save failed" (then bootstrap-failed)
  *   EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
  *   EVENT smartcard-rejected reason="..." | smartcard-changed | smartcard-removed reason="..."
  * Values with free text are in double quotes.
@@ -65,6 +66,7 @@
 #include <unistd.h>
 
 #include "lwm2m_bootstrap.h"
+#include "lwbs_events.h"
 #include "posix_platform.h"
 
 #define MAX_PSK_KEY 64
@@ -343,72 +345,39 @@ typedef struct demo {
     char failure[256]; /* the last failure the library reported, for the exit message */
 } demo;
 
-static const char *text_or(const char *text, const char *fallback) {
-    return text != NULL ? text : fallback;
-}
-
 static void on_event(void *context, const lwbs_event *e) {
     demo *d = context;
-    const char *detail = text_or(e->detail, "unknown");
+    const char *detail = e->detail != NULL ? e->detail : "unknown";
+    char line[512];
     switch (e->kind) {
     case LWBS_EVENT_BOOTSTRAP_STARTED:
         d->bootstrap_started = true;
-        printf("EVENT bootstrap-started\n");
         break;
     case LWBS_EVENT_BOOTSTRAP_FINISHED:
         d->bootstrap_finished = true;
-        printf("EVENT bootstrap-finished accounts=%u\n", (unsigned)e->accounts);
         break;
     case LWBS_EVENT_BOOTSTRAP_FAILED:
         snprintf(d->failure, sizeof d->failure, "bootstrap failed: %s", detail);
-        printf("EVENT bootstrap-failed reason=\"%s\"\n", detail);
-        break;
-    case LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED:
-        printf("EVENT bootstrap-finish-refused findings=%u\n", (unsigned)e->accounts);
         break;
     case LWBS_EVENT_REGISTERED:
         d->registered = true;
-        printf("EVENT registered ssid=%u location=%s\n", (unsigned)e->ssid,
-               text_or(e->location, "/"));
-        break;
-    case LWBS_EVENT_UPDATED:
-        printf("EVENT updated ssid=%u\n", (unsigned)e->ssid);
-        break;
-    case LWBS_EVENT_DEREGISTERED:
-        printf("EVENT deregistered ssid=%u\n", (unsigned)e->ssid);
         break;
     case LWBS_EVENT_REGISTRATION_FAILED:
         snprintf(d->failure, sizeof d->failure, "registration with ssid %u failed: %s",
                  (unsigned)e->ssid, detail);
-        printf("EVENT registration-failed ssid=%u reason=\"%s\"\n", (unsigned)e->ssid, detail);
-        break;
-    case LWBS_EVENT_CONFIGURATION_CHANGED:
-        printf("EVENT configuration-changed\n");
         break;
     case LWBS_EVENT_STOPPED:
         d->stopped = true;
-        printf("EVENT stopped\n");
         break;
-    case LWBS_EVENT_STORAGE_IGNORED:
-        printf("EVENT storage-ignored detail=\"%s\"\n", detail);
+    case LWBS_EVENT_STORAGE_FAILED:
+        snprintf(d->failure, sizeof d->failure, "storage: %s", detail);
         break;
-    case LWBS_EVENT_SMARTCARD_APPLIED:
-        printf("EVENT smartcard-applied accounts=%u detail=\"%s\"\n", (unsigned)e->accounts,
-               detail);
-        break;
-    case LWBS_EVENT_SMARTCARD_REJECTED:
-        printf("EVENT smartcard-rejected reason=\"%s\"\n", detail);
-        break;
-    case LWBS_EVENT_SMARTCARD_CHANGED:
-        printf("EVENT smartcard-changed\n");
-        break;
-    case LWBS_EVENT_SMARTCARD_REMOVED:
-        printf("EVENT smartcard-removed reason=\"%s\"\n", text_or(e->detail, "absent"));
-        break;
-    default: /* the list may grow */
-        printf("EVENT unknown kind=%u\n", (unsigned)e->kind);
+    default:
         break;
     }
+    /* The line itself: lwbs_events.c, shared with the firmware example. */
+    lwbs_event_format(e, line, sizeof line);
+    printf("%s\n", line);
     fflush(stdout);
 }
 

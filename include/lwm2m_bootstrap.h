@@ -357,6 +357,17 @@ enum lwbs_event_kind
      */
     LWBS_EVENT_STORAGE_IGNORED = 12,
     /**
+     * `save` returned non-zero: the image was not stored. `detail` names the slot and the
+     * generation ("slot 1 generation 3: save failed"); the other slot still holds the
+     * previous image and the next save goes to the same slot. After an accepted
+     * Bootstrap-Finish the new configuration is discarded: the Finish is answered 5.00
+     * (never 2.04), the previous configuration stays in effect, and
+     * `LWBS_EVENT_BOOTSTRAP_FAILED` with `LWBS_BOOTSTRAP_FAILURE_STORAGE` follows (retried
+     * after the back-off). After any other change the configuration in memory stays and is
+     * saved with the next write. The call that drained it returns `LWBS_ERR_STORAGE`.
+     */
+    LWBS_EVENT_STORAGE_FAILED = 13,
+    /**
      * The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
      * its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
      * how many of its other objects were ignored. Its servers are used; the factory servers
@@ -444,6 +455,11 @@ enum lwbs_bootstrap_failure
      * certificate refused, unusable credentials); `detail` names the alert, if any.
      */
     LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
+    /**
+     * Bootstrap-Finish was accepted but `save` failed (`LWBS_EVENT_STORAGE_FAILED` came
+     * first): the Finish was answered 5.00 and the previous configuration kept.
+     */
+    LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -706,7 +722,11 @@ typedef struct lwbs_platform {
      * slot being written never holds the last complete image: a write cut off by a power loss
      * leaves a torn image, which the next `load` detects by its CRC, next to the intact
      * previous one. No rename or copy is needed. After a failure (return != 0) the next write
-     * goes to the same slot again.
+     * goes to the same slot again. A Bootstrap-Finish is answered 2.04 only after `save`
+     * returned 0 for its configuration; a failure answers it 5.00 and keeps the previous
+     * configuration (`LWBS_EVENT_STORAGE_FAILED`, then `LWBS_EVENT_BOOTSTRAP_FAILED` with
+     * `LWBS_BOOTSTRAP_FAILURE_STORAGE`; the bootstrap is retried after the back-off). With no
+     * `save` at all nothing is persisted and every Finish is answered 2.04.
      */
     int32_t (*save)(void *userdata, uint32_t slot, const uint8_t *data, size_t len);
     /**

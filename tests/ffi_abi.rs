@@ -1436,7 +1436,7 @@ fn slots_alternate_and_the_newest_valid_image_wins() {
 }
 
 #[test]
-fn after_a_failed_save_the_next_write_goes_to_the_same_slot() {
+fn after_a_failed_save_the_bootstrap_is_retried_and_its_write_goes_to_the_same_slot() {
     let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
     sim.provision_bootstrap();
     sim.start();
@@ -1449,20 +1449,24 @@ fn after_a_failed_save_the_next_write_goes_to_the_same_slot() {
     finish.set_token(&[8]);
     finish.set_uri_path(&["bs"]);
     assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
+    assert_eq!(sim.next_sent().1.code, Code::INTERNAL_SERVER_ERROR);
     sim.rec().save_rc = 0;
-    sim.next_sent();
+    // The back-off, then the sequence bootstraps again by itself.
+    let mut deadline = 0u64;
+    while sim.rec().sent.is_empty() {
+        assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+        assert!(deadline < sim.now + 600_000, "the retry is scheduled");
+        sim.now = deadline;
+    }
+    sim.bootstrap();
     sim.register();
-    assert_eq!(unsafe { lwbs_client_trigger_bootstrap(sim.client, sim.now) }, LWBS_OK);
-    let (bs, req) = sim.next_sent();
-    sim.answer(bs, &req, Code::CHANGED, &[]);
-    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
     let saved = sim.rec().saved.clone();
     assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 1]);
     assert_eq!(decode_image(&saved[1].1).unwrap().1, 1, "generation 1 again");
 }
 
 #[test]
-fn a_failed_save_is_reported_after_the_input_was_processed() {
+fn a_failed_save_answers_the_finish_5_00_and_keeps_the_previous_configuration() {
     let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
     sim.provision_bootstrap();
     sim.start();
@@ -1477,11 +1481,34 @@ fn a_failed_save_is_reported_after_the_input_was_processed() {
     finish.message_id = 0x9999;
     finish.set_token(&[9]);
     finish.set_uri_path(&["bs"]);
+    let sends_before = sim.rec().trace.iter().filter(|t| t.starts_with("send")).count();
     assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
     let (_, resp) = sim.next_sent();
-    assert_eq!(resp.code, Code::CHANGED, "Finish was processed and answered");
-    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).len(), 1);
-    assert_eq!(sim.server_count(), 1);
+    assert_eq!(resp.code, Code::INTERNAL_SERVER_ERROR, "a Finish that is not durable is no 2.04");
+    assert_eq!(resp.message_id, 0x9999);
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_FAILED);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].detail.as_deref(), Some("slot 1 generation 1: save failed"));
+    let bs_failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(bs_failed.len(), 1);
+    assert_eq!(bs_failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_STORAGE as u32);
+    assert!(sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FINISHED).is_empty());
+    assert!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).is_empty());
+    assert_eq!(sim.server_count(), 0, "the previous configuration stays");
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_FAILED as u32);
+    // Order: save() returned before the Finish answer went out, and only one answer did.
+    let trace = sim.rec().trace.clone();
+    let save = trace.iter().position(|t| t == "save 1").unwrap();
+    let sends: Vec<usize> = trace
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.starts_with("send"))
+        .map(|(i, _)| i)
+        .skip(sends_before)
+        .collect();
+    assert_eq!(sends.len(), 1, "{trace:?}");
+    assert!(save < sends[0], "save() precedes the Finish answer: {trace:?}");
+    assert!(!trace.iter().any(|t| t.starts_with("open 2")), "no Register: {trace:?}");
     assert!(sim
         .rec()
         .logs

@@ -86,6 +86,7 @@ class EventKind(IntEnum):
     STOPPED = 10
     BOOTSTRAP_ACCOUNT_PURGED = 11
     STORAGE_IGNORED = 12
+    STORAGE_FAILED = 13
     SMARTCARD_APPLIED = 20
     SMARTCARD_REJECTED = 21
     SMARTCARD_CHANGED = 22
@@ -105,6 +106,7 @@ class BootstrapFailure(IntEnum):
     CANCELLED = 8
     TRANSPORT = 9
     HANDSHAKE = 10
+    STORAGE = 11
 
 
 class lwbs_event(Structure):

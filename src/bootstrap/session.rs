@@ -46,6 +46,10 @@ pub enum BootstrapFailure {
         /// TLS alert description, if an alert was involved.
         alert: Option<u8>,
     },
+    /// Bootstrap-Finish was accepted but the new configuration could not be saved (the
+    /// firmware reported the storage write failed, or did not report it within the Finish
+    /// deadline): the Finish was answered 5.00 and the previous configuration kept.
+    Storage,
 }
 
 impl fmt::Display for BootstrapFailure {
@@ -71,6 +75,7 @@ impl fmt::Display for BootstrapFailure {
             ),
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
+            Self::Storage => f.write_str("the new configuration could not be saved"),
         }
     }
 }

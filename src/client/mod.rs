@@ -107,6 +107,17 @@ pub struct Client {
     /// Bumped whenever a card change replaces the configuration (loops over the old
     /// registration procedure stop).
     card_epoch: u32,
+    /// An accepted Bootstrap-Finish waiting for the outcome of its storage write.
+    held_finish: Option<HeldFinish>,
+    /// The committed configuration changed while `held_finish` waited: saved when the Finish
+    /// fails (when it succeeds the new configuration replaces that change).
+    write_deferred: bool,
+}
+
+/// An accepted Bootstrap-Finish whose answer waits for its storage write.
+struct HeldFinish {
+    request: Message,
+    response: Message,
 }
 
 impl Client {
@@ -141,6 +152,8 @@ impl Client {
             smartcard: None,
             card_epoch: 0,
             last_registration_failure: None,
+            held_finish: None,
+            write_deferred: false,
         }
     }
 
@@ -437,7 +450,12 @@ impl Client {
         }
         if let Some((_, session)) = &self.bootstrap {
             if let Err(failure) = session.check_timeout(now) {
-                self.fail_bootstrap(now, failure);
+                if self.held_finish.is_some() {
+                    // The Finish's write was not reported by the Finish deadline: not durable.
+                    self.storage_write_failed(now);
+                } else {
+                    self.fail_bootstrap(now, failure);
+                }
             }
         }
         self.sequence_timeouts(now);

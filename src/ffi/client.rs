@@ -96,6 +96,11 @@ unsafe fn with_client_ref(
 /// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
+///
+/// `save` is synchronous: its outcome is reported to the engine (`storage_write_done` /
+/// `storage_write_failed`) as soon as it returns, while the event queue is still being
+/// drained and before any datagram of the same step is sent. So a Bootstrap-Finish is never
+/// answered before its `save` returned: 2.04 only after `save` returned 0, else 5.00.
 fn drain(platform: &Platform, engine: &mut Engine, now: u64) -> Status {
     let mut status = Ok(());
     loop {
@@ -148,9 +153,10 @@ fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event, now: u64) -
                         write.slot
                     ),
                 );
+                engine.client.storage_write_done(now);
                 return Ok(());
             }
-            engine.client.storage_write_failed();
+            engine.client.storage_write_failed(now);
             return Err(LWBS_ERR_STORAGE);
         }
         Event::StorageIgnored { slot, reason } => {
@@ -194,6 +200,7 @@ fn restore(platform: &Platform, engine: &mut Engine) -> Status {
         ),
         None => platform.log(Level::Info, "no stored configuration"),
     }
+    // Idle: nothing here waits for time.
     drain(platform, engine, 0)
 }
 

@@ -142,6 +142,15 @@ pub enum lwbs_event_kind {
     /// slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
     /// mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
     LWBS_EVENT_STORAGE_IGNORED = 12,
+    /// `save` returned non-zero: the image was not stored. `detail` names the slot and the
+    /// generation ("slot 1 generation 3: save failed"); the other slot still holds the
+    /// previous image and the next save goes to the same slot. After an accepted
+    /// Bootstrap-Finish the new configuration is discarded: the Finish is answered 5.00
+    /// (never 2.04), the previous configuration stays in effect, and
+    /// `LWBS_EVENT_BOOTSTRAP_FAILED` with `LWBS_BOOTSTRAP_FAILURE_STORAGE` follows (retried
+    /// after the back-off). After any other change the configuration in memory stays and is
+    /// saved with the next write. The call that drained it returns `LWBS_ERR_STORAGE`.
+    LWBS_EVENT_STORAGE_FAILED = 13,
     /// The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
     /// its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
     /// how many of its other objects were ignored. Its servers are used; the factory servers
@@ -190,6 +199,9 @@ pub enum lwbs_bootstrap_failure {
     /// The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
     /// certificate refused, unusable credentials); `detail` names the alert, if any.
     LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
+    /// Bootstrap-Finish was accepted but `save` failed (`LWBS_EVENT_STORAGE_FAILED` came
+    /// first): the Finish was answered 5.00 and the previous configuration kept.
+    LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
 }
 
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
@@ -209,6 +221,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             }
             BootstrapFailure::NoFallback { .. } => LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT,
             BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
+            BootstrapFailure::Storage => LWBS_BOOTSTRAP_FAILURE_STORAGE,
         }
     }
 }
@@ -300,6 +313,13 @@ impl OwnedEvent {
             Event::StorageIgnored { slot, reason } => {
                 out.kind = LWBS_EVENT_STORAGE_IGNORED;
                 out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+            }
+            Event::StorageFailed { slot, generation } => {
+                out.kind = LWBS_EVENT_STORAGE_FAILED;
+                out.detail = CString::new(alloc::format!(
+                    "slot {slot} generation {generation}: save failed"
+                ))
+                .ok();
             }
             Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
                 out.kind = LWBS_EVENT_SMARTCARD_APPLIED;

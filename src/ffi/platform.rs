@@ -146,7 +146,11 @@ pub struct lwbs_platform {
     /// slot being written never holds the last complete image: a write cut off by a power loss
     /// leaves a torn image, which the next `load` detects by its CRC, next to the intact
     /// previous one. No rename or copy is needed. After a failure (return != 0) the next write
-    /// goes to the same slot again.
+    /// goes to the same slot again. A Bootstrap-Finish is answered 2.04 only after `save`
+    /// returned 0 for its configuration; a failure answers it 5.00 and keeps the previous
+    /// configuration (`LWBS_EVENT_STORAGE_FAILED`, then `LWBS_EVENT_BOOTSTRAP_FAILED` with
+    /// `LWBS_BOOTSTRAP_FAILURE_STORAGE`; the bootstrap is retried after the back-off). With no
+    /// `save` at all nothing is persisted and every Finish is answered 2.04.
     pub save: Option<
         unsafe extern "C" fn(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32,
     >,

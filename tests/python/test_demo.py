@@ -463,3 +463,43 @@ def test_sigint_before_the_goal_exits_130(demo, tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted by signal 2 before the --exit-after goal" in err
     assert events(rest)[-1] == "EVENT stopped"
+
+
+def test_a_configuration_that_cannot_be_saved_is_not_acknowledged(demo, start_server, tmp_path):
+    """The durability contract (docs/persistence.md): the first run bootstraps and saves
+    generation 1 into slot 1. The DM server goes away, so the second run falls back to a
+    bootstrap whose generation 2 belongs to slot 0, which is a directory (a save that really
+    fails, also as root): the Bootstrap-Server gets 5.00 to its Finish, never 2.04, the demo
+    exits non-zero and slot 1 still holds the first configuration, byte for byte."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}")
+    state = tmp_path / "state"
+    first = run_demo(demo, *bootstrap_args(bs, state, "--exit-after", "registered"))
+    assert first.returncode == 0, first.stderr
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    saved = (state / "slot1.img").read_bytes()
+    dm.stop()
+    (state / "slot0.img").mkdir()
+    second = run_demo(demo, *bootstrap_args(bs, state, "--exit-after", "registered",
+                                            "--retry-count", "1", "--seq-retry-count", "1"))
+    assert second.returncode != 0, second.stdout
+    got = events(second.stdout)
+    assert 'EVENT storage-failed detail="slot 0 generation 2: save failed"' in got, got
+    assert 'EVENT bootstrap-failed reason="the new configuration could not be saved"' in got
+    assert "EVENT bootstrap-finished accounts=1" not in got
+    finishes = [line for line in bs.output() if line.startswith("FINISH")]
+    assert finishes == ["FINISH 2.04", "FINISH 5.00"], bs.output()
+    assert (state / "slot1.img").read_bytes() == saved, "the old configuration is intact"
+    assert (state / "slot0.img").is_dir()
+    assert "could not be saved" in second.stderr
+
+
+def test_a_state_dir_that_is_not_a_directory_is_refused_up_front(demo, tmp_path):
+    not_a_dir = tmp_path / "state"
+    not_a_dir.write_text("a file")
+    run = run_demo(demo, "--endpoint", "demo-1", "--bootstrap-uri", "coap://127.0.0.1:9",
+                   "--state-dir", str(not_a_dir))
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"lwbs-demo: --state-dir {not_a_dir} is not a directory"
+    assert run.stdout == ""
+    assert not_a_dir.read_text() == "a file"
