@@ -232,6 +232,10 @@ SIGNATURES = {
     "lwbs_client_registration_location": (c_uint32, [CLIENT_P, c_uint16, POINTER(c_char),
                                                      c_size_t, POINTER(c_size_t)]),
     "lwbs_client_has_bootstrap_server": (c_uint32, [CLIENT_P, POINTER(c_bool)]),
+    "lwbs_client_last_error": (c_uint32, [CLIENT_P, POINTER(c_char), c_size_t,
+                                          POINTER(c_size_t)]),
+    "lwbs_config_check": (c_uint32, [POINTER(lwbs_config), POINTER(c_char), c_size_t,
+                                     POINTER(c_size_t)]),
     "lwbs_smartcard_config_init": (None, [POINTER(lwbs_smartcard_config)]),
     "lwbs_client_set_smartcard": (c_uint32, [CLIENT_P, POINTER(lwbs_smartcard_config)]),
 }

@@ -18,8 +18,13 @@ impl Client {
     pub(super) fn fall_back_to_bootstrap(&mut self, now: u64, reason: StateReason) {
         let Some(account) = self.store.committed().bootstrap_account() else {
             self.failure_reason = StateReason::NoBootstrapAccount;
-            self.events
-                .push_back(Event::BootstrapFailed { reason: BootstrapFailure::NoBootstrapAccount });
+            let failure = match self.last_registration_failure {
+                Some((ssid, cause)) if reason == StateReason::RegistrationFailed => {
+                    BootstrapFailure::NoFallback { ssid, cause }
+                }
+                _ => BootstrapFailure::NoBootstrapAccount,
+            };
+            self.events.push_back(Event::BootstrapFailed { reason: failure });
             return self.refresh_state();
         };
         let hold_off_ms = account.hold_off_s().saturating_mul(1000);

@@ -15,8 +15,8 @@ use super::event::{lwbs_state, lwbs_state_reason, OwnedEvent};
 use super::panic::catch_or;
 use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::result::lwbs_result::{self, *};
-use super::result::{to_result, Status};
-use crate::client::{Client, ConnId, Event};
+use super::result::{to_result, Refusal, Status};
+use crate::client::{Client, ClientError, ConnId, Event};
 use crate::persist::SLOT_COUNT;
 
 /// An LwM2M client (Bootstrap Interface and registration). Opaque: created by
@@ -36,6 +36,22 @@ pub(crate) struct Inner {
 /// The mutable part: only reachable through `Inner::engine`.
 pub(crate) struct Engine {
     pub(crate) client: Client,
+    /// Why the last call failed, when it said (`lwbs_client_last_error`); every call clears it.
+    detail: Option<alloc::string::String>,
+    /// Whether the fixed-seed warning was logged (once per client).
+    warned_fixed_seed: bool,
+}
+
+impl Engine {
+    /// Keeps `refusal`'s reason for `lwbs_client_last_error`, logs it (`function: reason`,
+    /// WARNING) and returns its code.
+    fn refuse(&mut self, platform: &Platform, function: &str, refusal: Refusal) -> lwbs_result {
+        if let Some(detail) = &refusal.detail {
+            platform.log(Level::Warning, &alloc::format!("{function}: {detail}"));
+        }
+        self.detail = refusal.detail;
+        refusal.code
+    }
 }
 
 /// Runs `body` with the client's engine, behind the NULL check, the poison flag, the
@@ -56,6 +72,7 @@ pub(crate) unsafe fn with_client(
         return LWBS_ERR_PANIC;
     }
     let Ok(mut engine) = inner.engine.try_borrow_mut() else { return LWBS_ERR_BUSY };
+    engine.detail = None;
     let result = catch_or(|| to_result(body(&inner.platform, &mut engine)), LWBS_ERR_PANIC);
     if result == LWBS_ERR_PANIC {
         inner.poisoned.set(true);
@@ -107,7 +124,19 @@ fn drain(platform: &Platform, engine: &mut Engine, now: u64) -> Status {
 fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event, now: u64) -> Status {
     let status = match event {
         Event::Connect { conn, uri } => {
-            platform.open(conn.0, uri);
+            if uri.starts_with("coaps") && !platform.has_entropy() && !engine.warned_fixed_seed {
+                engine.warned_fixed_seed = true;
+                platform.log(
+                    Level::Warning,
+                    "DTLS runs on the fixed test seed: no entropy callback was given, so the \
+                     session randomness is predictable; set lwbs_platform.entropy",
+                );
+            }
+            if !platform.open(conn.0, uri) {
+                // Nothing was opened (name resolution, no socket): what waits on the
+                // connection fails now, not after its retransmissions.
+                let _ = engine.client.handle_open_failure(now, *conn);
+            }
             return Ok(());
         }
         Event::Disconnect { conn } => {
@@ -184,8 +213,11 @@ fn restore(platform: &Platform, engine: &mut Engine) -> Status {
 ///
 /// Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or
 /// `config->endpoint`); `LWBS_ERR_INVALID_ARGUMENT` (`struct_size`, empty or non-UTF-8
-/// endpoint, a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close` missing,
-/// or `entropy` failed); `LWBS_ERR_PANIC`.
+/// endpoint, an endpoint longer than 252 bytes (`ep=` and the name must fit one 255-byte
+/// Uri-Query option), a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close`
+/// missing, or `entropy` failed); `LWBS_ERR_PANIC`. The reason of an
+/// `LWBS_ERR_INVALID_ARGUMENT` is logged (ERROR) through `platform->log` when the platform
+/// is valid; `lwbs_config_check` gives it as text.
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_new(
     config: *const lwbs_config,
@@ -197,9 +229,21 @@ pub unsafe extern "C" fn lwbs_client_new(
             to_result((|| {
                 let out = Out::new(out)?;
                 // SAFETY: the caller passes valid structs (or NULL, refused).
-                let mut engine_config = unsafe { config::engine_config(config) }?;
+                let engine_config = unsafe { config::engine_config(config) };
                 // SAFETY: as above.
-                let platform = unsafe { Platform::new(platform) }?;
+                let platform = unsafe { Platform::new(platform) };
+                let mut engine_config = match (engine_config, &platform) {
+                    (Ok(c), _) => c,
+                    (Err(refusal), Ok(platform)) => {
+                        if let Some(detail) = &refusal.detail {
+                            platform
+                                .log(Level::Error, &alloc::format!("lwbs_client_new: {detail}"));
+                        }
+                        return Err(refusal.code);
+                    }
+                    (Err(refusal), Err(_)) => return Err(refusal.code),
+                };
+                let platform = platform?;
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
                 let mut client = Client::new(engine_config);
@@ -210,7 +254,7 @@ pub unsafe extern "C" fn lwbs_client_new(
                 client
                     .set_smartcard(super::smartcard::smartcard(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
-                let mut engine = Engine { client };
+                let mut engine = Engine { client, detail: None, warned_fixed_seed: false };
                 restore(&platform, &mut engine)?;
                 let inner =
                     Inner { platform, engine: RefCell::new(engine), poisoned: Cell::new(false) };
@@ -252,20 +296,35 @@ unsafe fn provision(
     bootstrap: bool,
 ) -> lwbs_result {
     // SAFETY: `client` is NULL or a live handle; `account` NULL or a valid struct.
+    let function = if bootstrap {
+        "lwbs_client_provision_bootstrap_server"
+    } else {
+        "lwbs_client_provision_server"
+    };
+    // SAFETY: `client` is NULL or a live handle; `account` NULL or a valid struct.
     unsafe {
-        with_client(client, |_, engine| {
-            let account = config::read_account(account)?;
-            if bootstrap {
-                let mut bs = account.bootstrap();
-                let result = engine.client.provision_bootstrap_account(&bs);
-                config::wipe(&mut bs.security);
-                result.map_err(lwbs_result::from)
-            } else {
-                let mut server = account.server()?;
-                let result = engine.client.provision_server_account(&server);
-                config::wipe(&mut server.security);
-                result.map_err(lwbs_result::from)
-            }
+        with_client(client, |platform, engine| {
+            let result = (|| {
+                let account = config::read_account(account)?;
+                let uri = account.security.uri.clone();
+                let result = if bootstrap {
+                    let mut bs = account.bootstrap();
+                    let result = engine.client.provision_bootstrap_account(&bs);
+                    config::wipe(&mut bs.security);
+                    result
+                } else {
+                    let mut server = account.server()?;
+                    let result = engine.client.provision_server_account(&server);
+                    config::wipe(&mut server.security);
+                    result
+                };
+                result.map_err(|e| match e {
+                    ClientError::InvalidAccount(why) => Refusal::new(lwbs_result::from(e), why)
+                        .about(&alloc::format!("account {uri}")),
+                    e => Refusal::from(lwbs_result::from(e)),
+                })
+            })();
+            result.map_err(|refusal| engine.refuse(platform, function, refusal))
         })
     }
 }
@@ -664,4 +723,79 @@ pub unsafe extern "C" fn lwbs_client_has_bootstrap_server(
             Ok(())
         })
     }
+}
+
+/// Copies the reason of the last call on `client` that failed with one (for example
+/// "account coaps://dm.example: coaps:// URI with Security Mode NoSec: coaps needs PSK or
+/// certificate credentials" after `LWBS_ERR_INVALID_ACCOUNT`) into `buf`, as
+/// `lwbs_client_server_uri` does; "" when the last call gave no reason. Every other call on
+/// the client clears it. The text is English, for logs and people; never key material.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_BUFFER_TOO_SMALL`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`,
+/// `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_last_error(
+    client: *const lwbs_client,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    catch_or(
+        || {
+            // SAFETY: `client` is NULL or a live handle.
+            let inner = match unsafe { cast::try_inner::<Inner, _>(client) } {
+                Ok(inner) => inner,
+                Err(e) => return e,
+            };
+            if inner.poisoned.get() {
+                return LWBS_ERR_PANIC;
+            }
+            let Ok(engine) = inner.engine.try_borrow() else { return LWBS_ERR_BUSY };
+            to_result((|| {
+                // SAFETY: buffers per `StringOut::new`.
+                let out = unsafe { StringOut::new(buf, capacity, out_len) }?;
+                out.write(engine.detail.as_deref().unwrap_or(""))
+            })())
+        },
+        LWBS_ERR_PANIC,
+    )
+}
+
+/// Checks `*config` as `lwbs_client_new` does and returns the same result for it
+/// (`LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_INVALID_ARGUMENT`); copies the reason ("" when
+/// valid or without one) into `buf` as `lwbs_client_server_uri` does, for example
+/// "Endpoint Client Name of 300 bytes is too long: ...". `buf` may be `(NULL, 0)` with
+/// `out_len` NULL to get the result only.
+///
+/// Returns the check's result, or `LWBS_ERR_BUFFER_TOO_SMALL` when the reason does not fit
+/// (`*out_len` is its length), `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_config_check(
+    config: *const lwbs_config,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    catch_or(
+        || {
+            // SAFETY: `config` is NULL or a valid struct.
+            let (code, detail) = match unsafe { config::engine_config(config) } {
+                Ok(_) => (LWBS_OK, None),
+                Err(refusal) => (refusal.code, refusal.detail),
+            };
+            if out_len.is_null() && capacity == 0 {
+                return code;
+            }
+            // SAFETY: buffers per `StringOut::new`.
+            let out = match unsafe { StringOut::new(buf, capacity, out_len) } {
+                Ok(out) => out,
+                Err(e) => return e,
+            };
+            match out.write(detail.as_deref().unwrap_or("")) {
+                Ok(()) => code,
+                Err(e) => e,
+            }
+        },
+        LWBS_ERR_PANIC,
+    )
 }

@@ -174,7 +174,9 @@ pub enum lwbs_event_kind {
 pub enum lwbs_bootstrap_failure {
     /// Not a failure.
     LWBS_BOOTSTRAP_FAILURE_NONE = 0,
-    /// No Bootstrap-Server account to bootstrap from.
+    /// No Bootstrap-Server account to bootstrap from. When every LwM2M Server failed first,
+    /// `ssid` is the last one that failed and `detail` names its failure ("registration with
+    /// ssid 1 failed: transport error; no Bootstrap-Server to fall back to").
     LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT = 1,
     /// The Bootstrap-Server URI is unusable.
     LWBS_BOOTSTRAP_FAILURE_BAD_URI = 2,
@@ -191,7 +193,8 @@ pub enum lwbs_bootstrap_failure {
     /// The client was stopped during the bootstrap.
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
     /// The firmware reported a transport error (`lwbs_client_conn_error`) while the
-    /// Bootstrap-Request was outstanding.
+    /// Bootstrap-Request was outstanding, or the platform's `open` of the connection failed
+    /// (`detail` says which).
     LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
     /// The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
     /// certificate refused, unusable credentials); `detail` names the alert, if any.
@@ -213,7 +216,10 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::Reset => LWBS_BOOTSTRAP_FAILURE_RESET,
             BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
             BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
-            BootstrapFailure::Transport => LWBS_BOOTSTRAP_FAILURE_TRANSPORT,
+            BootstrapFailure::Transport | BootstrapFailure::OpenFailed => {
+                LWBS_BOOTSTRAP_FAILURE_TRANSPORT
+            }
+            BootstrapFailure::NoFallback { .. } => LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT,
             BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
             BootstrapFailure::Storage => LWBS_BOOTSTRAP_FAILURE_STORAGE,
         }
@@ -228,7 +234,8 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
 pub struct lwbs_event {
     /// An `lwbs_event_kind` value.
     pub kind: u32,
-    /// Short Server ID; 0 when not applicable.
+    /// Short Server ID; 0 when not applicable (BOOTSTRAP_FAILED with reason NO_ACCOUNT after
+    /// every server failed: the last server that failed).
     pub ssid: u16,
     /// BOOTSTRAP_FINISHED: LwM2M Server accounts; BOOTSTRAP_FINISH_REFUSED: inconsistencies;
     /// else 0.
@@ -277,6 +284,9 @@ impl OwnedEvent {
             Event::BootstrapFailed { reason } => {
                 out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
                 out.reason = (*reason).into();
+                if let BootstrapFailure::NoFallback { ssid, .. } = reason {
+                    out.ssid = *ssid;
+                }
                 out.detail = CString::new(reason.to_string()).ok();
             }
             Event::ConfigurationChanged => out.kind = LWBS_EVENT_CONFIGURATION_CHANGED,
