@@ -23,9 +23,9 @@ fn psk(uri: String, key: &str) -> SecurityConfig {
     SecurityConfig {
         uri,
         mode: SecurityMode::Psk,
-        identity: b"urn:dev:lwbs-dtls".to_vec(),
-        server_key: Vec::new(),
-        secret_key: key.as_bytes().to_vec(),
+        identity: b"urn:dev:lwbs-dtls".to_vec().into(),
+        server_key: Default::default(),
+        secret_key: key.as_bytes().to_vec().into(),
     }
 }
 

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use crate::bootstrap::ValidationPolicy;
 use crate::coap::{content_format, TransmissionParams};
 use crate::model::{
-    security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, SecurityMode, Value,
-    Version,
+    security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, Secret, SecurityMode,
+    Value, Version,
 };
 use crate::security::{DtlsParams, Entropy};
 use crate::sequence::{backoff, RetryParams};
@@ -105,7 +105,8 @@ impl Config {
     }
 }
 
-/// Security material of one account (/0/x/0, 2, 3, 4, 5).
+/// Security material of one account (/0/x/0, 2, 3, 4, 5). The key fields are wiped on drop
+/// and `Debug` shows only their lengths.
 #[derive(Clone, Debug)]
 pub struct SecurityConfig {
     /// Server URI, `coap://` or `coaps://`.
@@ -113,11 +114,11 @@ pub struct SecurityConfig {
     /// Security mode.
     pub mode: SecurityMode,
     /// PSK identity, or own certificate / public key.
-    pub identity: Vec<u8>,
+    pub identity: Secret,
     /// Server certificate or public key.
-    pub server_key: Vec<u8>,
+    pub server_key: Secret,
     /// PSK or private key.
-    pub secret_key: Vec<u8>,
+    pub secret_key: Secret,
 }
 
 impl SecurityConfig {
@@ -126,9 +127,9 @@ impl SecurityConfig {
         SecurityConfig {
             uri: uri.into(),
             mode: SecurityMode::NoSec,
-            identity: Vec::new(),
-            server_key: Vec::new(),
-            secret_key: Vec::new(),
+            identity: Secret::default(),
+            server_key: Secret::default(),
+            secret_key: Secret::default(),
         }
     }
 
@@ -191,4 +192,33 @@ impl ServerAccountConfig {
 
 fn clamp(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SecurityAccount;
+
+    #[test]
+    fn debug_of_a_psk_account_shows_no_key_byte() {
+        let security = SecurityConfig {
+            uri: "coaps://bs.example".into(),
+            mode: SecurityMode::Psk,
+            identity: b"urn:dev:id".to_vec().into(),
+            server_key: Secret::default(),
+            secret_key: alloc::vec![0xA5; 16].into(),
+        };
+        let account = BootstrapAccountConfig { security, hold_off_s: 0, account_timeout_s: 0 };
+        let text = alloc::format!("{account:?}");
+        assert!(text.contains("coaps://bs.example"), "{text}");
+        assert!(text.contains("secret_key: <16 bytes>"), "{text}");
+        assert!(text.contains("identity: <10 bytes>"), "{text}");
+        assert!(!text.contains("165"), "a key byte (0xA5) in {text}");
+        // The same account in the data model (/0/x): a Security instance.
+        let instance = account.to_instance();
+        let view = SecurityAccount { instance_id: 0, instance: &instance };
+        let text = alloc::format!("{view:?}");
+        assert!(text.contains("Opaque(<16 bytes>)"), "{text}");
+        assert!(!text.contains("165"), "a key byte (0xA5) in {text}");
+    }
 }

@@ -6,6 +6,7 @@ mod account_error;
 mod definitions;
 mod instance;
 mod path;
+mod secret;
 mod security;
 mod server;
 mod store;
@@ -22,6 +23,7 @@ pub use definitions::{
 };
 pub use instance::{Instance, Origin};
 pub use path::{Path, PathError};
+pub use secret::Secret;
 pub use security::{security_res, SecurityAccount, SecurityMode};
 pub use server::{server_res, ServerAccount, DEFAULT_LIFETIME_S};
 pub use store::{DataModel, Store};

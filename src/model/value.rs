@@ -30,8 +30,9 @@ pub enum DataType {
     None,
 }
 
-/// One typed value. Opaque bytes are wiped from memory when dropped: they hold keys.
-#[derive(Clone, Debug, PartialEq)]
+/// One typed value. Opaque bytes are wiped from memory when dropped and `Debug` shows only
+/// their length: they hold keys.
+#[derive(Clone, PartialEq)]
 pub enum Value {
     /// UTF-8 string.
     String(String),
@@ -51,6 +52,22 @@ pub enum Value {
     ObjLnk(u16, u16),
     /// CoRE link-format text.
     CoreLink(String),
+}
+
+impl core::fmt::Debug for Value {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Value::String(v) => f.debug_tuple("String").field(v).finish(),
+            Value::Integer(v) => f.debug_tuple("Integer").field(v).finish(),
+            Value::Unsigned(v) => f.debug_tuple("Unsigned").field(v).finish(),
+            Value::Float(v) => f.debug_tuple("Float").field(v).finish(),
+            Value::Boolean(v) => f.debug_tuple("Boolean").field(v).finish(),
+            Value::Opaque(v) => write!(f, "Opaque(<{} bytes>)", v.len()),
+            Value::Time(v) => f.debug_tuple("Time").field(v).finish(),
+            Value::ObjLnk(o, i) => f.debug_tuple("ObjLnk").field(o).field(i).finish(),
+            Value::CoreLink(v) => f.debug_tuple("CoreLink").field(v).finish(),
+        }
+    }
 }
 
 impl Value {
