@@ -308,15 +308,9 @@ unsafe fn provision(
                 let account = config::read_account(account)?;
                 let uri = account.security.uri.clone();
                 let result = if bootstrap {
-                    let mut bs = account.bootstrap();
-                    let result = engine.client.provision_bootstrap_account(&bs);
-                    config::wipe(&mut bs.security);
-                    result
+                    engine.client.provision_bootstrap_account(&account.bootstrap())
                 } else {
-                    let mut server = account.server()?;
-                    let result = engine.client.provision_server_account(&server);
-                    config::wipe(&mut server.security);
-                    result
+                    engine.client.provision_server_account(&account.server()?)
                 };
                 result.map_err(|e| match e {
                     ClientError::InvalidAccount(why) => Refusal::new(lwbs_result::from(e), why)

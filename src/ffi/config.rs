@@ -2,17 +2,14 @@
 //! with their `_init` functions and their conversion into the engine's types.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::ffi::c_char;
-
-use zeroize::Zeroize;
 
 use super::cast;
 use super::result::lwbs_result::{self, *};
 use super::result::Refusal;
 use crate::client::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
 use crate::coap::TransmissionParams;
-use crate::model::{SecurityMode, Version, DEFAULT_LIFETIME_S};
+use crate::model::{Secret, SecurityMode, Version, DEFAULT_LIFETIME_S};
 
 /// Security Mode of an account (/0/x/2). This build speaks `LWBS_SECURITY_NOSEC` only; the
 /// DTLS modes are accepted by the ABI and refused with `LWBS_ERR_INVALID_ACCOUNT`.
@@ -254,14 +251,6 @@ pub(crate) struct Account<'a> {
     pub security: SecurityConfig,
 }
 
-impl Drop for Account<'_> {
-    fn drop(&mut self) {
-        self.security.identity.zeroize();
-        self.security.server_key.zeroize();
-        self.security.secret_key.zeroize();
-    }
-}
-
 /// Reads `*account`: struct size, URI, mode and key buffers.
 ///
 /// # Safety
@@ -291,9 +280,9 @@ pub(crate) unsafe fn read_account<'a>(
     let security = SecurityConfig {
         uri,
         mode,
-        identity: Vec::from(identity),
-        server_key: Vec::from(server_key),
-        secret_key: Vec::from(secret_key),
+        identity: Secret::new(identity),
+        server_key: Secret::new(server_key),
+        secret_key: Secret::new(secret_key),
     };
     Ok(Account { raw, security })
 }
@@ -326,11 +315,4 @@ impl Account<'_> {
             binding: binding.unwrap_or_else(|| String::from("U")),
         })
     }
-}
-
-/// Wipes the key material of an account description built from an [`Account`].
-pub(crate) fn wipe(security: &mut SecurityConfig) {
-    security.identity.zeroize();
-    security.server_key.zeroize();
-    security.secret_key.zeroize();
 }
