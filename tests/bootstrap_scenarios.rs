@@ -277,6 +277,62 @@ fn finish_validation_refuses_each_inconsistency() {
     }
 }
 
+/// A PSK Security instance /0/1 for ssid 1 with this identity and key.
+fn psk_security(uri: &str, identity: &[u8], key: &[u8]) -> Vec<u8> {
+    instance(
+        1,
+        &[
+            res_str(0, uri),
+            res_bool(1, false),
+            res_int(2, 0),
+            res_opaque(3, identity),
+            res_opaque(5, key),
+            res_int(10, 1),
+        ],
+    )
+}
+
+/// Finish accepts only an account a connection would accept (the account's target): each
+/// rule the target checks refuses the Finish with 4.06 and keeps nothing.
+#[test]
+fn finish_refuses_an_account_no_connection_would_accept() {
+    const PSK_URI: &str = "coaps://127.0.0.1:5684";
+    let long_host = format!("coap://{}:5683", "h".repeat(256));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("PSK key of 65 bytes", psk_security(PSK_URI, b"urn:dev:id", &[7; 65])),
+        ("PSK identity of 129 bytes", psk_security(PSK_URI, &[b'i'; 129], &[7; 16])),
+        ("PSK without identity", psk_security(PSK_URI, b"", &[7; 16])),
+        ("PSK over coap://", psk_security(DM_URI, b"urn:dev:id", &[7; 16])),
+        ("host over 255 bytes", dm_security(1, &long_host, 1)),
+        ("bad port", dm_security(1, "coap://127.0.0.1:0", 1)),
+        (
+            "Security Mode out of range",
+            instance(1, &[res_str(0, DM_URI), res_bool(1, false), res_int(2, 9), res_int(10, 1)]),
+        ),
+    ];
+    for (name, security) in cases {
+        let mut h = Harness::with_bootstrap_account();
+        h.start();
+        let bs = h.accept_bootstrap_request();
+        assert_eq!(h.write(bs, "/0", security).code, Code::CHANGED, "{name}");
+        assert_eq!(h.write(bs, "/1", dm_server(0, 1, 60)).code, Code::CHANGED, "{name}");
+        assert_eq!(h.finish(bs).code, Code::NOT_ACCEPTABLE, "{name}");
+        assert!(
+            h.has_event(|e| matches!(e, Event::BootstrapFinishRefused { findings: 1 })),
+            "{name}"
+        );
+        assert_eq!(h.client.configuration().server_account_pairs().count(), 0, "{name}");
+    }
+    // The bounds themselves are accepted (with DTLS; without it PSK is refused as unsupported).
+    let mut h = Harness::with_bootstrap_account();
+    h.start();
+    let bs = h.accept_bootstrap_request();
+    h.write(bs, "/0", psk_security(PSK_URI, &[b'i'; 128], &[7; 64]));
+    h.write(bs, "/1", dm_server(0, 1, 60));
+    let expected = if cfg!(feature = "dtls") { Code::CHANGED } else { Code::NOT_ACCEPTABLE };
+    assert_eq!(h.finish(bs).code, expected);
+}
+
 #[test]
 fn finish_timeout_counts_from_the_last_operation_and_keeps_nothing() {
     let mut h = Harness::with_bootstrap_account();

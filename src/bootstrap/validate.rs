@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::model::{
-    security_res as sec, DataModel, ObjectDefinition, Scheme, SecurityAccount, SecurityMode,
-    ServerUri, ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
+    security_res as sec, AccountError, DataModel, ObjectDefinition, SecurityAccount, SecurityMode,
+    ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
 };
 
 /// One reason a configuration is inconsistent.
@@ -33,6 +33,9 @@ pub enum Inconsistency {
     UnsupportedMode(u16),
     /// The credentials the mode needs are missing: Security instance ID.
     MissingCredentials(u16),
+    /// A PSK identity longer than 128 bytes or a PSK longer than 64 bytes, which no
+    /// connection would accept: Security instance ID.
+    CredentialTooLong(u16),
 }
 
 impl fmt::Display for Inconsistency {
@@ -55,6 +58,9 @@ impl fmt::Display for Inconsistency {
             Self::UnsupportedMode(i) => write!(f, "/0/{i}/2: Security Mode not supported"),
             Self::MissingCredentials(i) => {
                 write!(f, "/0/{i}: credentials for the Security Mode missing")
+            }
+            Self::CredentialTooLong(i) => {
+                write!(f, "/0/{i}: PSK identity over 128 or PSK over 64 bytes")
             }
         }
     }
@@ -111,45 +117,28 @@ fn check_mandatory(
     }
 }
 
+/// The account's usability ([`SecurityAccount::target`], the rule connections follow) as
+/// findings. An absent URI or mode is a missing mandatory resource, reported already.
 fn check_security(
     account: SecurityAccount<'_>,
     policy: &ValidationPolicy,
     found: &mut Vec<Inconsistency>,
 ) {
     let iid = account.instance_id;
-    let Some(uri) = account.uri() else { return };
-    let Some(mode) = account.mode() else {
-        if account.instance.has(sec::MODE) {
-            found.push(Inconsistency::UnsupportedMode(iid));
-        }
+    if account.uri().is_none() || !account.instance.has(sec::MODE) {
         return;
-    };
-    if !(policy.supports_mode)(mode) {
-        found.push(Inconsistency::UnsupportedMode(iid));
     }
-    match ServerUri::parse(uri) {
-        Err(_) => found.push(Inconsistency::BadUri(iid)),
-        Ok(uri) if (uri.scheme == Scheme::Coap) != (mode == SecurityMode::NoSec) => {
-            found.push(Inconsistency::SchemeModeMismatch(iid))
+    let Err(e) = account.target(policy.supports_mode) else { return };
+    found.push(match e {
+        AccountError::Uri(_) | AccountError::UriPartTooLong { .. } => Inconsistency::BadUri(iid),
+        AccountError::CoapsWithoutSecurity | AccountError::SecureModeWithCoap(_) => {
+            Inconsistency::SchemeModeMismatch(iid)
         }
-        Ok(_) => {}
-    }
-    if !has_credentials(account, mode) {
-        found.push(Inconsistency::MissingCredentials(iid));
-    }
-}
-
-fn has_credentials(account: SecurityAccount<'_>, mode: SecurityMode) -> bool {
-    let present = |rid| account.instance.bytes(rid).is_some_and(|b| !b.is_empty());
-    let needed: &[u16] = match mode {
-        SecurityMode::NoSec => &[],
-        SecurityMode::Psk => &[sec::PUBLIC_KEY_OR_IDENTITY, sec::SECRET_KEY],
-        SecurityMode::Rpk | SecurityMode::Certificate => {
-            &[sec::PUBLIC_KEY_OR_IDENTITY, sec::SERVER_PUBLIC_KEY, sec::SECRET_KEY]
-        }
-        SecurityMode::CertificateEst => &[sec::SERVER_PUBLIC_KEY],
-    };
-    needed.iter().all(|&rid| present(rid))
+        AccountError::CredentialTooLong { .. } => Inconsistency::CredentialTooLong(iid),
+        AccountError::Credentials(_) => Inconsistency::MissingCredentials(iid),
+        // A mode out of range, or one this build lacks.
+        _ => Inconsistency::UnsupportedMode(iid),
+    });
 }
 
 fn check_pairing(model: &DataModel, found: &mut Vec<Inconsistency>) {
@@ -244,12 +233,11 @@ mod tests {
         m.insert(0, 1, security("coaps://dm", false, 3, Some(1)));
         assert_eq!(validate(&m, &policy), [Inconsistency::SchemeModeMismatch(1)]);
 
-        // RPK (1): Mbed TLS 2.28 has no raw public keys, so no build supports it.
+        // RPK (1): Mbed TLS 2.28 has no raw public keys, so no build supports it. The first
+        // reason an account is unusable is its finding.
         let mut m = consistent();
         m.insert(0, 1, security("coaps://dm", false, 1, Some(1)));
-        let found = validate(&m, &policy);
-        assert!(found.contains(&Inconsistency::UnsupportedMode(1)), "{found:?}");
-        assert!(found.contains(&Inconsistency::MissingCredentials(1)), "{found:?}");
+        assert_eq!(validate(&m, &policy), [Inconsistency::UnsupportedMode(1)]);
         let psk_ok = ValidationPolicy { supports_mode: |_| true, ..policy };
         assert_eq!(validate(&m, &psk_ok), [Inconsistency::MissingCredentials(1)]);
 
@@ -277,6 +265,48 @@ mod tests {
             found,
             [Inconsistency::MissingResource(2, 0, 1), Inconsistency::MissingResource(2, 0, 3)]
         );
+    }
+
+    /// Every rule of [`SecurityAccount::target`] is a finding at Finish: the account a
+    /// Bootstrap-Server commits is one a connection accepts.
+    #[test]
+    fn an_account_no_connection_would_accept_is_refused() {
+        let any_mode = ValidationPolicy { supports_mode: |_| true, ..ValidationPolicy::default() };
+        let psk = |identity: &[u8], key: &[u8]| {
+            let mut m = consistent();
+            let dm = security("coaps://dm", false, 0, Some(1))
+                .with(sec::PUBLIC_KEY_OR_IDENTITY, Value::opaque(identity))
+                .with(sec::SECRET_KEY, Value::opaque(key));
+            m.insert(0, 1, dm);
+            validate(&m, &any_mode)
+        };
+        assert_eq!(psk(b"id", &[7; 64]), []);
+        assert_eq!(psk(&[b'i'; 128], b"k"), []);
+        assert_eq!(psk(b"id", &[7; 65]), [Inconsistency::CredentialTooLong(1)]);
+        assert_eq!(psk(&[b'i'; 129], b"k"), [Inconsistency::CredentialTooLong(1)]);
+        assert_eq!(psk(b"id", b""), [Inconsistency::MissingCredentials(1)]);
+        assert_eq!(psk(b"", b"k"), [Inconsistency::MissingCredentials(1)]);
+
+        let with = |uri: &str, mode: i64| {
+            let mut m = consistent();
+            m.insert(0, 1, security(uri, false, mode, Some(1)));
+            validate(&m, &any_mode)
+        };
+        let host = alloc::format!("coap://{}", "h".repeat(256));
+        assert_eq!(with(&host, 3), [Inconsistency::BadUri(1)], "a host over 255 bytes");
+        assert_eq!(with("coap://dm:0", 3), [Inconsistency::BadUri(1)]);
+        assert_eq!(with("coap://dm", 0), [Inconsistency::SchemeModeMismatch(1)]);
+        assert_eq!(with("coaps://dm", 3), [Inconsistency::SchemeModeMismatch(1)]);
+        assert_eq!(with("coap://dm", 9), [Inconsistency::UnsupportedMode(1)]);
+        let nosec_only =
+            ValidationPolicy { supports_mode: |m| m == SecurityMode::NoSec, ..any_mode };
+        let mut m = consistent();
+        m.insert(0, 1, security("coaps://dm", false, 2, Some(1)));
+        assert_eq!(validate(&m, &nosec_only), [Inconsistency::UnsupportedMode(1)]);
+        // The Bootstrap-Server account follows the same rule.
+        let mut m = consistent();
+        m.insert(0, 0, security("coap://bs", true, 0, None));
+        assert_eq!(validate(&m, &any_mode), [Inconsistency::SchemeModeMismatch(0)]);
     }
 
     #[test]

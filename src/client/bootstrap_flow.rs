@@ -2,13 +2,11 @@
 //! 1.0 server-initiated bootstrap, then the client-initiated bootstrap), the 1.1 trigger,
 //! the `pct` fallback, the back-off after failures, the Bootstrap-Server account timeout.
 
-use alloc::string::String;
-
 use super::connection::Role;
 use super::{Client, ConnId, Event, HeldFinish};
 use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContext, Outcome};
 use crate::coap::{Code, FailureReason, Message, RequestId};
-use crate::model::{server_res, ServerUri, Value, OBJ_SECURITY, OBJ_SERVER};
+use crate::model::{server_res, AccountError, Value, OBJ_SECURITY, OBJ_SERVER};
 use crate::sequence::StateReason;
 
 impl Client {
@@ -28,16 +26,15 @@ impl Client {
             return self.refresh_state();
         };
         let hold_off_ms = account.hold_off_s().saturating_mul(1000);
-        let uri = String::from(account.uri().unwrap_or_default());
-        let usable = ServerUri::parse(&uri).is_ok()
-            && account.mode().is_some_and(|m| (self.config.policy.supports_mode)(m));
-        if hold_off_ms == 0 || !usable {
-            return self.start_bootstrap(now, reason);
-        }
+        let target = match account.target(self.config.policy.supports_mode) {
+            Ok(target) if hold_off_ms > 0 => target,
+            // No hold-off, or an unusable account (the bootstrap reports why).
+            _ => return self.start_bootstrap(now, reason),
+        };
         self.sequence.hold_off_until = Some(now.saturating_add(hold_off_ms));
         self.sequence.hold_off_reason = reason;
         if self.listen_conn.is_none() {
-            self.listen_conn = Some(self.open_connection(now, &uri, Role::Bootstrap));
+            self.listen_conn = Some(self.open_connection(now, target, Role::Bootstrap));
         }
         self.refresh_state();
     }
@@ -53,23 +50,19 @@ impl Client {
         let Some(account) = self.store.committed().bootstrap_account() else {
             return self.bootstrap_not_started(now, BootstrapFailure::NoBootstrapAccount);
         };
-        let uri_text = String::from(account.uri().unwrap_or_default());
-        let mode = account.mode();
-        let Ok(uri) = ServerUri::parse(&uri_text) else {
-            return self.bootstrap_not_started(now, BootstrapFailure::BadUri);
+        let target = match account.target(self.config.policy.supports_mode) {
+            Ok(target) => target,
+            Err(e) => return self.bootstrap_not_started(now, not_startable(e)),
         };
-        if !mode.is_some_and(|m| (self.config.policy.supports_mode)(m)) {
-            return self.bootstrap_not_started(now, BootstrapFailure::UnsupportedSecurity);
-        }
         self.bootstrap_reason = reason;
         self.events.push_back(Event::BootstrapStarted);
-        let conn = match self.listen_conn.take() {
-            Some(conn) if self.connections.contains_key(&conn) => conn,
-            _ => self.open_connection(now, &uri_text, Role::Bootstrap),
-        };
         let pct = (self.config.version != crate::model::Version::V1_0)
             .then_some(self.config.preferred_format);
-        let request = bootstrap::bootstrap_request(&uri, &self.config.endpoint, pct);
+        let request = bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, pct);
+        let conn = match self.listen_conn.take() {
+            Some(conn) if self.connections.contains_key(&conn) => conn,
+            _ => self.open_connection(now, target, Role::Bootstrap),
+        };
         let lifetime = self.config.transmission.exchange_lifetime_ms();
         let Some(c) = self.connections.get_mut(&conn) else { return };
         let id = c.endpoint.send_request(now, request);
@@ -78,7 +71,7 @@ impl Client {
         self.refresh_state();
     }
 
-    /// A bootstrap that could not even start (no account, unusable URI or mode).
+    /// A bootstrap that could not even start (no account, or an unusable one).
     fn bootstrap_not_started(&mut self, now: u64, reason: BootstrapFailure) {
         self.close_listen_connection();
         self.events.push_back(Event::BootstrapFailed { reason });
@@ -147,12 +140,14 @@ impl Client {
             return;
         }
         if session.wants_retry_without_pct(code) {
-            // A 1.0 server refusing `pct` (REFERENCE §7.8): once more as a 1.0 request.
+            // A 1.0 server refusing `pct` with 4.00 (`pct` is a 1.1 Bootstrap-Request
+            // parameter, Core 1.1.1 §6.1.7.1): once more as a 1.0 request.
             let conn = *conn;
             let account = self.store.committed().bootstrap_account();
-            let uri = account.and_then(|a| a.uri()).and_then(|u| ServerUri::parse(u).ok());
-            if let (Some(uri), Some(c)) = (uri, self.connections.get_mut(&conn)) {
-                let request = bootstrap::bootstrap_request(&uri, &self.config.endpoint, None);
+            let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
+            if let (Some(target), Some(c)) = (target, self.connections.get_mut(&conn)) {
+                let request =
+                    bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, None);
                 let new_id = c.endpoint.send_request(now, request);
                 if let Some((_, session)) = self.bootstrap.as_mut() {
                     session.retried_without_pct(new_id);
@@ -347,5 +342,19 @@ impl Client {
             self.close_listen_connection();
             self.failure_reason = StateReason::NoBootstrapAccount;
         }
+    }
+}
+
+/// Why a bootstrap from an unusable Bootstrap-Server account cannot start.
+fn not_startable(e: AccountError) -> BootstrapFailure {
+    match e {
+        AccountError::MissingResource(crate::model::security_res::URI)
+        | AccountError::Uri(_)
+        | AccountError::UriPartTooLong { .. } => BootstrapFailure::BadUri,
+        // Credentials no session accepts: what the handshake would have reported.
+        AccountError::Credentials(_) | AccountError::CredentialTooLong { .. } => {
+            BootstrapFailure::Handshake { alert: None }
+        }
+        _ => BootstrapFailure::UnsupportedSecurity,
     }
 }

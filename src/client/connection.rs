@@ -7,9 +7,7 @@ use alloc::vec::Vec;
 
 use super::Config;
 use crate::coap::{Endpoint, Rng};
-use crate::model::{security_res as sec, SecurityAccount, Value};
-use crate::security::{ChannelFailure, ChannelState, SavedSession, SecureChannel};
-use crate::smartcard::digest::Fnv64;
+use crate::security::{ChannelFailure, ChannelState, SavedSession, SecureChannel, Target};
 
 /// Whose connection it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +25,7 @@ pub(crate) struct Connection {
     /// Released once its queued datagrams were handed out.
     pub closing: bool,
     /// Fingerprint of the session material of the account this connection was opened for
-    /// ([`session_material`]): a committed bootstrap that changes it replaces the session.
+    /// ([`Target::material`]): a committed bootstrap that changes it replaces the session.
     pub material: u64,
     /// The secure channel; `None` for NoSec.
     channel: Option<Box<dyn SecureChannel>>,
@@ -38,31 +36,31 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Opens a connection for `account` (its mode decides NoSec or DTLS); a secure channel
+    /// Opens a connection to `target` (its mode decides NoSec or DTLS); a secure channel
     /// starts its handshake at once, offering `resume` (a session saved from this account's
     /// previous connection, same material) for an abbreviated handshake. `rng` gives the
-    /// endpoint's seed and the session nonce.
+    /// endpoint's seed and the session nonce. The target's credentials are wiped when it
+    /// drops, here: the channel holds its own copy.
     pub fn open(
         now: u64,
-        uri: &str,
+        target: Target,
         role: Role,
-        account: Option<SecurityAccount<'_>>,
         config: &Config,
         rng: &mut Rng,
         resume: Option<SavedSession>,
     ) -> Connection {
         let seed = rng.next_u64();
         let mut connection = Connection {
-            uri: uri.into(),
+            uri: target.uri_text.clone(),
             role,
             endpoint: Endpoint::new(config.transmission.clone(), seed),
             closing: false,
-            material: session_material(account),
+            material: target.material,
             channel: None,
             setup_failure: None,
             now,
         };
-        match secure_channel(now, account, config, rng, resume.as_ref()) {
+        match secure_channel(now, &target, config, rng, resume.as_ref()) {
             Ok(channel) => connection.channel = channel,
             Err(failure) => connection.setup_failure = Some(failure),
         }
@@ -142,74 +140,20 @@ impl Connection {
     }
 }
 
-/// The Security resources a session is built from (S1 §5.2.5: "LwM2M Server URI, Security
-/// Mode, and Security Key"): URI (0), Security Mode (2), identity or public key (3), server
-/// key (4), secret key (5), Matching Type (13), SNI (14), Certificate Usage (15), DTLS/TLS
-/// Ciphersuite (16), OSCORE Security Mode (17).
-pub(crate) const SESSION_RESOURCES: [u16; 10] = [
-    sec::URI,
-    sec::MODE,
-    sec::PUBLIC_KEY_OR_IDENTITY,
-    sec::SERVER_PUBLIC_KEY,
-    sec::SECRET_KEY,
-    13,
-    14,
-    15,
-    16,
-    17,
-];
-
-/// A 64-bit FNV-1a fingerprint of the account's [`SESSION_RESOURCES`] (id, then a tagged,
-/// length-prefixed value; absent resources count too). Only compared, never stored or
-/// shown; 0 without an account. It stands in for a copy of the keys, which would be one more
-/// place holding secrets.
-pub(crate) fn session_material(account: Option<SecurityAccount<'_>>) -> u64 {
-    let Some(account) = account else { return 0 };
-    let mut h = Fnv64::new();
-    for id in SESSION_RESOURCES {
-        h.feed(&id.to_be_bytes());
-        match account.instance.value(id) {
-            None => field(&mut h, 0, &[]),
-            Some(Value::String(v) | Value::CoreLink(v)) => field(&mut h, 1, v.as_bytes()),
-            Some(Value::Opaque(v)) => field(&mut h, 2, v),
-            Some(Value::Integer(v) | Value::Time(v)) => field(&mut h, 3, &v.to_be_bytes()),
-            Some(Value::Unsigned(v)) => field(&mut h, 4, &v.to_be_bytes()),
-            Some(Value::Float(v)) => field(&mut h, 5, &v.to_bits().to_be_bytes()),
-            Some(Value::Boolean(v)) => field(&mut h, 6, &[u8::from(*v)]),
-            Some(Value::ObjLnk(o, i)) => {
-                field(&mut h, 7, &[o.to_be_bytes(), i.to_be_bytes()].concat())
-            }
-        }
-    }
-    h.finish()
-}
-
-/// Hashes a tagged, length-prefixed field.
-fn field(h: &mut Fnv64, tag: u8, bytes: &[u8]) {
-    h.feed(&[tag]);
-    h.feed(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
-    h.feed(bytes);
-}
-
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 fn secure_channel(
     now: u64,
-    account: Option<SecurityAccount<'_>>,
+    target: &Target,
     config: &Config,
     rng: &mut Rng,
     resume: Option<&SavedSession>,
 ) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
-    use crate::security::{session_seed, Credentials, CredentialsError, DtlsChannel, FailureKind};
+    use crate::security::{session_seed, DtlsChannel};
     use zeroize::Zeroize;
 
-    let Some(account) = account else { return Ok(None) };
-    let credentials = match Credentials::from_account(&account) {
-        Ok(credentials) => credentials,
-        Err(CredentialsError::NotSecure) => return Ok(None),
-        Err(_) => return Err(ChannelFailure { kind: FailureKind::Credentials, alert: None }),
-    };
+    let Some(credentials) = target.credentials.as_ref() else { return Ok(None) };
     let mut seed = session_seed(&config.entropy, config.seed, rng.next_u64());
-    let channel = DtlsChannel::resuming(now, &credentials, &config.dtls, &seed, resume);
+    let channel = DtlsChannel::resuming(now, credentials, &config.dtls, &seed, resume);
     seed.zeroize();
     Ok(Some(Box::new(channel?)))
 }
@@ -217,11 +161,11 @@ fn secure_channel(
 #[cfg(not(any(feature = "dtls", feature = "dtls-nostd")))]
 fn secure_channel(
     _now: u64,
-    _account: Option<SecurityAccount<'_>>,
+    _target: &Target,
     _config: &Config,
     _rng: &mut Rng,
     _resume: Option<&SavedSession>,
 ) -> Result<Option<Box<dyn SecureChannel>>, ChannelFailure> {
-    // Without DTLS only NoSec accounts pass `supports_mode`, so no channel is ever needed.
+    // Without DTLS only NoSec accounts have a target, so no channel is ever needed.
     Ok(None)
 }

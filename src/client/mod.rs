@@ -31,7 +31,7 @@ use alloc::vec::Vec;
 
 pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
-use connection::{session_material, Connection, Role};
+use connection::{Connection, Role};
 pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
@@ -39,10 +39,12 @@ pub use crate::bootstrap::FirmwareObjects;
 use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 pub use crate::model::AccountError;
-use crate::model::{check_account, DataModel, Store, MAX_OPTION_VALUE, OBJ_SECURITY, OBJ_SERVER};
+use crate::model::{
+    DataModel, Instance, SecurityAccount, Store, MAX_OPTION_VALUE, OBJ_SECURITY, OBJ_SERVER,
+};
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
-use crate::security::{ChannelFailure, SavedSession};
+use crate::security::{session_material, ChannelFailure, SavedSession, Target};
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 pub use crate::sequence::{
@@ -202,13 +204,14 @@ impl Client {
         &mut self,
         account: &BootstrapAccountConfig,
     ) -> Result<(), ClientError> {
-        self.check_provisionable(&account.security)?;
+        let instance = account.to_instance();
+        self.check_provisionable(&instance)?;
         let model = self.store.committed_mut();
         let iid = match model.bootstrap_account() {
             Some(existing) => existing.instance_id,
             None => model.free_instance_id(OBJ_SECURITY).unwrap_or(0),
         };
-        model.insert(OBJ_SECURITY, iid, account.to_instance());
+        model.insert(OBJ_SECURITY, iid, instance);
         Ok(())
     }
 
@@ -218,7 +221,8 @@ impl Client {
         &mut self,
         account: &ServerAccountConfig,
     ) -> Result<(), ClientError> {
-        self.check_provisionable(&account.security)?;
+        let (security, server) = account.to_instances();
+        self.check_provisionable(&security)?;
         if !(1..=65534).contains(&account.ssid) {
             return Err(ClientError::InvalidAccount(AccountError::ShortServerId(account.ssid)));
         }
@@ -227,7 +231,6 @@ impl Client {
                 account.binding.len(),
             )));
         }
-        let (security, server) = account.to_instances();
         let model = self.store.committed_mut();
         let sec_iid = model
             .security_for_ssid(account.ssid)
@@ -251,19 +254,14 @@ impl Client {
         Ok(())
     }
 
-    fn check_provisionable(&self, security: &SecurityConfig) -> Result<(), ClientError> {
+    /// A factory account is installed only while stopped and only when it is usable.
+    fn check_provisionable(&self, security: &Instance) -> Result<(), ClientError> {
         if self.state != State::Idle {
             return Err(ClientError::AlreadyStarted);
         }
-        check_account(
-            &security.uri,
-            security.mode,
-            &security.identity,
-            &security.server_key,
-            &security.secret_key,
-            self.config.policy.supports_mode,
-        )
-        .map_err(ClientError::InvalidAccount)?;
+        SecurityAccount { instance_id: 0, instance: security }
+            .target(self.config.policy.supports_mode)
+            .map_err(ClientError::InvalidAccount)?;
         Ok(())
     }
 
@@ -552,10 +550,10 @@ impl Client {
 
     // ----- connections -----------------------------------------------------------------------
 
-    /// Opens the session of `role`'s account. One live session per account, and the
-    /// Bootstrap-Server account's never shared with a server's (S1 §5.2.5): a connection of
-    /// the same role still open is closed (close_notify) first.
-    fn open_connection(&mut self, now: u64, uri: &str, role: Role) -> ConnId {
+    /// Opens a session to `target`, the account of `role`. One live session per account,
+    /// and the Bootstrap-Server account's never shared with a server's (Core 1.1 §5.2.5): a
+    /// connection of the same role still open is closed (close_notify) first.
+    fn open_connection(&mut self, now: u64, target: Target, role: Role) -> ConnId {
         let stale: Vec<ConnId> = self
             .connections
             .iter()
@@ -567,11 +565,6 @@ impl Client {
         }
         let id = ConnId(self.next_conn);
         self.next_conn = self.next_conn.wrapping_add(1).max(1);
-        let model = self.store.committed();
-        let account = match role {
-            Role::Bootstrap => model.bootstrap_account(),
-            Role::Server(ssid) => model.security_for_ssid(ssid),
-        };
         // Resume the account's last session only with unchanged security material; never for
         // the Bootstrap-Server account (every bootstrap has a new session).
         let resume = match role {
@@ -579,18 +572,18 @@ impl Client {
             Role::Server(ssid) => self
                 .saved_sessions
                 .remove(&ssid)
-                .filter(|(material, _)| *material != 0 && *material == session_material(account))
+                .filter(|(material, _)| *material != 0 && *material == target.material)
                 .map(|(_, session)| session),
         };
-        let connection =
-            Connection::open(now, uri, role, account, &self.config, &mut self.rng, resume);
+        let uri = target.uri_text.clone();
+        let connection = Connection::open(now, target, role, &self.config, &mut self.rng, resume);
         self.connections.insert(id, connection);
         debug_assert_eq!(
             self.connections.values().filter(|c| c.role == role && !c.closing).count(),
             1,
             "one live session per account"
         );
-        self.events.push_back(Event::Connect { conn: id, uri: uri.into() });
+        self.events.push_back(Event::Connect { conn: id, uri });
         id
     }
 

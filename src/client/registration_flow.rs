@@ -4,12 +4,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::connection::{session_material, Connection, Role};
+use super::connection::{Connection, Role};
 use super::dm::{self, DmAction, DmContext};
 use super::{Client, ConnId, Event, State};
 use crate::coap::{Message, RequestId};
-use crate::model::{server_res, ServerUri, Value, OBJ_SERVER};
+use crate::model::{server_res, Value, OBJ_SERVER};
 use crate::registration::{self, RegistrationFailure, RegistrationState, ResponseOutcome};
+use crate::security::session_material;
 use crate::sequence::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
 
 impl Client {
@@ -36,7 +37,7 @@ impl Client {
     }
 
     /// After a committed bootstrap (S1 §5.2.5): a server whose session material (URI,
-    /// Security Mode, keys: [`super::connection::SESSION_RESOURCES`]) changed, or whose
+    /// Security Mode, keys: [`crate::security::SESSION_RESOURCES`]) changed, or whose
     /// account is gone, loses its session (close_notify) and registration, and registers
     /// anew over a new handshake; a registered server the bootstrap did not touch keeps its
     /// session and registration (an Update follows only if its lifetime or binding changed).
@@ -178,9 +179,7 @@ impl Client {
         else {
             return false;
         };
-        let uri_text = String::from(security.uri().unwrap_or_default());
-        let usable = security.mode().is_some_and(|m| (self.config.policy.supports_mode)(m));
-        let (Ok(uri), true) = (ServerUri::parse(&uri_text), usable) else {
+        let Ok(target) = security.target(self.config.policy.supports_mode) else {
             return false;
         };
         let lifetime = server.lifetime_s();
@@ -188,7 +187,7 @@ impl Client {
         let payload =
             registration::register_payload(model, &self.config.objects, self.config.version);
         let request = registration::register_request(
-            &uri,
+            &target.uri,
             &self.config.endpoint,
             lifetime,
             self.config.version,
@@ -197,7 +196,7 @@ impl Client {
         );
         let conn = match self.registrations.get(&ssid) {
             Some((conn, _)) if self.connections.get(conn).is_some_and(Connection::usable) => *conn,
-            _ => self.open_connection(now, &uri_text, Role::Server(ssid)),
+            _ => self.open_connection(now, target, Role::Server(ssid)),
         };
         let Some(c) = self.connections.get_mut(&conn) else { return false };
         let id = c.endpoint.send_request(now, request);

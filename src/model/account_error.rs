@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use super::{Scheme, SecurityMode, ServerUri, UriError};
+use super::{SecurityMode, ServerUri, UriError};
 
 /// The longest value of one CoAP option the URI parts and queries travel in (RFC 7252 §5.10:
 /// Uri-Host 1..255, Uri-Path 0..255, Uri-Query 0..255 bytes).
@@ -50,6 +50,9 @@ pub enum AccountError {
         /// The bound.
         max: usize,
     },
+    /// A Security resource the account needs is absent or out of range (the URI /0/x/0, the
+    /// Security Mode /0/x/2): its resource ID.
+    MissingResource(u16),
     /// Short Server ID outside 1..=65534.
     ShortServerId(u16),
     /// The binding (/1/x/7) is longer than its `b=` Uri-Query option allows: length in bytes.
@@ -128,6 +131,10 @@ impl fmt::Display for AccountError {
             Self::CredentialTooLong { which, len, max } => {
                 write!(f, "{which} of {len} bytes is longer than {max} bytes")
             }
+            Self::MissingResource(0) => f.write_str("no Server URI (/0/x/0)"),
+            Self::MissingResource(rid) => {
+                write!(f, "Security resource /0/x/{rid} missing or out of range")
+            }
             Self::ShortServerId(ssid) => write!(f, "Short Server ID {ssid} outside 1..65534"),
             Self::BindingTooLong(len) => write!(
                 f,
@@ -156,98 +163,4 @@ pub fn check_uri_lengths(uri: &ServerUri) -> Result<(), AccountError> {
         }
     }
     Ok(())
-}
-
-/// Whether an account with `uri`, `mode` and these credentials can be used by a build that
-/// supports the modes `supports_mode` accepts; the first reason it cannot.
-pub fn check_account(
-    uri: &str,
-    mode: SecurityMode,
-    identity: &[u8],
-    server_key: &[u8],
-    secret_key: &[u8],
-    supports_mode: fn(SecurityMode) -> bool,
-) -> Result<ServerUri, AccountError> {
-    let parsed = ServerUri::parse(uri).map_err(AccountError::Uri)?;
-    check_uri_lengths(&parsed)?;
-    let secure = parsed.scheme == Scheme::Coaps;
-    if secure && mode == SecurityMode::NoSec {
-        return Err(AccountError::CoapsWithoutSecurity);
-    }
-    if !secure && mode != SecurityMode::NoSec {
-        return Err(AccountError::SecureModeWithCoap(mode));
-    }
-    if !supports_mode(mode) {
-        return Err(AccountError::UnsupportedMode(mode));
-    }
-    if mode == SecurityMode::Psk {
-        for (which, len, max) in
-            [("PSK identity", identity.len(), MAX_PSK_IDENTITY), ("PSK", secret_key.len(), MAX_PSK)]
-        {
-            if len > max {
-                return Err(AccountError::CredentialTooLong { which, len, max });
-            }
-        }
-    }
-    if !crate::security::credentials_complete(mode, identity, server_key, secret_key) {
-        return Err(AccountError::Credentials(mode));
-    }
-    Ok(parsed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::string::ToString;
-
-    fn all(_: SecurityMode) -> bool {
-        true
-    }
-
-    fn nosec_only(mode: SecurityMode) -> bool {
-        mode == SecurityMode::NoSec
-    }
-
-    #[test]
-    fn each_reason_is_named() {
-        let check = |uri: &str, mode, id: &[u8], key: &[u8], supports| {
-            check_account(uri, mode, id, &[], key, supports).map(|_| ()).map_err(|e| e.to_string())
-        };
-        let nosec = SecurityMode::NoSec;
-        let psk = SecurityMode::Psk;
-        assert_eq!(check("coap://h", nosec, b"", b"", all), Ok(()));
-        assert_eq!(check("coaps://h", psk, b"id", b"key", all), Ok(()));
-        let err = |uri: &str, mode, supports| check(uri, mode, b"", b"", supports).unwrap_err();
-        assert!(err("http://h", nosec, all).starts_with("unknown URI scheme"));
-        assert!(err("coap://", nosec, all).starts_with("missing or malformed host"));
-        assert!(err("coap://h:0", nosec, all).starts_with("bad port"));
-        assert!(err("coaps://h", nosec, all).starts_with("coaps:// URI with Security Mode NoSec"));
-        assert_eq!(
-            err("coap://h", psk, all),
-            "Security Mode PSK needs a coaps:// URI, not coap://"
-        );
-        assert!(err("coaps://h", psk, nosec_only).contains("needs DTLS, which this build lacks"));
-        assert_eq!(
-            err("coaps://h", SecurityMode::Rpk, crate::security::supports_mode),
-            "Security Mode RPK is not supported"
-        );
-        assert!(err("coaps://h", psk, all).starts_with("PSK credentials missing"));
-        let long_id = check("coaps://h", psk, &[b'i'; 129], b"k", all).unwrap_err();
-        assert_eq!(long_id, "PSK identity of 129 bytes is longer than 128 bytes");
-        assert_eq!(check("coaps://h", psk, &[b'i'; 128], &[7; 64], all), Ok(()));
-        let long_key = check("coaps://h", psk, b"i", &[7; 65], all).unwrap_err();
-        assert_eq!(long_key, "PSK of 65 bytes is longer than 64 bytes");
-        let host = alloc::format!("coap://{}", "h".repeat(256));
-        assert_eq!(
-            err(&host, nosec, all),
-            "URI host of 256 bytes exceeds the 255-byte Uri-Host option"
-        );
-        let segment = alloc::format!("coap://h/{}", "p".repeat(256));
-        assert!(err(&segment, nosec, all).starts_with("URI path segment of 256 bytes"));
-        let query = alloc::format!("coap://h?{}", "q".repeat(256));
-        assert!(err(&query, nosec, all).starts_with("URI query parameter of 256 bytes"));
-        let fits =
-            alloc::format!("coap://{}/{}?{}", "h".repeat(255), "p".repeat(255), "q".repeat(255));
-        assert_eq!(check(&fits, nosec, b"", b"", all), Ok(()), "255 bytes each fit");
-    }
 }

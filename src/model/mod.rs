@@ -15,7 +15,7 @@ mod value;
 mod version;
 
 pub use account_error::{
-    check_account, check_uri_lengths, AccountError, UriPart, MAX_OPTION_VALUE,
+    check_uri_lengths, AccountError, UriPart, MAX_OPTION_VALUE, MAX_PSK, MAX_PSK_IDENTITY,
 };
 pub use definitions::{
     object_definition, ObjectDefinition, Operations, ResourceDefinition, ACCESS_CONTROL, SECURITY,

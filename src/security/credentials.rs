@@ -11,11 +11,6 @@ use crate::model::{SecurityAccount, SecurityMode};
 /// Security resource /0/x/15, Certificate Usage (RFC 6698 semantics).
 pub const CERTIFICATE_USAGE: u16 = 15;
 
-/// The longest PSK identity the spec requires us to support (Transport §5.2.8.1).
-pub const MAX_PSK_IDENTITY: usize = 128;
-/// The longest PSK the spec requires us to support.
-pub const MAX_PSK: usize = 64;
-
 /// How the server's certificate is checked (/0/x/15; LwM2M default 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertificateUsage {
@@ -95,7 +90,7 @@ pub enum CredentialsError {
     NotSecure,
     /// A mode this build does not implement (RPK, certificate with EST).
     UnsupportedMode,
-    /// Missing or out-of-bounds material (identity > 128 B, key > 64 B, empty fields).
+    /// Missing material or an unknown Certificate Usage (/0/x/15).
     Invalid,
 }
 
@@ -124,7 +119,8 @@ impl Credentials {
         }
     }
 
-    /// Copies the material the account's mode needs.
+    /// Copies the material the account's mode needs (its bounds are checked by
+    /// [`SecurityAccount::target`], which calls this).
     pub fn from_account(account: &SecurityAccount<'_>) -> Result<Credentials, CredentialsError> {
         let bytes = |rid| {
             account
@@ -137,14 +133,10 @@ impl Credentials {
         use crate::model::security_res as sec;
         match account.mode() {
             Some(SecurityMode::NoSec) => Err(CredentialsError::NotSecure),
-            Some(SecurityMode::Psk) => {
-                let identity = bytes(sec::PUBLIC_KEY_OR_IDENTITY)?;
-                let key = bytes(sec::SECRET_KEY)?;
-                if identity.len() > MAX_PSK_IDENTITY || key.len() > MAX_PSK {
-                    return Err(CredentialsError::Invalid);
-                }
-                Ok(Credentials::Psk { identity, key })
-            }
+            Some(SecurityMode::Psk) => Ok(Credentials::Psk {
+                identity: bytes(sec::PUBLIC_KEY_OR_IDENTITY)?,
+                key: bytes(sec::SECRET_KEY)?,
+            }),
             Some(SecurityMode::Certificate) => Ok(Credentials::Certificate {
                 own_cert: bytes(sec::PUBLIC_KEY_OR_IDENTITY)?,
                 private_key: bytes(sec::SECRET_KEY)?,
@@ -175,13 +167,8 @@ mod tests {
     }
 
     #[test]
-    fn psk_bounds_follow_the_transport_spec() {
+    fn the_material_of_the_mode_is_copied() {
         assert!(creds(&account(0, &[b'i'; 128], &[1; 64])).is_ok());
-        assert_eq!(
-            creds(&account(0, &[b'i'; 129], &[1; 64])).err(),
-            Some(CredentialsError::Invalid)
-        );
-        assert_eq!(creds(&account(0, b"id", &[1; 65])).err(), Some(CredentialsError::Invalid));
         assert_eq!(creds(&account(0, b"id", b"")).err(), Some(CredentialsError::Invalid));
         assert_eq!(creds(&account(3, b"", b"")).err(), Some(CredentialsError::NotSecure));
         assert_eq!(creds(&account(1, b"k", b"k")).err(), Some(CredentialsError::UnsupportedMode));

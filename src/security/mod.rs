@@ -15,6 +15,7 @@ mod entropy;
 mod params;
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 mod sys;
+mod target;
 
 pub use channel::{ChannelFailure, ChannelState, FailureKind, SavedSession, SecureChannel};
 #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
@@ -26,6 +27,7 @@ pub use dtls::{DtlsChannel, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES
 pub(crate) use entropy::session_seed;
 pub use entropy::Entropy;
 pub use params::DtlsParams;
+pub use target::{session_material, Target, SESSION_RESOURCES};
 
 use crate::model::SecurityMode;
 
@@ -37,25 +39,5 @@ pub fn supports_mode(mode: SecurityMode) -> bool {
             cfg!(any(feature = "dtls", feature = "dtls-nostd"))
         }
         SecurityMode::Rpk | SecurityMode::CertificateEst => false,
-    }
-}
-
-/// True when the material a mode needs is there and within the spec's bounds: PSK identity
-/// 1..=128 bytes and key 1..=64 bytes; certificates need all three fields.
-pub fn credentials_complete(
-    mode: SecurityMode,
-    identity: &[u8],
-    server_key: &[u8],
-    secret_key: &[u8],
-) -> bool {
-    match mode {
-        SecurityMode::NoSec => true,
-        SecurityMode::Psk => {
-            (1..=128).contains(&identity.len()) && (1..=64).contains(&secret_key.len())
-        }
-        SecurityMode::Rpk | SecurityMode::Certificate => {
-            !identity.is_empty() && !server_key.is_empty() && !secret_key.is_empty()
-        }
-        SecurityMode::CertificateEst => !server_key.is_empty(),
     }
 }
