@@ -60,12 +60,11 @@ impl Client {
             .then_some(self.config.preferred_format);
         let request = bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, pct);
         let conn = match self.listen_conn.take() {
-            Some(conn) if self.connections.contains_key(&conn) => conn,
+            Some(conn) if self.connections.get(conn).is_some() => conn,
             _ => self.open_connection(now, target, Role::Bootstrap),
         };
         let lifetime = self.config.transmission.exchange_lifetime_ms();
-        let Some(c) = self.connections.get_mut(&conn) else { return };
-        let id = c.endpoint.send_request(now, request);
+        let Some(id) = self.connections.send_request(now, conn, request) else { return };
         self.bootstrap =
             Some((conn, BootstrapSession::client_initiated(id, lifetime).with_pct(pct)));
         self.refresh_state();
@@ -145,14 +144,15 @@ impl Client {
             let conn = *conn;
             let account = self.store.committed().bootstrap_account();
             let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
-            if let (Some(target), Some(c)) = (target, self.connections.get_mut(&conn)) {
+            if let Some(target) = target {
                 let request =
                     bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, None);
-                let new_id = c.endpoint.send_request(now, request);
-                if let Some((_, session)) = self.bootstrap.as_mut() {
-                    session.retried_without_pct(new_id);
+                if let Some(new_id) = self.connections.send_request(now, conn, request) {
+                    if let Some((_, session)) = self.bootstrap.as_mut() {
+                        session.retried_without_pct(new_id);
+                    }
+                    return;
                 }
-                return;
             }
         }
         let Some((_, session)) = self.bootstrap.as_mut() else { return };
@@ -185,9 +185,7 @@ impl Client {
     pub(super) fn on_bootstrap_transport_error(&mut self, now: u64, conn: ConnId) {
         let Some((c, session)) = self.bootstrap.as_ref() else { return };
         let Some(id) = session.pending_request().filter(|_| *c == conn) else { return };
-        if let Some(connection) = self.connections.get_mut(&conn) {
-            connection.endpoint.cancel(id);
-        }
+        self.connections.cancel(conn, id);
         self.fail_bootstrap(now, BootstrapFailure::Transport);
     }
 

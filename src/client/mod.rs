@@ -20,6 +20,7 @@
 mod bootstrap_flow;
 mod config;
 mod connection;
+mod connections;
 mod dm;
 mod event;
 mod registration_flow;
@@ -31,7 +32,8 @@ use alloc::vec::Vec;
 
 pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
 pub use config::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
-use connection::{Connection, Role};
+use connection::Role;
+use connections::Connections;
 pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
@@ -44,7 +46,7 @@ use crate::model::{
 };
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
-use crate::security::{session_material, ChannelFailure, SavedSession, Target};
+use crate::security::Target;
 pub use crate::sequence::StateReason;
 use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 pub use crate::sequence::{
@@ -79,11 +81,8 @@ pub struct Client {
     sequence: Sequence,
     /// Why the client is Failed (when it is).
     failure_reason: StateReason,
-    connections: BTreeMap<ConnId, Connection>,
-    /// Per Short Server ID, the DTLS session of its last connection and the fingerprint of
-    /// the security material it was built from, for an abbreviated handshake next time.
-    saved_sessions: BTreeMap<u16, (u64, SavedSession)>,
-    next_conn: u32,
+    /// Open connections, their outgoing datagrams, the DTLS session cache.
+    connections: Connections,
     bootstrap: Option<(ConnId, BootstrapSession)>,
     /// Why the running bootstrap runs.
     bootstrap_reason: StateReason,
@@ -94,7 +93,6 @@ pub struct Client {
     plan: RegistrationPlan,
     registrations: BTreeMap<u16, (ConnId, Registration)>,
     events: VecDeque<Event>,
-    transmits: VecDeque<Transmit>,
     dm_handler: Option<DmHandler>,
     firmware: Option<FirmwareTransaction>,
     /// Unix time in milliseconds minus `now` (set by [`Client::set_time`]).
@@ -137,16 +135,13 @@ impl Client {
             state: State::Idle,
             sequence: Sequence::new(backoff),
             failure_reason: StateReason::None,
-            connections: BTreeMap::new(),
-            saved_sessions: BTreeMap::new(),
-            next_conn: 1,
+            connections: Connections::new(),
             bootstrap: None,
             bootstrap_reason: StateReason::None,
             listen_conn: None,
             plan: RegistrationPlan::default(),
             registrations: BTreeMap::new(),
             events: VecDeque::new(),
-            transmits: VecDeque::new(),
             dm_handler: None,
             firmware: None,
             unix_offset_ms: None,
@@ -193,7 +188,7 @@ impl Client {
 
     /// The URI a connection was opened for.
     pub fn connection_uri(&self, conn: ConnId) -> Option<&str> {
-        self.connections.get(&conn).map(|c| c.uri.as_str())
+        self.connections.get(conn).map(|c| c.uri.as_str())
     }
 
     // ----- commands: factory provisioning ------------------------------------------------
@@ -373,7 +368,7 @@ impl Client {
         conn: ConnId,
         data: &[u8],
     ) -> Result<(), ClientError> {
-        let connection = self.connections.get_mut(&conn).ok_or(ClientError::UnknownConnection)?;
+        let connection = self.connections.get_mut(conn).ok_or(ClientError::UnknownConnection)?;
         connection.handle_datagram(now, data);
         self.drain_endpoint(now, conn);
         self.check_channels(now);
@@ -387,7 +382,7 @@ impl Client {
     /// goes on), a Bootstrap-Request fails the bootstrap (back-off), an Update re-registers.
     /// An error on a connection with nothing outstanding changes nothing.
     pub fn handle_transport_error(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
-        let role = self.connections.get(&conn).ok_or(ClientError::UnknownConnection)?.role;
+        let role = self.connections.get(conn).ok_or(ClientError::UnknownConnection)?.role;
         match role {
             Role::Bootstrap => self.on_bootstrap_transport_error(now, conn),
             Role::Server(ssid) => self.on_registration_transport_error(now, conn, ssid),
@@ -402,7 +397,7 @@ impl Client {
     /// with [`BootstrapFailure::OpenFailed`], a Register attempt with
     /// [`RegistrationFailure::OpenFailed`]; a listening connection is dropped.
     pub fn handle_open_failure(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
-        let role = self.connections.get(&conn).ok_or(ClientError::UnknownConnection)?.role;
+        let role = self.connections.get(conn).ok_or(ClientError::UnknownConnection)?.role;
         if self.listen_conn == Some(conn) {
             self.listen_conn = None;
         }
@@ -427,7 +422,7 @@ impl Client {
                 }
             }
         }
-        self.connections.remove(&conn);
+        self.connections.forget(conn);
         self.refresh_state();
         Ok(())
     }
@@ -435,11 +430,8 @@ impl Client {
     /// Time passed: retransmissions, the Finish deadline, Updates, the hold-off, the
     /// registration retry timers, the bootstrap back-off, the Bootstrap-Server account purge.
     pub fn handle_timeout(&mut self, now: u64) {
-        let conns: Vec<ConnId> = self.connections.keys().copied().collect();
-        for conn in conns {
-            if let Some(c) = self.connections.get_mut(&conn) {
-                c.handle_timeout(now);
-            }
+        self.connections.handle_timeout(now);
+        for conn in self.connections.ids() {
             self.drain_endpoint(now, conn);
         }
         self.check_channels(now);
@@ -465,10 +457,7 @@ impl Client {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        if self.transmits.is_empty() {
-            self.collect_transmits();
-        }
-        self.transmits.pop_front()
+        self.connections.poll_transmit(&mut self.events)
     }
 
     /// The next event.
@@ -478,7 +467,7 @@ impl Client {
 
     /// When [`Client::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let endpoints = self.connections.values().filter_map(|c| c.poll_timeout()).min();
+        let endpoints = self.connections.poll_timeout();
         if !self.is_running() {
             return endpoints;
         }
@@ -508,20 +497,9 @@ impl Client {
         !matches!(self.state, State::Idle | State::Stopping)
     }
 
+    /// Queues every connection's datagrams now (before what a following step sends).
     fn collect_transmits(&mut self) {
-        let mut closed = Vec::new();
-        for (id, conn) in self.connections.iter_mut() {
-            while let Some(data) = conn.poll_transmit() {
-                self.transmits.push_back(Transmit { conn: *id, data });
-            }
-            if conn.closing {
-                closed.push(*id);
-            }
-        }
-        for id in closed {
-            self.connections.remove(&id);
-            self.events.push_back(Event::Disconnect { conn: id });
-        }
+        self.connections.collect(&mut self.events);
     }
 
     // ----- state -----------------------------------------------------------------------------
@@ -554,56 +532,16 @@ impl Client {
     /// and the Bootstrap-Server account's never shared with a server's (Core 1.1 §5.2.5): a
     /// connection of the same role still open is closed (close_notify) first.
     fn open_connection(&mut self, now: u64, target: Target, role: Role) -> ConnId {
-        let stale: Vec<ConnId> = self
-            .connections
-            .iter()
-            .filter(|(_, c)| c.role == role && !c.closing)
-            .map(|(id, _)| *id)
-            .collect();
-        for conn in stale {
-            self.close_connection(conn);
-        }
-        let id = ConnId(self.next_conn);
-        self.next_conn = self.next_conn.wrapping_add(1).max(1);
-        // Resume the account's last session only with unchanged security material; never for
-        // the Bootstrap-Server account (every bootstrap has a new session).
-        let resume = match role {
-            Role::Bootstrap => None,
-            Role::Server(ssid) => self
-                .saved_sessions
-                .remove(&ssid)
-                .filter(|(material, _)| *material != 0 && *material == target.material)
-                .map(|(_, session)| session),
-        };
-        let uri = target.uri_text.clone();
-        let connection = Connection::open(now, target, role, &self.config, &mut self.rng, resume);
-        self.connections.insert(id, connection);
-        debug_assert_eq!(
-            self.connections.values().filter(|c| c.role == role && !c.closing).count(),
-            1,
-            "one live session per account"
-        );
-        self.events.push_back(Event::Connect { conn: id, uri });
-        id
+        self.connections.close_role(role, self.store.committed());
+        let (config, rng, events) = (&self.config, &mut self.rng, &mut self.events);
+        self.connections.open(now, target, role, config, rng, events)
     }
 
     /// Reports secure channels that failed (handshake timeout, alert, unusable credentials)
     /// as bootstrap or registration failures; the connection is dropped (after any alert we
     /// queued) and a retry opens a new one, with a new handshake.
     fn check_channels(&mut self, now: u64) {
-        let failed: Vec<(ConnId, Role, ChannelFailure)> = self
-            .connections
-            .iter()
-            .filter(|(_, c)| !c.closing)
-            .filter_map(|(id, c)| c.failure().map(|f| (*id, c.role, f)))
-            .collect();
-        for (conn, role, failure) in failed {
-            if let Some(mut c) = self.connections.remove(&conn) {
-                while let Some(data) = c.poll_transmit() {
-                    self.transmits.push_back(Transmit { conn, data });
-                }
-            }
-            self.events.push_back(Event::Disconnect { conn });
+        for (conn, role, failure) in self.connections.take_failed(&mut self.events) {
             let alert = failure.alert;
             match role {
                 Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, alert),
@@ -612,35 +550,14 @@ impl Client {
         }
     }
 
-    /// Queues what `conn` has to send now, ahead of other connections' datagrams; the
-    /// connection stays (a closing one is released by the next `collect_transmits`).
+    /// Queues what `conn` has to send now, ahead of other connections' datagrams.
     fn flush_connection(&mut self, conn: ConnId) {
-        let Some(c) = self.connections.get_mut(&conn) else { return };
-        while let Some(data) = c.poll_transmit() {
-            self.transmits.push_back(Transmit { conn, data });
-        }
+        self.connections.flush(conn);
     }
 
-    /// Closes `conn` (close_notify for a secure one). A server's DTLS session closed while its
-    /// account still has the material the session was built from is kept for resuming in the
-    /// account's next connection (in RAM only, wiped on drop); otherwise any kept one goes.
+    /// Closes `conn` (close_notify for a secure one); see [`Connections::close`].
     fn close_connection(&mut self, conn: ConnId) {
-        let Some(c) = self.connections.get_mut(&conn) else { return };
-        if c.closing {
-            return;
-        }
-        c.closing = true;
-        if let Role::Server(ssid) = c.role {
-            let current = session_material(self.store.committed().security_for_ssid(ssid));
-            match c.saved_session() {
-                Some(session) if current != 0 && current == c.material => {
-                    self.saved_sessions.insert(ssid, (current, session));
-                }
-                _ => {
-                    self.saved_sessions.remove(&ssid);
-                }
-            }
-        }
+        self.connections.close(conn, self.store.committed());
     }
 
     fn close_listen_connection(&mut self) {
@@ -651,7 +568,7 @@ impl Client {
 
     fn drain_endpoint(&mut self, now: u64, conn: ConnId) {
         loop {
-            let Some(c) = self.connections.get_mut(&conn) else { return };
+            let Some(c) = self.connections.get_mut(conn) else { return };
             let Some(event) = c.endpoint.poll_event() else { return };
             let role = c.role;
             match (role, event) {
@@ -682,9 +599,7 @@ impl Client {
     }
 
     fn respond(&mut self, now: u64, conn: ConnId, request: &Message, response: Message) {
-        if let Some(c) = self.connections.get_mut(&conn) {
-            c.endpoint.respond(now, request, response);
-        }
+        self.connections.respond(now, conn, request, response);
     }
 
     fn finish_stop_if_done(&mut self) {
@@ -692,8 +607,7 @@ impl Client {
             && self.registrations.is_empty()
             && self.bootstrap.is_none()
         {
-            let conns: Vec<ConnId> = self.connections.keys().copied().collect();
-            for conn in conns {
+            for conn in self.connections.ids() {
                 self.close_connection(conn);
             }
             self.state = State::Idle;

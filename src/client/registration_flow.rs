@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::connection::{Connection, Role};
+use super::connection::Role;
 use super::dm::{self, DmAction, DmContext};
 use super::{Client, ConnId, Event, State};
 use crate::coap::{Message, RequestId};
@@ -72,7 +72,7 @@ impl Client {
     /// material the committed configuration still holds for `ssid`, with a Server instance.
     fn session_still_valid(&self, ssid: u16, conn: ConnId) -> bool {
         let model = self.store.committed();
-        let Some(c) = self.connections.get(&conn).filter(|c| c.usable()) else { return false };
+        let Some(c) = self.connections.get(conn).filter(|c| c.usable()) else { return false };
         model.server_for_ssid(ssid).is_some()
             && c.material == session_material(model.security_for_ssid(ssid))
     }
@@ -195,11 +195,10 @@ impl Client {
             payload,
         );
         let conn = match self.registrations.get(&ssid) {
-            Some((conn, _)) if self.connections.get(conn).is_some_and(Connection::usable) => *conn,
+            Some((conn, _)) if self.connections.usable(*conn) => *conn,
             _ => self.open_connection(now, target, Role::Server(ssid)),
         };
-        let Some(c) = self.connections.get_mut(&conn) else { return false };
-        let id = c.endpoint.send_request(now, request);
+        let Some(id) = self.connections.send_request(now, conn, request) else { return false };
         let mut reg = registration::Registration::registering(ssid, id, lifetime);
         reg.binding = binding;
         self.registrations.insert(ssid, (conn, reg));
@@ -224,7 +223,7 @@ impl Client {
             return;
         }
         let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
-        let Some(c) = self.connections.get_mut(conn) else { return };
+        let Some(c) = self.connections.get_mut(*conn) else { return };
         let new_lifetime = lifetime.filter(|&lt| lt != reg.lifetime_s);
         let new_binding = binding.filter(|b| *b != reg.binding);
         let request =
@@ -244,16 +243,14 @@ impl Client {
         let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
         if !reg.is_registered() {
             if let Some(id) = reg.pending() {
-                if let Some(c) = self.connections.get_mut(conn) {
-                    c.endpoint.cancel(id);
-                }
+                self.connections.cancel(*conn, id);
             }
             let conn = *conn;
             self.registrations.remove(&ssid);
             self.close_connection(conn);
             return;
         }
-        let Some(c) = self.connections.get_mut(conn) else { return };
+        let Some(c) = self.connections.get_mut(*conn) else { return };
         if let Some(id) = reg.pending() {
             c.endpoint.cancel(id);
         }
@@ -266,9 +263,7 @@ impl Client {
     pub(super) fn on_registration_transport_error(&mut self, now: u64, conn: ConnId, ssid: u16) {
         let Some((c, reg)) = self.registrations.get(&ssid) else { return };
         let Some(id) = reg.pending().filter(|_| *c == conn) else { return };
-        if let Some(connection) = self.connections.get_mut(&conn) {
-            connection.endpoint.cancel(id);
-        }
+        self.connections.cancel(conn, id);
         self.on_registration_response(now, ssid, id, Err(RegistrationFailure::Transport));
     }
 
@@ -352,7 +347,7 @@ impl Client {
                 }
             }
             ResponseOutcome::NeedsRegister => {
-                if timed_out && self.connections.get(&conn).is_some_and(|c| c.is_secure()) {
+                if timed_out && self.connections.get(conn).is_some_and(|c| c.is_secure()) {
                     // The server may have lost the session (restart, NAT rebinding after a
                     // sleep): the Register goes over a new handshake.
                     self.close_connection(conn);
