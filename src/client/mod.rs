@@ -38,7 +38,7 @@ pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
 pub use crate::bootstrap::FirmwareObjects;
-use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
+use crate::bootstrap::{BootstrapFailure, FirmwareTransaction};
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 pub use crate::model::AccountError;
 use crate::model::{
@@ -48,10 +48,11 @@ use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
 use crate::security::Target;
 pub use crate::sequence::StateReason;
-use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
+use crate::sequence::{BootstrapBackoff, RegistrationPlan};
 pub use crate::sequence::{
     CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection,
 };
+use bootstrap_flow::{BootstrapSide, Lifecycle};
 pub use config::{ArgumentError, MAX_ENDPOINT_LEN};
 
 /// Why a command was refused.
@@ -76,25 +77,21 @@ pub struct Client {
     config: Config,
     store: Store,
     rng: Rng,
-    state: State,
-    /// The Bootstrap Sequence: reason, hold-off, back-off, purge deadline.
-    sequence: Sequence,
+    /// Started or not; the rest of [`State`] follows from the sub-states.
+    run: Run,
     /// Why the client is Failed (when it is).
     failure_reason: StateReason,
     /// Open connections, their outgoing datagrams, the DTLS session cache.
     connections: Connections,
-    bootstrap: Option<(ConnId, BootstrapSession)>,
-    /// Why the running bootstrap runs.
-    bootstrap_reason: StateReason,
-    /// The connection to the Bootstrap-Server held open during the hold-off, listening for a
-    /// 1.0 server-initiated bootstrap.
-    listen_conn: Option<ConnId>,
+    /// The bootstrap side: its lifecycle, back-off, account purge, the firmware's objects.
+    bootstrap: BootstrapSide,
     /// The registration procedure of every configured server.
     plan: RegistrationPlan,
+    /// Why the client registers: the factory configuration, a smartcard or a bootstrap.
+    registration_reason: StateReason,
     registrations: BTreeMap<u16, (ConnId, Registration)>,
     events: VecDeque<Event>,
     dm_handler: Option<DmHandler>,
-    firmware: Option<FirmwareTransaction>,
     /// Unix time in milliseconds minus `now` (set by [`Client::set_time`]).
     unix_offset_ms: Option<i128>,
     /// Generation counter and slot choice of the persisted configuration.
@@ -107,11 +104,17 @@ pub struct Client {
     /// Bumped whenever a card change replaces the configuration (loops over the old
     /// registration procedure stop).
     card_epoch: u32,
-    /// An accepted Bootstrap-Finish waiting for the outcome of its storage write.
-    held_finish: Option<HeldFinish>,
-    /// The committed configuration changed while `held_finish` waited: saved when the Finish
-    /// fails (when it succeeds the new configuration replaces that change).
-    write_deferred: bool,
+}
+
+/// Whether the client runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    /// Never started, or stopped.
+    Stopped,
+    /// Between `start` and `stop`.
+    Started,
+    /// Deregistering after `stop`.
+    Stopping,
 }
 
 /// An accepted Bootstrap-Finish whose answer waits for its storage write.
@@ -132,25 +135,20 @@ impl Client {
             config,
             store: Store::default(),
             rng,
-            state: State::Idle,
-            sequence: Sequence::new(backoff),
+            run: Run::Stopped,
             failure_reason: StateReason::None,
             connections: Connections::new(),
-            bootstrap: None,
-            bootstrap_reason: StateReason::None,
-            listen_conn: None,
+            bootstrap: BootstrapSide::new(backoff),
             plan: RegistrationPlan::default(),
+            registration_reason: StateReason::FactoryConfiguration,
             registrations: BTreeMap::new(),
             events: VecDeque::new(),
             dm_handler: None,
-            firmware: None,
             unix_offset_ms: None,
             slots: Slots::default(),
             smartcard: None,
             card_epoch: 0,
             last_registration_failure: None,
-            held_finish: None,
-            write_deferred: false,
         }
     }
 
@@ -158,12 +156,37 @@ impl Client {
 
     /// The overall state.
     pub fn state(&self) -> State {
-        self.state
+        self.status().0
     }
 
     /// Why the client is in its state (see [`StateReason`]).
     pub fn state_reason(&self) -> StateReason {
-        self.sequence.reason()
+        self.status().1
+    }
+
+    /// The state and its reason, read off the sub-states: a running bootstrap, then the
+    /// hold-off, then the registrations.
+    fn status(&self) -> (State, StateReason) {
+        match self.run {
+            Run::Stopped => return (State::Idle, StateReason::None),
+            Run::Stopping => return (State::Stopping, StateReason::None),
+            Run::Started => {}
+        }
+        if let Some(running) = self.bootstrap.running() {
+            return (State::Bootstrapping, running.reason);
+        }
+        if let Lifecycle::HoldOff { reason, .. } = self.bootstrap.lifecycle() {
+            return (State::HoldOff, *reason);
+        }
+        if self.registrations.values().any(|(_, r)| r.is_registered()) {
+            (State::Registered, self.registration_reason)
+        } else if self.plan.iter().next().is_some()
+            && self.plan.verdict() == crate::sequence::Verdict::Alive
+        {
+            (State::Registering, self.registration_reason)
+        } else {
+            (State::Failed, self.failure_reason)
+        }
     }
 
     /// The committed configuration (/0, /1, /2).
@@ -183,7 +206,7 @@ impl Client {
 
     /// Consecutive failed bootstraps (the back-off grows with it; a success resets it).
     pub fn bootstrap_failures(&self) -> u32 {
-        self.sequence.backoff.failures()
+        self.bootstrap.backoff.failures()
     }
 
     /// The URI a connection was opened for.
@@ -242,7 +265,7 @@ impl Client {
 
     /// Replaces the whole committed configuration (restored from storage). Only while stopped.
     pub fn load_configuration(&mut self, model: DataModel) -> Result<(), ClientError> {
-        if self.state != State::Idle {
+        if self.run != Run::Stopped {
             return Err(ClientError::AlreadyStarted);
         }
         self.store = Store::new(model);
@@ -251,7 +274,7 @@ impl Client {
 
     /// A factory account is installed only while stopped and only when it is usable.
     fn check_provisionable(&self, security: &Instance) -> Result<(), ClientError> {
-        if self.state != State::Idle {
+        if self.run != Run::Stopped {
             return Err(ClientError::AlreadyStarted);
         }
         SecurityAccount { instance_id: 0, instance: security }
@@ -274,10 +297,10 @@ impl Client {
         &mut self,
         handler: Option<alloc::boxed::Box<dyn FirmwareObjects>>,
     ) -> Result<(), ClientError> {
-        if self.bootstrap.is_some() {
+        if self.bootstrap.is_running() {
             return Err(ClientError::BootstrapInProgress);
         }
-        self.firmware = handler.map(FirmwareTransaction::new);
+        self.bootstrap.firmware = handler.map(FirmwareTransaction::new);
         Ok(())
     }
 
@@ -303,17 +326,17 @@ impl Client {
     /// the Client Hold Off Time listening for a server-initiated bootstrap, then a
     /// client-initiated bootstrap. Also from `Failed`: the servers are tried again first.
     pub fn start(&mut self, now: u64) -> Result<(), ClientError> {
-        if !matches!(self.state, State::Idle | State::Failed) {
+        if !matches!(self.state(), State::Idle | State::Failed) {
             return Err(ClientError::AlreadyStarted);
         }
-        self.sequence.reset_timers();
-        self.sequence.backoff.reset();
-        self.close_listen_connection();
-        self.state = State::Registering;
+        self.reset_bootstrap_timers();
+        self.bootstrap.backoff.reset();
+        self.run = Run::Started;
         self.failure_reason = StateReason::None;
         self.last_registration_failure = None;
         let card = self.smartcard_step(now);
-        self.sequence.provisioning_steps_tried(card);
+        // Steps 1 and 2 were tried: from now on server-initiated bootstraps are accepted.
+        self.bootstrap.steps_tried = true;
         let reason = if card { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
         self.begin_registration(now, reason);
         Ok(())
@@ -322,17 +345,13 @@ impl Client {
     /// Deregisters from every server, abandons a running bootstrap (nothing of it is kept),
     /// then closes every connection and emits [`Event::Stopped`].
     pub fn stop(&mut self, now: u64) -> Result<(), ClientError> {
-        if matches!(self.state, State::Idle | State::Stopping) {
+        if self.run != Run::Started {
             return Err(ClientError::NotStarted);
         }
-        if self.bootstrap.is_some() {
-            self.fail_bootstrap(now, BootstrapFailure::Cancelled);
-        }
-        self.sequence.reset_timers();
-        self.close_listen_connection();
+        self.fail_bootstrap(now, BootstrapFailure::Cancelled);
+        self.reset_bootstrap_timers();
         self.plan = RegistrationPlan::default();
-        self.state = State::Stopping;
-        self.sequence.set_reason(StateReason::None);
+        self.run = Run::Stopping;
         let ssids: Vec<u16> = self.registrations.keys().copied().collect();
         for ssid in ssids {
             self.deregister(now, ssid);
@@ -344,17 +363,15 @@ impl Client {
     /// Starts a client-initiated bootstrap now (for example after a firmware decision);
     /// ends a running hold-off or back-off early. Registrations stay until it succeeds.
     pub fn trigger_bootstrap(&mut self, now: u64) -> Result<(), ClientError> {
-        if matches!(self.state, State::Idle | State::Stopping) {
+        if self.run != Run::Started {
             return Err(ClientError::NotStarted);
         }
-        if self.bootstrap.is_some() {
+        if self.bootstrap.is_running() {
             return Err(ClientError::BootstrapInProgress);
         }
         if self.store.committed().bootstrap_account().is_none() {
             return Err(ClientError::NoBootstrapAccount);
         }
-        self.sequence.hold_off_until = None;
-        self.sequence.retry_bootstrap_at = None;
         self.start_bootstrap(now, StateReason::Application);
         Ok(())
     }
@@ -372,7 +389,6 @@ impl Client {
         connection.handle_datagram(now, data);
         self.drain_endpoint(now, conn);
         self.check_channels(now);
-        self.refresh_state();
         Ok(())
     }
 
@@ -387,7 +403,6 @@ impl Client {
             Role::Bootstrap => self.on_bootstrap_transport_error(now, conn),
             Role::Server(ssid) => self.on_registration_transport_error(now, conn, ssid),
         }
-        self.refresh_state();
         Ok(())
     }
 
@@ -398,12 +413,10 @@ impl Client {
     /// [`RegistrationFailure::OpenFailed`]; a listening connection is dropped.
     pub fn handle_open_failure(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
         let role = self.connections.get(conn).ok_or(ClientError::UnknownConnection)?.role;
-        if self.listen_conn == Some(conn) {
-            self.listen_conn = None;
-        }
+        self.bootstrap.drop_listen_conn(conn);
         match role {
             Role::Bootstrap => {
-                if self.bootstrap.as_ref().is_some_and(|(c, _)| *c == conn) {
+                if self.bootstrap.runs_on(conn) {
                     self.fail_bootstrap(now, BootstrapFailure::OpenFailed);
                 }
             }
@@ -423,7 +436,6 @@ impl Client {
             }
         }
         self.connections.forget(conn);
-        self.refresh_state();
         Ok(())
     }
 
@@ -435,12 +447,12 @@ impl Client {
             self.drain_endpoint(now, conn);
         }
         self.check_channels(now);
-        if matches!(self.state, State::Idle | State::Stopping) {
+        if self.run != Run::Started {
             return;
         }
-        if let Some((_, session)) = &self.bootstrap {
-            if let Err(failure) = session.check_timeout(now) {
-                if self.held_finish.is_some() {
+        if let Some(running) = self.bootstrap.running() {
+            if let Err(failure) = running.session.check_timeout(now) {
+                if self.bootstrap.is_finishing() {
                     // The Finish's write was not reported by the Finish deadline: not durable.
                     self.storage_write_failed(now);
                 } else {
@@ -450,7 +462,6 @@ impl Client {
         }
         self.sequence_timeouts(now);
         self.registration_timeouts(now);
-        self.refresh_state();
     }
 
     // ----- output ----------------------------------------------------------------------------
@@ -465,65 +476,36 @@ impl Client {
         self.events.pop_front()
     }
 
-    /// When [`Client::handle_timeout`] must be called next.
+    /// When [`Client::handle_timeout`] must be called next: the earliest of
+    /// [`Client::deadlines`].
     pub fn poll_timeout(&self) -> Option<u64> {
-        let endpoints = self.connections.poll_timeout();
+        self.deadlines().into_iter().flatten().min()
+    }
+
+    /// The deadline table: every timer of the client, each from the sub-state that owns it.
+    /// Stopped or stopping, only the connections' timers run.
+    fn deadlines(&self) -> [Option<u64>; 7] {
+        let connections = self.connections.poll_timeout();
         if !self.is_running() {
-            return endpoints;
+            return [connections, None, None, None, None, None, None];
         }
-        let finish = self.bootstrap.as_ref().and_then(|(_, s)| s.deadline());
+        let [finish, hold_off, retry, purge] = self.bootstrap.deadlines();
         let updates = self
             .registrations
             .values()
             .filter(|(_, r)| r.pending().is_none())
             .filter_map(|(_, r)| r.next_update)
             .min();
-        let sequence = [
-            self.sequence.hold_off_until,
-            self.sequence.retry_bootstrap_at,
-            // The purge waits for a running bootstrap to end.
-            self.sequence.purge_at.filter(|_| self.bootstrap.is_none()),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        [endpoints, finish, updates, sequence, self.plan.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [connections, finish, hold_off, retry, purge, updates, self.plan.next_deadline()]
     }
 
     fn is_running(&self) -> bool {
-        !matches!(self.state, State::Idle | State::Stopping)
+        self.run == Run::Started
     }
 
     /// Queues every connection's datagrams now (before what a following step sends).
     fn collect_transmits(&mut self) {
         self.connections.collect(&mut self.events);
-    }
-
-    // ----- state -----------------------------------------------------------------------------
-
-    /// Derives the state and its reason from what is going on.
-    fn refresh_state(&mut self) {
-        if !self.is_running() {
-            return;
-        }
-        let (state, reason) = if self.bootstrap.is_some() {
-            (State::Bootstrapping, self.bootstrap_reason)
-        } else if self.sequence.hold_off_until.is_some() {
-            (State::HoldOff, self.sequence.hold_off_reason)
-        } else if self.registrations.values().any(|(_, r)| r.is_registered()) {
-            (State::Registered, self.sequence.registration_reason)
-        } else if self.plan.iter().next().is_some()
-            && self.plan.verdict() == crate::sequence::Verdict::Alive
-        {
-            (State::Registering, self.sequence.registration_reason)
-        } else {
-            (State::Failed, self.failure_reason)
-        };
-        self.state = state;
-        self.sequence.set_reason(reason);
     }
 
     // ----- connections -----------------------------------------------------------------------
@@ -558,12 +540,6 @@ impl Client {
     /// Closes `conn` (close_notify for a secure one); see [`Connections::close`].
     fn close_connection(&mut self, conn: ConnId) {
         self.connections.close(conn, self.store.committed());
-    }
-
-    fn close_listen_connection(&mut self) {
-        if let Some(conn) = self.listen_conn.take() {
-            self.close_connection(conn);
-        }
     }
 
     fn drain_endpoint(&mut self, now: u64, conn: ConnId) {
@@ -603,14 +579,14 @@ impl Client {
     }
 
     fn finish_stop_if_done(&mut self) {
-        if self.state == State::Stopping
+        if self.run == Run::Stopping
             && self.registrations.is_empty()
-            && self.bootstrap.is_none()
+            && !self.bootstrap.is_running()
         {
             for conn in self.connections.ids() {
                 self.close_connection(conn);
             }
-            self.state = State::Idle;
+            self.run = Run::Stopped;
             self.unapply_card();
             self.events.push_back(Event::Stopped);
         }

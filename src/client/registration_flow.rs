@@ -4,9 +4,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::bootstrap_flow::Lifecycle;
 use super::connection::Role;
 use super::dm::{self, DmAction, DmContext};
-use super::{Client, ConnId, Event, State};
+use super::{Client, ConnId, Event, Run};
 use crate::coap::{Message, RequestId};
 use crate::model::{server_res, Value, OBJ_SERVER};
 use crate::registration::{self, RegistrationFailure, RegistrationState, ResponseOutcome};
@@ -18,7 +19,7 @@ impl Client {
     /// Registration Delay, ordered servers one after another); with none, step 4. A server
     /// still registered (kept across a bootstrap) counts as registered in the new procedure.
     pub(super) fn begin_registration(&mut self, now: u64, reason: StateReason) {
-        self.sequence.registration_reason = reason;
+        self.registration_reason = reason;
         self.failure_reason = StateReason::None;
         let servers =
             RegistrationPlan::servers_of(self.store.committed(), &self.config.retry_defaults);
@@ -33,7 +34,6 @@ impl Client {
             self.plan.on_registered(ssid, now);
         }
         self.run_due_registrations(now);
-        self.refresh_state();
     }
 
     /// After a committed bootstrap (S1 §5.2.5): a server whose session material (URI,
@@ -96,11 +96,9 @@ impl Client {
     /// After a failure: when every server failed, bootstrap (step 4) if one of them asks for
     /// it (/1/x/16, default true) or there is no server; otherwise the client fails.
     fn check_verdict(&mut self, now: u64) {
-        if self.bootstrap.is_some()
-            || self.sequence.hold_off_until.is_some()
-            || self.sequence.retry_bootstrap_at.is_some()
+        if !matches!(self.bootstrap.lifecycle(), Lifecycle::Idle)
             || self.failure_reason != StateReason::None
-            || self.state == State::Stopping
+            || self.run == Run::Stopping
         {
             return;
         }
@@ -366,7 +364,7 @@ impl Client {
                     RegistrationFailure::Unusable => AttemptFailure::Rejected,
                     _ => AttemptFailure::Transient,
                 };
-                if self.state != State::Stopping {
+                if self.run != Run::Stopping {
                     self.plan.on_failure(ssid, kind, now);
                     self.run_due_registrations(now);
                 }
@@ -379,13 +377,12 @@ impl Client {
             }
             ResponseOutcome::Ignored => {}
         }
-        self.refresh_state();
     }
 
     // ----- DM requests -------------------------------------------------------------------------
 
     pub(super) fn on_dm_request(&mut self, now: u64, conn: ConnId, ssid: u16, request: Message) {
-        let bootstrapping = self.bootstrap.is_some();
+        let bootstrapping = self.bootstrap.is_running();
         let firmware = dm::firmware_request(&request, ssid, bootstrapping);
         if let (Some(handler), Some(dm_request)) = (self.dm_handler.as_mut(), firmware) {
             let response = dm::firmware_response(&request, handler(&dm_request));
@@ -427,6 +424,5 @@ impl Client {
         self.collect_transmits();
         self.plan.on_disabled(ssid, now.saturating_add(timeout_s.saturating_mul(1000)));
         self.deregister(now, ssid);
-        self.refresh_state();
     }
 }

@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Client, ClientError, ConnId, Event, State};
+use super::{Client, ClientError, ConnId, Event, Run};
 use crate::bootstrap::BootstrapFailure;
 use crate::coap::content_format;
 use crate::model::{Path, Store};
@@ -23,7 +23,7 @@ impl Client {
     /// it at every `start`, and while its configuration is applied it is read again before
     /// each Register, Update and Bootstrap-Request. Only while stopped.
     pub fn set_smartcard(&mut self, card: Option<Smartcard>) -> Result<(), ClientError> {
-        if self.state != State::Idle {
+        if self.run != Run::Stopped {
             return Err(ClientError::AlreadyStarted);
         }
         self.unapply_card();
@@ -33,7 +33,7 @@ impl Client {
 
     /// The installed smartcard, if any (its configuration can be changed while stopped).
     pub fn smartcard_mut(&mut self) -> Option<&mut Smartcard> {
-        if self.state != State::Idle {
+        if self.run != Run::Stopped {
             return None;
         }
         self.smartcard.as_mut()
@@ -79,7 +79,8 @@ impl Client {
             }
         };
         let mut ignored = prepared.other_objects.len();
-        if let (Some(firmware), false) = (self.firmware.as_mut(), prepared.other_objects.is_empty())
+        if let (Some(firmware), false) =
+            (self.bootstrap.firmware.as_mut(), prepared.other_objects.is_empty())
         {
             ignored = 0;
             for object in &prepared.other_objects {
@@ -159,11 +160,8 @@ impl Client {
         error: Option<crate::smartcard::CardError>,
     ) {
         self.card_epoch = self.card_epoch.wrapping_add(1);
-        if self.bootstrap.is_some() {
-            self.fail_bootstrap(now, BootstrapFailure::Cancelled);
-        }
-        self.sequence.reset_timers();
-        self.close_listen_connection();
+        self.fail_bootstrap(now, BootstrapFailure::Cancelled);
+        self.reset_bootstrap_timers();
         let old: Vec<ConnId> = self.registrations.values().map(|(c, _)| *c).collect();
         self.registrations.clear();
         for conn in old {
@@ -182,7 +180,7 @@ impl Client {
         };
         let reason =
             if applied { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
-        self.sequence.registration_reason = reason;
+        self.registration_reason = reason;
         self.begin_registration(now, reason);
     }
 }

@@ -10,7 +10,7 @@
 //! answers it 5.00 and keeps the previous configuration.
 //! At start the firmware reads both slots and calls [`Client::restore`].
 
-use super::{Client, ClientError, Event, State};
+use super::{Client, ClientError, Event, Run};
 use crate::model::Store;
 use crate::persist::{RestoreReport, SLOT_COUNT};
 
@@ -25,7 +25,7 @@ impl Client {
         &mut self,
         slots: [Option<&[u8]>; SLOT_COUNT],
     ) -> Result<RestoreReport, ClientError> {
-        if self.state != State::Idle {
+        if self.run != Run::Stopped {
             return Err(ClientError::AlreadyStarted);
         }
         let (model, report) = self.slots.restore(slots);
@@ -54,7 +54,7 @@ impl Client {
     /// already reported, or none, changes nothing.
     pub fn storage_write_done(&mut self, now: u64) {
         self.slots.write_done();
-        if self.held_finish.is_some() {
+        if self.bootstrap.is_finishing() {
             self.complete_bootstrap(now);
         }
     }
@@ -75,10 +75,10 @@ impl Client {
     pub fn storage_write_failed(&mut self, now: u64) {
         if let Some((slot, generation)) = self.slots.write_failed() {
             self.events.push_back(Event::StorageFailed { slot, generation });
-        } else if self.held_finish.is_none() {
+        } else if !self.bootstrap.is_finishing() {
             return;
         }
-        if self.held_finish.is_some() {
+        if self.bootstrap.is_finishing() {
             self.fail_bootstrap(now, crate::bootstrap::BootstrapFailure::Storage);
         }
     }
@@ -96,8 +96,8 @@ impl Client {
     /// While an accepted Bootstrap-Finish waits for its own write, the write is deferred: the
     /// slot after the Finish's must not be written before the Finish's outcome is known.
     pub(super) fn configuration_changed(&mut self) {
-        if self.held_finish.is_some() {
-            self.write_deferred = true;
+        if self.bootstrap.is_finishing() {
+            self.bootstrap.write_deferred = true;
             return;
         }
         if !self.smartcard_applied() {
