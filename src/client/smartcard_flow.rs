@@ -14,7 +14,7 @@ use super::{Client, ClientError, ConnId, Event, Run};
 use crate::bootstrap::BootstrapFailure;
 use crate::coap::content_format;
 use crate::model::{Path, Store};
-use crate::sequence::smartcard::{prepare, strip_smartcard, Applied, CardRead};
+use crate::sequence::card_step::{prepare, strip_smartcard, Applied, CardRead};
 use crate::sequence::{Smartcard, SmartcardRejection, StateReason};
 use crate::smartcard::EfContent;
 
