@@ -6,7 +6,7 @@
 //! only by [`BootstrapSide::transition`].
 
 use super::connection::Role;
-use super::{Client, ConnId, Event, HeldFinish};
+use super::{Client, ConnId, Event};
 use crate::bootstrap::session::Phase;
 use crate::bootstrap::{
     self, BootstrapFailure, BootstrapSession, FirmwareTransaction, OperationContext, Outcome,
@@ -23,6 +23,12 @@ pub(super) struct Running {
     pub session: BootstrapSession,
     /// Why it runs.
     pub reason: StateReason,
+}
+
+/// An accepted Bootstrap-Finish whose answer waits for its storage write.
+pub(super) struct HeldFinish {
+    request: Message,
+    response: Message,
 }
 
 /// Where the bootstrap stands (Core 1.1 §5.2.4 step 4 and the bootstrap itself):
@@ -219,7 +225,7 @@ impl Client {
     pub(super) fn fall_back_to_bootstrap(&mut self, now: u64, reason: StateReason) {
         let Some(account) = self.store.committed().bootstrap_account() else {
             self.failure_reason = StateReason::NoBootstrapAccount;
-            let failure = match self.last_registration_failure {
+            let failure = match self.registrations.last_failure {
                 Some((ssid, cause)) if reason == StateReason::RegistrationFailed => {
                     BootstrapFailure::NoFallback { ssid, cause }
                 }

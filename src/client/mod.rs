@@ -27,7 +27,7 @@ mod registration_flow;
 mod smartcard_flow;
 mod storage;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub use crate::persist::{Rejection, RestoreReport, SlotStatus, StorageWrite};
@@ -54,6 +54,8 @@ pub use crate::sequence::{
 };
 use bootstrap_flow::{BootstrapSide, Lifecycle};
 pub use config::{ArgumentError, MAX_ENDPOINT_LEN};
+use registration_flow::Registrations;
+use smartcard_flow::CardSide;
 
 /// Why a command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,25 +87,16 @@ pub struct Client {
     connections: Connections,
     /// The bootstrap side: its lifecycle, back-off, account purge, the firmware's objects.
     bootstrap: BootstrapSide,
-    /// The registration procedure of every configured server.
-    plan: RegistrationPlan,
-    /// Why the client registers: the factory configuration, a smartcard or a bootstrap.
-    registration_reason: StateReason,
-    registrations: BTreeMap<u16, (ConnId, Registration)>,
+    /// The registrations, their procedure and why the client registers.
+    registrations: Registrations,
     events: VecDeque<Event>,
     dm_handler: Option<DmHandler>,
     /// Unix time in milliseconds minus `now` (set by [`Client::set_time`]).
     unix_offset_ms: Option<i128>,
     /// Generation counter and slot choice of the persisted configuration.
     slots: Slots,
-    /// The firmware's smartcard and the card configuration in effect.
-    smartcard: Option<Smartcard>,
-    /// The last registration failure (Short Server ID, why): named when the fallback to
-    /// bootstrap finds no Bootstrap-Server account.
-    last_registration_failure: Option<(u16, RegistrationFailure)>,
-    /// Bumped whenever a card change replaces the configuration (loops over the old
-    /// registration procedure stop).
-    card_epoch: u32,
+    /// The card side: the firmware's smartcard and the card configuration in effect.
+    card: CardSide,
 }
 
 /// Whether the client runs.
@@ -117,11 +110,6 @@ enum Run {
     Stopping,
 }
 
-/// An accepted Bootstrap-Finish whose answer waits for its storage write.
-struct HeldFinish {
-    request: Message,
-    response: Message,
-}
 
 impl Client {
     /// A stopped client with an empty configuration.
@@ -139,16 +127,12 @@ impl Client {
             failure_reason: StateReason::None,
             connections: Connections::new(),
             bootstrap: BootstrapSide::new(backoff),
-            plan: RegistrationPlan::default(),
-            registration_reason: StateReason::FactoryConfiguration,
-            registrations: BTreeMap::new(),
+            registrations: Registrations::new(),
             events: VecDeque::new(),
             dm_handler: None,
             unix_offset_ms: None,
             slots: Slots::default(),
-            smartcard: None,
-            card_epoch: 0,
-            last_registration_failure: None,
+            card: CardSide::default(),
         }
     }
 
@@ -178,12 +162,10 @@ impl Client {
         if let Lifecycle::HoldOff { reason, .. } = self.bootstrap.lifecycle() {
             return (State::HoldOff, *reason);
         }
-        if self.registrations.values().any(|(_, r)| r.is_registered()) {
-            (State::Registered, self.registration_reason)
-        } else if self.plan.iter().next().is_some()
-            && self.plan.verdict() == crate::sequence::Verdict::Alive
-        {
-            (State::Registering, self.registration_reason)
+        if self.registrations.any_registered() {
+            (State::Registered, self.registrations.reason)
+        } else if self.registrations.trying() {
+            (State::Registering, self.registrations.reason)
         } else {
             (State::Failed, self.failure_reason)
         }
@@ -196,12 +178,12 @@ impl Client {
 
     /// The registration with server `ssid`, if one exists.
     pub fn registration(&self, ssid: u16) -> Option<&Registration> {
-        self.registrations.get(&ssid).map(|(_, r)| r)
+        self.registrations.get(ssid)
     }
 
     /// The registration procedure of every configured server (attempts, sequences, status).
     pub fn registration_plan(&self) -> &RegistrationPlan {
-        &self.plan
+        &self.registrations.plan
     }
 
     /// Consecutive failed bootstraps (the back-off grows with it; a success resets it).
@@ -333,7 +315,7 @@ impl Client {
         self.bootstrap.backoff.reset();
         self.run = Run::Started;
         self.failure_reason = StateReason::None;
-        self.last_registration_failure = None;
+        self.registrations.last_failure = None;
         let card = self.smartcard_step(now);
         // Steps 1 and 2 were tried: from now on server-initiated bootstraps are accepted.
         self.bootstrap.steps_tried = true;
@@ -350,9 +332,9 @@ impl Client {
         }
         self.fail_bootstrap(now, BootstrapFailure::Cancelled);
         self.reset_bootstrap_timers();
-        self.plan = RegistrationPlan::default();
+        self.registrations.plan = RegistrationPlan::default();
         self.run = Run::Stopping;
-        let ssids: Vec<u16> = self.registrations.keys().copied().collect();
+        let ssids: Vec<u16> = self.registrations.by_ssid.keys().copied().collect();
         for ssid in ssids {
             self.deregister(now, ssid);
         }
@@ -423,6 +405,7 @@ impl Client {
             Role::Server(ssid) => {
                 let pending = self
                     .registrations
+                    .by_ssid
                     .get(&ssid)
                     .and_then(|(c, reg)| reg.pending().filter(|_| *c == conn));
                 if let Some(id) = pending {
@@ -490,13 +473,8 @@ impl Client {
             return [connections, None, None, None, None, None, None];
         }
         let [finish, hold_off, retry, purge] = self.bootstrap.deadlines();
-        let updates = self
-            .registrations
-            .values()
-            .filter(|(_, r)| r.pending().is_none())
-            .filter_map(|(_, r)| r.next_update)
-            .min();
-        [connections, finish, hold_off, retry, purge, updates, self.plan.next_deadline()]
+        let [updates, attempts] = self.registrations.deadlines();
+        [connections, finish, hold_off, retry, purge, updates, attempts]
     }
 
     fn is_running(&self) -> bool {
@@ -580,7 +558,7 @@ impl Client {
 
     fn finish_stop_if_done(&mut self) {
         if self.run == Run::Stopping
-            && self.registrations.is_empty()
+            && self.registrations.by_ssid.is_empty()
             && !self.bootstrap.is_running()
         {
             for conn in self.connections.ids() {

@@ -1,6 +1,7 @@
 //! The client's registration side of the Bootstrap Sequence: step 3 with the 1.1 procedure
 //! (the [`RegistrationPlan`]), Update, De-register, Disable, and DM requests.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -10,28 +11,85 @@ use super::dm::{self, DmAction, DmContext};
 use super::{Client, ConnId, Event, Run};
 use crate::coap::{Message, RequestId};
 use crate::model::{server_res, Value, OBJ_SERVER};
-use crate::registration::{self, RegistrationFailure, RegistrationState, ResponseOutcome};
+use crate::registration::{
+    self, Registration, RegistrationFailure, RegistrationState, ResponseOutcome,
+};
 use crate::security::session_material;
 use crate::sequence::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
+
+/// The client's registration side: every server's registration on its connection, the 1.1
+/// procedure that decides when to try, and why the client registers.
+pub(super) struct Registrations {
+    /// Per Short Server ID, its connection and registration.
+    pub by_ssid: BTreeMap<u16, (ConnId, Registration)>,
+    /// The registration procedure of every configured server.
+    pub plan: RegistrationPlan,
+    /// Why the client registers: the factory configuration, a smartcard or a bootstrap.
+    pub reason: StateReason,
+    /// The last registration failure (Short Server ID, why): named when the fallback to
+    /// bootstrap finds no Bootstrap-Server account.
+    pub last_failure: Option<(u16, RegistrationFailure)>,
+}
+
+impl Registrations {
+    /// No registration, no procedure.
+    pub fn new() -> Registrations {
+        Registrations {
+            by_ssid: BTreeMap::new(),
+            plan: RegistrationPlan::default(),
+            reason: StateReason::FactoryConfiguration,
+            last_failure: None,
+        }
+    }
+
+    /// The registration with `ssid`.
+    pub fn get(&self, ssid: u16) -> Option<&Registration> {
+        self.by_ssid.get(&ssid).map(|(_, r)| r)
+    }
+
+    /// True while some server is registered.
+    pub fn any_registered(&self) -> bool {
+        self.by_ssid.values().any(|(_, r)| r.is_registered())
+    }
+
+    /// True while the procedure has servers and some of them is trying, waiting for its next
+    /// attempt or disabled.
+    pub fn trying(&self) -> bool {
+        self.plan.iter().next().is_some() && self.plan.verdict() == Verdict::Alive
+    }
+
+    /// The next Update due (of a registration with nothing in flight) and the next Register
+    /// attempt of the procedure.
+    pub fn deadlines(&self) -> [Option<u64>; 2] {
+        let updates = self
+            .by_ssid
+            .values()
+            .filter(|(_, r)| r.pending().is_none())
+            .filter_map(|(_, r)| r.next_update)
+            .min();
+        [updates, self.plan.next_deadline()]
+    }
+}
 
 impl Client {
     /// Step 3: a fresh procedure for every configured server (each after its Initial
     /// Registration Delay, ordered servers one after another); with none, step 4. A server
     /// still registered (kept across a bootstrap) counts as registered in the new procedure.
     pub(super) fn begin_registration(&mut self, now: u64, reason: StateReason) {
-        self.registration_reason = reason;
+        self.registrations.reason = reason;
         self.failure_reason = StateReason::None;
         let servers =
             RegistrationPlan::servers_of(self.store.committed(), &self.config.retry_defaults);
-        self.plan = RegistrationPlan::new(&servers, now);
+        self.registrations.plan = RegistrationPlan::new(&servers, now);
         let registered: Vec<u16> = self
             .registrations
+            .by_ssid
             .iter()
             .filter(|(_, (_, r))| r.is_registered())
             .map(|(ssid, _)| *ssid)
             .collect();
         for ssid in registered {
-            self.plan.on_registered(ssid, now);
+            self.registrations.plan.on_registered(ssid, now);
         }
         self.run_due_registrations(now);
     }
@@ -44,6 +102,7 @@ impl Client {
     pub(super) fn restart_registrations(&mut self, now: u64) {
         let keep: Vec<u16> = self
             .registrations
+            .by_ssid
             .iter()
             .filter(|(ssid, (conn, reg))| {
                 reg.is_registered() && self.session_still_valid(**ssid, *conn)
@@ -52,12 +111,13 @@ impl Client {
             .collect();
         let drop: Vec<(u16, ConnId)> = self
             .registrations
+            .by_ssid
             .iter()
             .filter(|(ssid, _)| !keep.contains(ssid))
             .map(|(ssid, (conn, _))| (*ssid, *conn))
             .collect();
         for (ssid, conn) in drop {
-            self.registrations.remove(&ssid);
+            self.registrations.by_ssid.remove(&ssid);
             self.close_connection(conn);
         }
         self.begin_registration(now, StateReason::Bootstrapped);
@@ -80,7 +140,7 @@ impl Client {
     /// True when `ssid`'s Server instance holds a lifetime or binding other than the ones it
     /// registered with.
     fn server_attributes_changed(&self, ssid: u16) -> bool {
-        self.registrations.get(&ssid).is_some_and(|(_, r)| {
+        self.registrations.by_ssid.get(&ssid).is_some_and(|(_, r)| {
             let server = self.store.committed().server_for_ssid(ssid);
             server.is_some_and(|s| s.lifetime_s() != r.lifetime_s || s.binding() != r.binding)
         })
@@ -89,8 +149,7 @@ impl Client {
     /// True while some server is registered, trying, waiting for its next attempt or
     /// disabled.
     pub(super) fn registration_alive(&self) -> bool {
-        self.registrations.values().any(|(_, r)| r.is_registered())
-            || (self.plan.iter().next().is_some() && self.plan.verdict() == Verdict::Alive)
+        self.registrations.any_registered() || self.registrations.trying()
     }
 
     /// After a failure: when every server failed, bootstrap (step 4) if one of them asks for
@@ -102,13 +161,13 @@ impl Client {
         {
             return;
         }
-        if self.registrations.values().any(|(_, r)| r.is_registered()) {
+        if self.registrations.any_registered() {
             return;
         }
-        match self.plan.verdict() {
+        match self.registrations.plan.verdict() {
             Verdict::Alive => {}
             Verdict::Bootstrap => {
-                let reason = if self.plan.iter().next().is_none() {
+                let reason = if self.registrations.plan.iter().next().is_none() {
                     StateReason::NoServerAccount
                 } else {
                     StateReason::RegistrationFailed
@@ -123,14 +182,15 @@ impl Client {
     pub(super) fn registration_timeouts(&mut self, now: u64) {
         let due: Vec<u16> = self
             .registrations
+            .by_ssid
             .iter()
             .filter(|(_, (_, r))| r.next_update.is_some_and(|t| now >= t) && r.pending().is_none())
             .map(|(ssid, _)| *ssid)
             .collect();
-        let epoch = self.card_epoch;
+        let epoch = self.card.epoch;
         for ssid in due {
             self.send_update(now, ssid);
-            if self.card_epoch != epoch {
+            if self.card.epoch != epoch {
                 return;
             }
         }
@@ -138,15 +198,15 @@ impl Client {
     }
 
     fn run_due_registrations(&mut self, now: u64) {
-        let epoch = self.card_epoch;
+        let epoch = self.card.epoch;
         loop {
-            let due = self.plan.due(now);
+            let due = self.registrations.plan.due(now);
             if due.is_empty() {
                 break;
             }
             for ssid in due {
                 self.attempt_register(now, ssid);
-                if self.card_epoch != epoch {
+                if self.card.epoch != epoch {
                     // The card changed: a new procedure already runs for the new configuration.
                     return;
                 }
@@ -161,10 +221,10 @@ impl Client {
         if !self.card_check(now) {
             return;
         }
-        self.plan.on_attempt(ssid);
+        self.registrations.plan.on_attempt(ssid);
         if !self.register(now, ssid) {
             self.registration_failed(ssid, RegistrationFailure::Unusable);
-            self.plan.on_failure(ssid, AttemptFailure::Rejected, now);
+            self.registrations.plan.on_failure(ssid, AttemptFailure::Rejected, now);
         }
     }
 
@@ -192,14 +252,14 @@ impl Client {
             &binding,
             payload,
         );
-        let conn = match self.registrations.get(&ssid) {
+        let conn = match self.registrations.by_ssid.get(&ssid) {
             Some((conn, _)) if self.connections.usable(*conn) => *conn,
             _ => self.open_connection(now, target, Role::Server(ssid)),
         };
         let Some(id) = self.connections.send_request(now, conn, request) else { return false };
         let mut reg = registration::Registration::registering(ssid, id, lifetime);
         reg.binding = binding;
-        self.registrations.insert(ssid, (conn, reg));
+        self.registrations.by_ssid.insert(ssid, (conn, reg));
         true
     }
 
@@ -209,7 +269,7 @@ impl Client {
         let server = self.store.committed().server_for_ssid(ssid);
         let lifetime = server.map(|s| s.lifetime_s());
         let binding = server.map(|s| String::from(s.binding()));
-        let Some((_, reg)) = self.registrations.get_mut(&ssid) else { return };
+        let Some((_, reg)) = self.registrations.by_ssid.get_mut(&ssid) else { return };
         if !reg.is_registered() {
             return;
         }
@@ -220,7 +280,7 @@ impl Client {
         if !self.card_check(now) {
             return;
         }
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
+        let Some((conn, reg)) = self.registrations.by_ssid.get_mut(&ssid) else { return };
         let Some(c) = self.connections.get_mut(*conn) else { return };
         let new_lifetime = lifetime.filter(|&lt| lt != reg.lifetime_s);
         let new_binding = binding.filter(|b| *b != reg.binding);
@@ -238,13 +298,13 @@ impl Client {
     }
 
     pub(super) fn deregister(&mut self, now: u64, ssid: u16) {
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
+        let Some((conn, reg)) = self.registrations.by_ssid.get_mut(&ssid) else { return };
         if !reg.is_registered() {
             if let Some(id) = reg.pending() {
                 self.connections.cancel(*conn, id);
             }
             let conn = *conn;
-            self.registrations.remove(&ssid);
+            self.registrations.by_ssid.remove(&ssid);
             self.close_connection(conn);
             return;
         }
@@ -259,7 +319,7 @@ impl Client {
 
     /// A transport error on `ssid`'s connection: the outstanding request fails now.
     pub(super) fn on_registration_transport_error(&mut self, now: u64, conn: ConnId, ssid: u16) {
-        let Some((c, reg)) = self.registrations.get(&ssid) else { return };
+        let Some((c, reg)) = self.registrations.by_ssid.get(&ssid) else { return };
         let Some(id) = reg.pending().filter(|_| *c == conn) else { return };
         self.connections.cancel(conn, id);
         self.on_registration_response(now, ssid, id, Err(RegistrationFailure::Transport));
@@ -279,7 +339,7 @@ impl Client {
         if let Some(alert) = alert {
             self.keep_alert_code(ssid, alert);
         }
-        let Some((c, reg)) = self.registrations.get(&ssid) else { return };
+        let Some((c, reg)) = self.registrations.by_ssid.get(&ssid) else { return };
         if *c != conn {
             return;
         }
@@ -288,7 +348,7 @@ impl Client {
             Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
             None => {
                 self.registration_failed(ssid, reason);
-                self.plan.on_lost(ssid, now);
+                self.registrations.plan.on_lost(ssid, now);
                 self.run_due_registrations(now);
             }
         }
@@ -297,7 +357,7 @@ impl Client {
     /// Reports a failed registration with `ssid`, remembered as the root cause should the
     /// fallback to bootstrap find no Bootstrap-Server account.
     fn registration_failed(&mut self, ssid: u16, reason: RegistrationFailure) {
-        self.last_registration_failure = Some((ssid, reason));
+        self.registrations.last_failure = Some((ssid, reason));
         self.events.push_back(Event::RegistrationFailed { ssid, reason });
     }
 
@@ -324,7 +384,7 @@ impl Client {
         let delay = |lifetime| {
             registration::update_delay_ms(lifetime, self.config.transmission.max_transmit_wait_ms())
         };
-        let Some((conn, reg)) = self.registrations.get_mut(&ssid) else { return };
+        let Some((conn, reg)) = self.registrations.by_ssid.get_mut(&ssid) else { return };
         let conn = *conn;
         let timed_out = matches!(response, Err(RegistrationFailure::Timeout));
         let outcome = match response {
@@ -335,7 +395,7 @@ impl Client {
             ResponseOutcome::Registered => {
                 let location = reg.location_path();
                 self.events.push_back(Event::Registered { ssid, location });
-                self.plan.on_registered(ssid, now);
+                self.registrations.plan.on_registered(ssid, now);
                 self.run_due_registrations(now);
             }
             ResponseOutcome::Updated => {
@@ -350,12 +410,12 @@ impl Client {
                     // sleep): the Register goes over a new handshake.
                     self.close_connection(conn);
                 }
-                self.plan.on_lost(ssid, now);
+                self.registrations.plan.on_lost(ssid, now);
                 self.run_due_registrations(now);
             }
             ResponseOutcome::Failed(reason) => {
                 self.registration_failed(ssid, reason);
-                self.registrations.remove(&ssid);
+                self.registrations.by_ssid.remove(&ssid);
                 self.close_connection(conn);
                 let kind = match reason {
                     RegistrationFailure::Rejected(code) if code.class() == 4 => {
@@ -365,13 +425,13 @@ impl Client {
                     _ => AttemptFailure::Transient,
                 };
                 if self.run != Run::Stopping {
-                    self.plan.on_failure(ssid, kind, now);
+                    self.registrations.plan.on_failure(ssid, kind, now);
                     self.run_due_registrations(now);
                 }
             }
             ResponseOutcome::Deregistered => {
                 self.events.push_back(Event::Deregistered { ssid });
-                self.registrations.remove(&ssid);
+                self.registrations.by_ssid.remove(&ssid);
                 self.close_connection(conn);
                 self.finish_stop_if_done();
             }
@@ -397,6 +457,7 @@ impl Client {
         self.respond(now, conn, &request, response);
         let registered = self
             .registrations
+            .by_ssid
             .get(&ssid)
             .is_some_and(|(_, r)| r.state == RegistrationState::Registered);
         match action {
@@ -409,7 +470,7 @@ impl Client {
                 self.configuration_changed();
                 if let Some(server) = self.store.committed().server_for_ssid(ssid) {
                     let params = RetryParams::from_server(&server, &self.config.retry_defaults);
-                    self.plan.set_params(ssid, params);
+                    self.registrations.plan.set_params(ssid, params);
                 }
                 if self.server_attributes_changed(ssid) {
                     self.send_update(now, ssid);
@@ -422,7 +483,9 @@ impl Client {
     /// again after the Disable Timeout. Not a registration failure.
     fn disable(&mut self, now: u64, ssid: u16, timeout_s: u64) {
         self.collect_transmits();
-        self.plan.on_disabled(ssid, now.saturating_add(timeout_s.saturating_mul(1000)));
+        self.registrations
+            .plan
+            .on_disabled(ssid, now.saturating_add(timeout_s.saturating_mul(1000)));
         self.deregister(now, ssid);
     }
 }

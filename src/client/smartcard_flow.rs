@@ -18,6 +18,24 @@ use crate::sequence::card_step::{prepare, strip_smartcard, Applied, CardRead};
 use crate::sequence::{Smartcard, SmartcardRejection, StateReason};
 use crate::smartcard::EfContent;
 
+/// The client's card side: the firmware's smartcard (with the configuration applied from
+/// it, if any) and a counter of card changes.
+#[derive(Default)]
+pub(super) struct CardSide {
+    /// The firmware's smartcard.
+    pub card: Option<Smartcard>,
+    /// Bumped whenever a card change replaces the configuration: loops over the old
+    /// registration procedure stop.
+    pub epoch: u32,
+}
+
+impl CardSide {
+    /// Whether a card configuration is in effect.
+    pub fn applied(&self) -> bool {
+        self.card.as_ref().is_some_and(|c| c.applied.is_some())
+    }
+}
+
 impl Client {
     /// Installs (or removes) the firmware's smartcard: step 1 of the Bootstrap Sequence reads
     /// it at every `start`, and while its configuration is applied it is read again before
@@ -27,7 +45,7 @@ impl Client {
             return Err(ClientError::AlreadyStarted);
         }
         self.unapply_card();
-        self.smartcard = card;
+        self.card.card = card;
         Ok(())
     }
 
@@ -36,12 +54,12 @@ impl Client {
         if self.run != Run::Stopped {
             return None;
         }
-        self.smartcard.as_mut()
+        self.card.card.as_mut()
     }
 
     /// Whether a smartcard configuration is in effect (its servers are the ones used).
     pub fn smartcard_applied(&self) -> bool {
-        self.smartcard.as_ref().is_some_and(|c| c.applied.is_some())
+        self.card.applied()
     }
 
     /// Step 1 at `start`: reads the card and applies its configuration. True when applied.
@@ -64,7 +82,7 @@ impl Client {
 
     fn read_card(&mut self, now: u64) -> Option<CardRead> {
         let challenge = self.rng.next_u64().to_be_bytes();
-        let card = self.smartcard.as_mut()?;
+        let card = self.card.card.as_mut()?;
         card.checked_at = Some(now);
         Some(card.read(challenge))
     }
@@ -98,7 +116,7 @@ impl Client {
             firmware.end(true);
         }
         let shelved = core::mem::replace(&mut self.store, Store::new(prepared.model));
-        let Some(card) = self.smartcard.as_mut() else { return false };
+        let Some(card) = self.card.card.as_mut() else { return false };
         card.applied = Some(Applied {
             digest: content.digest,
             path: content.path.clone(),
@@ -114,7 +132,7 @@ impl Client {
 
     /// Puts the shelved configuration back (card removed, changed, or the client stopped).
     pub(super) fn unapply_card(&mut self) {
-        let Some(applied) = self.smartcard.as_mut().and_then(|c| c.applied.take()) else {
+        let Some(applied) = self.card.card.as_mut().and_then(|c| c.applied.take()) else {
             return;
         };
         self.store = Store::new(applied.shelved);
@@ -124,7 +142,7 @@ impl Client {
     /// a card configuration is applied: true when the caller may go on. Otherwise the card
     /// changed or went, the configuration was replaced and a new registration procedure runs.
     pub(super) fn card_check(&mut self, now: u64) -> bool {
-        let Some(card) = self.smartcard.as_ref() else { return true };
+        let Some(card) = self.card.card.as_ref() else { return true };
         let Some(applied) = card.applied.as_ref() else { return true };
         if card.checked_at == Some(now) {
             return true;
@@ -159,11 +177,11 @@ impl Client {
         new: Option<EfContent>,
         error: Option<crate::smartcard::CardError>,
     ) {
-        self.card_epoch = self.card_epoch.wrapping_add(1);
+        self.card.epoch = self.card.epoch.wrapping_add(1);
         self.fail_bootstrap(now, BootstrapFailure::Cancelled);
         self.reset_bootstrap_timers();
-        let old: Vec<ConnId> = self.registrations.values().map(|(c, _)| *c).collect();
-        self.registrations.clear();
+        let old: Vec<ConnId> = self.registrations.by_ssid.values().map(|(c, _)| *c).collect();
+        self.registrations.by_ssid.clear();
         for conn in old {
             self.close_connection(conn);
         }
@@ -180,7 +198,7 @@ impl Client {
         };
         let reason =
             if applied { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
-        self.registration_reason = reason;
+        self.registrations.reason = reason;
         self.begin_registration(now, reason);
     }
 }
