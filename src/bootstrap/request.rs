@@ -1,5 +1,5 @@
 //! Bootstrap-Request (LwM2M Transport 1.1 §6.1, REFERENCE §1.3):
-//! `POST {BS URI path}/bs?{BS URI query}&ep={endpoint}[&pct={format}]`.
+//! `POST {BS URI path}/bs?{BS URI query}&ep={endpoint_name}[&pct={format}]`.
 
 use alloc::format;
 use alloc::string::String;
@@ -10,7 +10,7 @@ use crate::model::ServerUri;
 
 /// Builds the Bootstrap-Request for the Bootstrap-Server at `uri`. `pct` (1.1) announces the
 /// preferred content format; `None` sends a 1.0 request.
-pub fn bootstrap_request(uri: &ServerUri, endpoint: &str, pct: Option<u16>) -> Message {
+pub fn bootstrap_request(uri: &ServerUri, endpoint_name: &str, pct: Option<u16>) -> Message {
     let mut msg = Message::new(MessageType::Confirmable, Code::POST);
     let mut path: Vec<&str> = uri.path.iter().map(String::as_str).collect();
     path.push("bs");
@@ -18,7 +18,7 @@ pub fn bootstrap_request(uri: &ServerUri, endpoint: &str, pct: Option<u16>) -> M
     for query in &uri.query {
         msg.add_uri_query(query);
     }
-    msg.add_uri_query(&format!("ep={endpoint}"));
+    msg.add_uri_query(&format!("ep={endpoint_name}"));
     if let Some(pct) = pct {
         msg.add_uri_query(&format!("pct={pct}"));
     }

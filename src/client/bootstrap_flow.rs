@@ -270,7 +270,7 @@ impl Client {
         self.events.push_back(Event::BootstrapStarted);
         let pct = (self.config.version != crate::model::Version::V1_0)
             .then_some(self.config.preferred_format);
-        let request = bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, pct);
+        let request = bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, pct);
         let conn = match listen {
             Some(conn) if self.connections.get(conn).is_some() => conn,
             _ => self.open_connection(now, target, Role::Bootstrap),
@@ -354,7 +354,7 @@ impl Client {
             let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
             if let Some(target) = target {
                 let request =
-                    bootstrap::bootstrap_request(&target.uri, &self.config.endpoint, None);
+                    bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, None);
                 if let Some(new_id) = self.connections.send_request(now, conn, request) {
                     if let Some(running) = self.bootstrap.running_mut() {
                         running.session.retried_without_pct(new_id);

@@ -15,8 +15,8 @@ use crate::sequence::{backoff, RetryParams};
 /// What the client is and how it behaves.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Endpoint Client Name (`ep=`).
-    pub endpoint: String,
+    /// Endpoint Client Name (`ep=` of Bootstrap-Request and Register).
+    pub endpoint_name: String,
     /// Enabler version spoken (1.1 by default).
     pub version: Version,
     /// CoAP timers (RFC 7252 defaults).
@@ -46,10 +46,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with defaults for `endpoint`, listing the Device instance /3/0.
-    pub fn new(endpoint: &str) -> Config {
+    /// A configuration with defaults for the Endpoint Client Name `endpoint_name`, listing
+    /// the Device instance /3/0.
+    pub fn new(endpoint_name: &str) -> Config {
         Config {
-            endpoint: endpoint.into(),
+            endpoint_name: endpoint_name.into(),
             version: Version::V1_1,
             transmission: TransmissionParams::default(),
             objects: alloc::vec![ObjectInfo { id: 3, version: None, instances: alloc::vec![0] }],
@@ -69,37 +70,37 @@ impl Config {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgumentError {
     /// The Endpoint Client Name is empty.
-    EmptyEndpoint,
-    /// The Endpoint Client Name is longer than [`MAX_ENDPOINT_LEN`] bytes: its length. It
+    EmptyEndpointName,
+    /// The Endpoint Client Name is longer than [`MAX_ENDPOINT_NAME_LEN`] bytes: its length. It
     /// travels as the Uri-Query option `ep=NAME`, whose value is at most 255 bytes (RFC 7252
     /// §5.10), so NAME is at most 252.
-    EndpointTooLong(usize),
+    EndpointNameTooLong(usize),
 }
 
 /// The longest Endpoint Client Name: 255 bytes of Uri-Query option value minus `ep=`.
-pub const MAX_ENDPOINT_LEN: usize = crate::model::MAX_OPTION_VALUE - "ep=".len();
+pub const MAX_ENDPOINT_NAME_LEN: usize = crate::model::MAX_OPTION_VALUE - "ep=".len();
 
 impl core::fmt::Display for ArgumentError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match *self {
-            Self::EmptyEndpoint => f.write_str("Endpoint Client Name is empty"),
-            Self::EndpointTooLong(len) => write!(
+            Self::EmptyEndpointName => f.write_str("Endpoint Client Name is empty"),
+            Self::EndpointNameTooLong(len) => write!(
                 f,
                 "Endpoint Client Name of {len} bytes is too long: ep=NAME must fit one \
-                 255-byte Uri-Query option, so NAME is at most {MAX_ENDPOINT_LEN} bytes"
+                 255-byte Uri-Query option, so NAME is at most {MAX_ENDPOINT_NAME_LEN} bytes"
             ),
         }
     }
 }
 
 impl Config {
-    /// Checks what the wire limits: the Endpoint Client Name is 1..=[`MAX_ENDPOINT_LEN`]
+    /// Checks what the wire limits: the Endpoint Client Name is 1..=[`MAX_ENDPOINT_NAME_LEN`]
     /// bytes. (Numbers such as the lifetime always fit; account strings are checked when
     /// provisioned.)
     pub fn check(&self) -> Result<(), ArgumentError> {
-        match self.endpoint.len() {
-            0 => Err(ArgumentError::EmptyEndpoint),
-            n if n > MAX_ENDPOINT_LEN => Err(ArgumentError::EndpointTooLong(n)),
+        match self.endpoint_name.len() {
+            0 => Err(ArgumentError::EmptyEndpointName),
+            n if n > MAX_ENDPOINT_NAME_LEN => Err(ArgumentError::EndpointNameTooLong(n)),
             _ => Ok(()),
         }
     }

@@ -53,7 +53,7 @@ pub use crate::sequence::{
     CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection,
 };
 use bootstrap_flow::{BootstrapSide, Lifecycle};
-pub use config::{ArgumentError, MAX_ENDPOINT_LEN};
+pub use config::{ArgumentError, MAX_ENDPOINT_NAME_LEN};
 use registration_flow::Registrations;
 use smartcard_flow::CardSide;
 
@@ -109,7 +109,6 @@ enum Run {
     /// Deregistering after `stop`.
     Stopping,
 }
-
 
 impl Client {
     /// A stopped client with an empty configuration.

@@ -246,7 +246,7 @@ impl Client {
             registration::register_payload(model, &self.config.objects, self.config.version);
         let request = registration::register_request(
             &target.uri,
-            &self.config.endpoint,
+            &self.config.endpoint_name,
             lifetime,
             self.config.version,
             &binding,

@@ -12,7 +12,7 @@ use crate::model::{DataModel, ObjectInfo, ServerUri, Version, OBJ_SECURITY};
 /// `POST {server path}/rd?ep=&lt=&lwm2m=&b=` with the object list as link-format payload.
 pub fn register_request(
     uri: &ServerUri,
-    endpoint: &str,
+    endpoint_name: &str,
     lifetime_s: u64,
     version: Version,
     binding: &str,
@@ -22,7 +22,7 @@ pub fn register_request(
     let mut path: Vec<&str> = uri.path.iter().map(String::as_str).collect();
     path.push("rd");
     msg.set_uri_path(&path);
-    msg.add_uri_query(&format!("ep={endpoint}"));
+    msg.add_uri_query(&format!("ep={endpoint_name}"));
     msg.add_uri_query(&format!("lt={lifetime_s}"));
     msg.add_uri_query(&format!("lwm2m={}", version.as_str()));
     msg.add_uri_query(&format!("b={binding}"));

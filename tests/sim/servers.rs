@@ -304,7 +304,7 @@ pub enum DmMode {
 #[derive(Clone, Debug)]
 pub struct DmReg {
     pub id: u32,
-    pub endpoint: String,
+    pub endpoint_name: String,
     pub addr: Addr,
     pub lifetime_s: u64,
     pub last: u64,
@@ -350,8 +350,8 @@ impl DmServer {
         }
     }
 
-    pub fn registration(&self, endpoint: &str) -> Option<&DmReg> {
-        self.regs.iter().find(|r| r.endpoint == endpoint)
+    pub fn registration(&self, endpoint_name: &str) -> Option<&DmReg> {
+        self.regs.iter().find(|r| r.endpoint_name == endpoint_name)
     }
 
     /// The server restarts and forgets every registration (the next Update gets 4.04).
@@ -359,9 +359,9 @@ impl DmServer {
         self.regs.clear();
     }
 
-    /// Executes /1/x/9 on the registered client `endpoint`; false when it is not registered.
-    pub fn trigger_bootstrap(&mut self, now: u64, endpoint: &str) -> bool {
-        let Some(reg) = self.registration(endpoint) else { return false };
+    /// Executes /1/x/9 on the registered client `endpoint_name`; false when it is not registered.
+    pub fn trigger_bootstrap(&mut self, now: u64, endpoint_name: &str) -> bool {
+        let Some(reg) = self.registration(endpoint_name) else { return false };
         let iid = reg.server_iid.unwrap_or(0).to_string();
         let addr = reg.addr;
         let mut m = Message::new(MessageType::Confirmable, Code::POST);
@@ -456,13 +456,13 @@ impl DmServer {
                 let server_iid = links
                     .split(',')
                     .find_map(|l| l.trim().strip_prefix("</1/")?.split('>').next()?.parse().ok());
-                self.regs.retain(|r| r.endpoint != ep);
+                self.regs.retain(|r| r.endpoint_name != ep);
                 let id = self.next_id;
                 self.next_id += 1;
                 self.registers += 1;
                 self.regs.push(DmReg {
                     id,
-                    endpoint: ep.to_string(),
+                    endpoint_name: ep.to_string(),
                     addr: from,
                     lifetime_s,
                     last: now,
