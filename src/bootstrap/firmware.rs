@@ -1,5 +1,5 @@
-//! The firmware's own objects inside the bootstrap transaction (DESIGN.md: "Bootstrap writes
-//! to other objects go to the firmware inside the same transaction"). Bootstrap-Writes and
+//! The firmware's own objects inside the bootstrap transaction (Bootstrap writes
+//! to other objects go to the firmware inside the same transaction). Bootstrap-Writes and
 //! -Deletes of objects the library does not own (anything but /0, /1, /2) are handed to a
 //! [`FirmwareObjects`] implementation: `begin` before the first of them, then `write` /
 //! `delete`, `validate` at Bootstrap-Finish (a veto answers 4.06), and `end(true)` when the

@@ -1,5 +1,5 @@
 //! The Bootstrap-Server's operations on the client (LwM2M Core 1.1 §5.2.7, Transport §6.1):
-//! Write, Delete, Read, Discover and Finish, with the response codes of REFERENCE §1.4.
+//! Write, Delete, Read, Discover and Finish, with the response codes of LwM2M Transport 1.2 "Response Codes: Bootstrap Interface".
 //! Everything is applied to the staged copy of the [`Store`]; Finish validates (the caller
 //! saves and commits).
 

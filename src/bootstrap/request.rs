@@ -1,4 +1,4 @@
-//! Bootstrap-Request (LwM2M Transport 1.1 §6.1, REFERENCE §1.3):
+//! Bootstrap-Request (LwM2M Transport 1.1 §6.1):
 //! `POST {BS URI path}/bs?{BS URI query}&ep={endpoint_name}[&pct={format}]`.
 
 use alloc::format;

@@ -136,7 +136,7 @@ impl BootstrapSession {
     }
 
     /// Whether the answer `code` to the Bootstrap-Request asks for the one retry as a 1.0
-    /// request without `pct` (REFERENCE §7.8: some 1.0 servers answer 4.00 to `pct`).
+    /// request without `pct` (some 1.0 servers answer 4.00 to `pct`, a 1.1 parameter).
     pub fn wants_retry_without_pct(&self, code: Code) -> bool {
         code == Code::BAD_REQUEST
             && self.pct.is_some()

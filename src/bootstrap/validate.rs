@@ -1,4 +1,4 @@
-//! Bootstrap-Finish validation (LwM2M Core 1.1 §5.2.6, REFERENCE §8): is the loaded
+//! Bootstrap-Finish validation (LwM2M Core 1.1 §5.2.6): is the loaded
 //! configuration consistent? Any finding means 4.06 Not Acceptable.
 
 use alloc::collections::BTreeSet;

@@ -126,7 +126,7 @@ type Answer = (Code, Option<Vec<u8>>, DmAction);
 fn answer(model: &mut DataModel, request: &Message, ctx: &DmContext) -> Answer {
     let Ok(segments) = request.uri_path() else { return (Code::BAD_REQUEST, None, DmAction::None) };
     if segments == ["bs"] {
-        // A Bootstrap-Finish outside a bootstrap session changes nothing (REFERENCE §7.5).
+        // A Bootstrap-Finish outside a bootstrap session changes nothing (4.00: there is no bootstrap to finish).
         return (Code::BAD_REQUEST, None, DmAction::None);
     }
     let Ok(path) = Path::parse(&segments) else { return (Code::NOT_FOUND, None, DmAction::None) };

@@ -94,7 +94,7 @@ impl Client {
         self.run_due_registrations(now);
     }
 
-    /// After a committed bootstrap (S1 §5.2.5): a server whose session material (URI,
+    /// After a committed bootstrap (Core 1.1 §5.2.5): a server whose session material (URI,
     /// Security Mode, keys: [`crate::security::SESSION_RESOURCES`]) changed, or whose
     /// account is gone, loses its session (close_notify) and registration, and registers
     /// anew over a new handshake; a registered server the bootstrap did not touch keeps its

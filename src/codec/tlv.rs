@@ -256,7 +256,7 @@ fn encode_float(v: f64) -> Vec<u8> {
 ///
 /// - `/O`: a sequence of Object Instance TLVs, each keeping its own instance ID;
 /// - `/O/I`: either one Object Instance TLV whose ID must equal I, or the resource TLVs
-///   directly (wrapper omitted, OMA issue #452);
+///   directly (the wrapper omitted, as some Bootstrap-Servers send it);
 /// - `/O/I/R`: one Resource (single) or Multiple Resource TLV with ID R. When R is not
 ///   defined in `def` the result is empty.
 ///

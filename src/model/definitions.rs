@@ -107,7 +107,7 @@ pub static SECURITY: ObjectDefinition = ObjectDefinition {
     ],
 };
 
-/// LwM2M Server (/1), resources 0–23 of object version 1.1 (REFERENCE §1.6).
+/// LwM2M Server (/1), resources 0–23 of object version 1.1 (OMA LwM2M registry object 1).
 pub static SERVER: ObjectDefinition = ObjectDefinition {
     id: 1,
     name: "LwM2M Server",

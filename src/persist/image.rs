@@ -1,4 +1,4 @@
-//! The persisted image of the committed configuration (DESIGN.md "Persistence"):
+//! The persisted image of the committed configuration:
 //!
 //! ```text
 //! magic "LWBS" | format u8 = 1 | reserved u8 x3 | generation u32 | length u32 | crc32 u32 | payload

@@ -1,4 +1,4 @@
-//! Persistence of the committed configuration (DESIGN.md "Persistence"), above [`crate::model`]
+//! Persistence of the committed configuration, above [`crate::model`]
 //! and [`crate::codec`]:
 //! - [`image`]: the self-describing image format (magic, format version, generation, length,
 //!   CRC-32, OMA-TLV payload with the origin of each instance);

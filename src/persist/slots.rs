@@ -1,4 +1,4 @@
-//! Two storage slots written alternately (DESIGN.md "Persistence").
+//! Two storage slots written alternately.
 //!
 //! Generation `n` is written into slot `n % 2`, so a write never touches the slot that holds
 //! the last complete image: a write cut off by a power loss leaves a torn image (refused by its

@@ -1,4 +1,4 @@
-//! No bootstrap storm (REFERENCE §7.14): after a failed bootstrap the next one waits an
+//! No bootstrap storm: after a failed bootstrap the next one waits an
 //! exponentially growing delay with jitter, up to a cap; a successful bootstrap resets it.
 //!
 //! Failure n (1-based) waits a uniformly random time in [d/2, d] where

@@ -1,5 +1,4 @@
-//! Step 1 of the Bootstrap Sequence: Bootstrap from Smartcard (Core 1.1 §5.2.3.2, Appendix G;
-//! REFERENCE §2).
+//! Step 1 of the Bootstrap Sequence: Bootstrap from Smartcard (Core 1.1 §5.2.3.2, Appendix G).
 //!
 //! The firmware gives the client a [`Smartcard`]: its APDU transport ([`CardTransport`]: is a
 //! card present, transmit one APDU) and how to read the card ([`SmartcardConfig`]: logical

@@ -1,4 +1,4 @@
-//! The 1.1 registration procedure (Core 1.1.1 §6.2.1.1, REFERENCE §1.7): per server, up to
+//! The 1.1 registration procedure (Core 1.1.1 §6.2.1.1): per server, up to
 //! *Communication Retry Count* attempts per sequence with an exponential delay
 //! (*Communication Retry Timer* × 2^(n−1)), up to *Communication Sequence Retry Count*
 //! sequences separated by the *Communication Sequence Delay Timer*; servers with a
@@ -34,7 +34,7 @@ pub mod retry_res {
     pub const SEQUENCE_RETRY_COUNT: u16 = 20;
 }
 
-/// Defaults of Table 6.2.1.1-1 (REFERENCE §1.7), used when a resource is absent.
+/// Defaults of Core 1.1.1 Table 6.2.1.1-1, used when a resource is absent.
 pub mod defaults {
     /// Communication Retry Count.
     pub const RETRY_COUNT: u32 = 5;

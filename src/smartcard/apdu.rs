@@ -291,7 +291,7 @@ mod tests {
         let mut expected = vec![0x01, 0xA4, 0x04, 0x04, 0x0C];
         expected.extend_from_slice(&aid);
         expected.push(0x00);
-        assert_eq!(select.encode().unwrap(), expected, "REFERENCE §2.3 SELECT by AID");
+        assert_eq!(select.encode().unwrap(), expected, "SELECT by AID (ISO 7816-4)");
         assert_eq!(
             Command::new(0, 0, 0, 0).with_data(&[0; 256]).encode(),
             Err(CardError::CommandTooLong)

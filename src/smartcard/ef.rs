@@ -1,4 +1,4 @@
-//! The EF LwM2M_Bootstrap format (LwM2M Core 1.1 Appendix G.3.3; REFERENCE §2.4): a
+//! The EF LwM2M_Bootstrap format (LwM2M Core 1.1 Appendix G.3.3): a
 //! big-endian binary wrapper around OMA-TLV.
 //!
 //! ```text
@@ -178,7 +178,7 @@ mod tests {
     use crate::model::{security_res, server_res, SecurityMode};
     use alloc::vec;
 
-    /// Nordic's 58-byte fixture (REFERENCE §2.4), with two bytes of padding.
+    /// A 58-byte EF of a real card, with two bytes of padding.
     pub(crate) fn nordic_ef() -> Vec<u8> {
         let mut ef = vec![0x00, 0x01, 0x00, 0x36, 0x00, 0x00, 0x00, 0x00, 0x31, 0x08, 0x00, 0x2E];
         ef.extend_from_slice(&[0xC8, 0x00, 0x25]);
@@ -189,7 +189,7 @@ mod tests {
         ef
     }
 
-    /// Anjay's `generator.py` example (REFERENCE §2.4), all 126 bytes as its documentation
+    /// A published 126-byte EF example, all 126 bytes as its documentation
     /// prints them.
     fn anjay_ef() -> Vec<u8> {
         let mut ef = vec![0x00, 0x02, 0x00, 0x7A, 0x00, 0x00, 0x00, 0x00, 0x5E, 0x08, 0x01, 0x5B];

@@ -1,4 +1,4 @@
-//! Bootstrap from Smartcard (LwM2M Core 1.1 §5.2.3.2 and Appendices G and H; REFERENCE §2),
+//! Bootstrap from Smartcard (LwM2M Core 1.1 §5.2.3.2 and Appendices G and H),
 //! sans-IO: the library never talks to a modem. [`CardReader`] is a state machine that emits
 //! command APDUs as bytes and consumes the card's answers, so the firmware's transmit function
 //! (`AT+CSIM`, PC/SC, a UART driver) and a simulated card plug in alike.

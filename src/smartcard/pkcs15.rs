@@ -20,7 +20,7 @@ pub const EF_ODF: [u8; 2] = [0x50, 0x31];
 pub const LWM2M_BOOTSTRAP_OID: [u8; 4] = [0x67, 0x2B, 0x09, 0x01];
 
 /// The same OID wrapped a second time (`06 04 67 2B 09 01` as content), as found on real
-/// cards and in the specification's example (REFERENCE §2.2).
+/// cards and in the specification's example (Core 1.1 Appendix G).
 pub const LWM2M_BOOTSTRAP_OID_DOUBLE: [u8; 6] = [0x06, 0x04, 0x67, 0x2B, 0x09, 0x01];
 
 /// The PKCS#15 application as listed in one EF DIR record.
@@ -119,7 +119,7 @@ mod tests {
     use super::*;
     use alloc::vec;
 
-    /// Nordic's real-card fixture (REFERENCE §2.3).
+    /// The EF ODF of a real card, as read over `AT+CSIM`.
     const NORDIC_ODF: [u8; 8] = [0xA7, 0x06, 0x30, 0x04, 0x04, 0x02, 0x64, 0x30];
 
     fn nordic_dodf() -> Vec<u8> {

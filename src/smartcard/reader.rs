@@ -1,5 +1,4 @@
-//! The PKCS#15 walk to EF LwM2M_Bootstrap as a sans-IO state machine (LwM2M Core 1.1 G.2,
-//! REFERENCE §2.3):
+//! The PKCS#15 walk to EF LwM2M_Bootstrap as a sans-IO state machine (LwM2M Core 1.1 G.2):
 //!
 //! 1. MANAGE CHANNEL open (`00 70 00 00 01`), unless configured to use the basic channel;
 //! 2. SELECT the PKCS#15 application by AID on that channel; if that fails, SELECT EF DIR
