@@ -7,11 +7,12 @@
 //! Layers, each depending only on those below it:
 //! - [`client`]: the façade ([`client::Client`]);
 //! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
-//! - [`sequence`]: the Bootstrap Sequence, the 1.1 registration retry procedure, hold-off,
-//!   bootstrap back-off, Bootstrap-Server account timeout;
+//! - [`sequence`]: the Bootstrap Sequence's rules the client drives: the 1.1 registration
+//!   retry procedure, the bootstrap back-off, the smartcard step, the state reasons;
 //! - [`registration`]: Register / Update / Deregister;
 //! - [`persist`]: the persisted image of the committed configuration and its two slots;
-//! - [`security`]: secure channels (DTLS 1.2 over Mbed TLS with the `dtls` feature);
+//! - [`security`]: account targets (whether an account is usable, and what a connection to it
+//!   needs) and secure channels (DTLS 1.2 over Mbed TLS with the `dtls` feature);
 //! - [`coap`]: CoAP messages, CON/ACK reliability, duplicate detection, Block1/Block2;
 //! - [`codec`]: OMA-TLV, plain text, opaque, CoRE link-format;
 //! - [`model`]: paths, typed values, Security (/0) and Server (/1) instances, the store;
