@@ -60,7 +60,7 @@ impl fmt::Display for Inconsistency {
                 write!(f, "/0/{i}: credentials for the Security Mode missing")
             }
             Self::CredentialTooLong(i) => {
-                write!(f, "/0/{i}: PSK identity over 128 or PSK over 64 bytes")
+                write!(f, "/0/{i}: PSK identity or key too long")
             }
         }
     }

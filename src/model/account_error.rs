@@ -131,7 +131,6 @@ impl fmt::Display for AccountError {
             Self::CredentialTooLong { which, len, max } => {
                 write!(f, "{which} of {len} bytes is longer than {max} bytes")
             }
-            Self::MissingResource(0) => f.write_str("no Server URI (/0/x/0)"),
             Self::MissingResource(rid) => {
                 write!(f, "Security resource /0/x/{rid} missing or out of range")
             }
