@@ -67,6 +67,24 @@ pub enum ClientError {
     InvalidAccount(AccountError),
 }
 
+/// One line of English per refusal; `InvalidAccount` says why the account is unusable.
+impl core::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ClientError::NotStarted => f.write_str("the client is not started"),
+            ClientError::AlreadyStarted => f.write_str("the client is already started"),
+            ClientError::NoBootstrapAccount => f.write_str("no Bootstrap-Server account"),
+            ClientError::BootstrapInProgress => f.write_str("a bootstrap is already running"),
+            ClientError::UnknownConnection => f.write_str("the connection is not open"),
+            ClientError::InvalidAccount(e) => write!(f, "invalid account: {e}"),
+        }
+    }
+}
+
+/// With `std`, `?` turns a `ClientError` into `Box<dyn std::error::Error>`.
+#[cfg(feature = "std")]
+impl std::error::Error for ClientError {}
+
 /// An LwM2M client's Bootstrap Interface and registration engine.
 pub struct Client {
     config: Config,
