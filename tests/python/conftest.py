@@ -1,7 +1,7 @@
 """Shared fixtures: the library, the aiocoap test servers, a libcoap resource directory.
 
 Every server a test starts is stopped by the fixture's finalizer; ports are picked at run time.
-Environment: ``LWBS_LIBRARY`` (path of liblwm2m_bootstrap.so; default: newest of
+Environment: ``LWBS_LIBRARY`` (path of liblwm2m_bootstrap.so; default: newest of build/lib and
 target/{release,debug}), ``COAP_RD`` (the libcoap RD binary; default ``coap-rd-openssl``).
 """
 
