@@ -76,14 +76,17 @@ fn every_readme_block_is_a_tested_snippet() {
         } else {
             assert!(names.insert(marker), "README.md:{}: snippet {marker} twice", block.line);
             assert!(
-                runner.lines().any(|l| l.trim_start().starts_with(&format!("run_snippet {marker} "))
-                    || l.trim() == format!("run_snippet {marker}")),
+                runner
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("run_snippet {marker} "))
+                        || l.trim() == format!("run_snippet {marker}")),
                 "README.md:{}: snippet {marker} is not run by tests/readme_snippets.sh",
                 block.line
             );
         }
     }
-    for file in ["c-examples/quickstart.c", "examples/quickstart.rs", "python/examples/quickstart.py"]
+    for file in
+        ["c-examples/quickstart.c", "examples/quickstart.rs", "python/examples/quickstart.py"]
     {
         let marker = format!("file {file}");
         assert!(

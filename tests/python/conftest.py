@@ -138,7 +138,7 @@ class Process:
 def coap_rd(tmp_path):
     """An independent libcoap resource directory (``coap-rd-openssl -A 127.0.0.1 -p P``).
 
-    Yields ``(port, process)``. Note: libcoap 4.3.1's RD aborts on De-register (PEERS.md).
+    Yields ``(port, process)``. Note: libcoap 4.3.1's RD aborts on De-register.
     """
     binary = os.environ.get("COAP_RD", "coap-rd-openssl")
     if shutil.which(binary) is None:

@@ -1,4 +1,4 @@
-//! Deterministic simulation (issue 4, item 8): the whole engine (`Client`) against simulated
+//! Deterministic simulation: the whole engine (`Client`) against simulated
 //! Bootstrap and DM servers over a virtual network that loses, duplicates, delays and
 //! reorders datagrams, with a virtual clock, everything drawn from one seed.
 //!
