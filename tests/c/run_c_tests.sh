@@ -99,11 +99,15 @@ installed_layout_ok() {
   for f in lib/liblwm2m_bootstrap.a lib/liblwm2m_bootstrap.so include/lwm2m_bootstrap.h \
       lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfig.cmake \
       lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfigVersion.cmake \
-      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapTargets.cmake lib/pkgconfig/lwm2m_bootstrap.pc; do
+      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapTargets.cmake lib/pkgconfig/lwm2m_bootstrap.pc \
+      lib/pkgconfig/lwm2m_bootstrap-static.pc; do
     [ -f "$PREFIX/$f" ] || { echo "missing $f"; return 1; }
   done
   grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc" &&
-    grep -qx "Libs.private: .*-lgcc_s.*" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc"
+    grep -qx "Libs.private: .*-lgcc_s.*" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc" &&
+    grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap-static.pc" &&
+    grep -qx 'Libs: ${libdir}/liblwm2m_bootstrap.a .*-lgcc_s.*' \
+      "$PREFIX/lib/pkgconfig/lwm2m_bootstrap-static.pc"
 }
 check "cmake --install" cmake --install "$BUILD" --prefix "$PREFIX"
 check "installed layout and .pc prefix" installed_layout_ok
