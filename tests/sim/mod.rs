@@ -240,7 +240,7 @@ fn retry_of(p: &RetryParams) -> RetryExpect {
     }
 }
 
-/// Next Update after a success, as README documents: MAX_TRANSMIT_WAIT before the lifetime
+/// Next Update after a success, as the engine schedules it: MAX_TRANSMIT_WAIT before the lifetime
 /// ends, or half the lifetime (at least 1 s) when the lifetime is short.
 fn update_delay(lifetime_s: u64) -> u64 {
     let lt = lifetime_s * 1000;
