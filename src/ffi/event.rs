@@ -5,8 +5,7 @@ use alloc::ffi::CString;
 use alloc::string::ToString;
 use core::ffi::c_char;
 
-use crate::bootstrap::BootstrapFailure;
-use crate::client::{Event, State, StateReason};
+use crate::client::{BootstrapFailure, ConnId, Event, State, StateReason, StorageWrite};
 
 /// The client's overall state (`lwbs_client_state`). May grow: treat unknown values as "busy".
 #[allow(non_camel_case_types)]
@@ -248,8 +247,7 @@ pub struct lwbs_event {
     pub detail: *const c_char,
 }
 
-/// The C view of an engine event, with the strings it points to. `None` for the events the
-/// library handles itself (Connect, Disconnect) or does not know.
+/// The C view of an engine event, with the strings it points to.
 pub(crate) struct OwnedEvent {
     kind: lwbs_event_kind,
     ssid: u16,
@@ -259,89 +257,112 @@ pub(crate) struct OwnedEvent {
     detail: Option<CString>,
 }
 
-impl OwnedEvent {
-    pub(crate) fn from_engine(event: &Event) -> Option<OwnedEvent> {
+/// What the C layer does with one engine event: the three the library carries out through the
+/// platform itself, or an `lwbs_event` for the firmware.
+pub(crate) enum Route<'a> {
+    /// `open(conn, uri)`.
+    Open(ConnId, &'a str),
+    /// `close(conn)`.
+    Close(ConnId),
+    /// `save(slot, image)`, then the outcome back to the engine.
+    Save(&'a StorageWrite),
+    /// `event(...)`.
+    Report(OwnedEvent),
+}
+
+impl<'a> From<&'a Event> for Route<'a> {
+    /// Every engine event by name, without a catch-all: a new kind does not compile until it
+    /// is routed here.
+    fn from(event: &'a Event) -> Route<'a> {
         use lwbs_event_kind::*;
-        let mut out = OwnedEvent {
-            kind: LWBS_EVENT_STOPPED,
+        let report = |kind| OwnedEvent {
+            kind,
             ssid: 0,
             accounts: 0,
             reason: lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NONE,
             location: None,
             detail: None,
         };
+        let text = |text: &dyn core::fmt::Display| CString::new(text.to_string()).ok();
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        match event {
-            Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,
+        Route::Report(match event {
+            Event::Connect { conn, uri } => return Route::Open(*conn, uri),
+            Event::Disconnect { conn } => return Route::Close(*conn),
+            Event::StorageWrite(write) => return Route::Save(write),
+            Event::BootstrapStarted => report(LWBS_EVENT_BOOTSTRAP_STARTED),
             Event::BootstrapFinished { accounts } => {
-                out.kind = LWBS_EVENT_BOOTSTRAP_FINISHED;
-                out.accounts = count(*accounts);
+                OwnedEvent { accounts: count(*accounts), ..report(LWBS_EVENT_BOOTSTRAP_FINISHED) }
             }
-            Event::BootstrapFinishRefused { findings } => {
-                out.kind = LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED;
-                out.accounts = count(*findings);
-            }
-            Event::BootstrapFailed { reason } => {
-                out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
-                out.reason = (*reason).into();
-                if let BootstrapFailure::NoFallback { ssid, .. } = reason {
-                    out.ssid = *ssid;
-                }
-                out.detail = CString::new(reason.to_string()).ok();
-            }
-            Event::ConfigurationChanged => out.kind = LWBS_EVENT_CONFIGURATION_CHANGED,
-            Event::Registered { ssid, location } => {
-                out.kind = LWBS_EVENT_REGISTERED;
-                out.ssid = *ssid;
-                out.location = CString::new(location.as_str()).ok();
-            }
-            Event::Updated { ssid } => {
-                out.kind = LWBS_EVENT_UPDATED;
-                out.ssid = *ssid;
-            }
+            Event::BootstrapFinishRefused { findings } => OwnedEvent {
+                accounts: count(*findings),
+                ..report(LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED)
+            },
+            Event::BootstrapFailed { reason } => OwnedEvent {
+                reason: (*reason).into(),
+                ssid: match reason {
+                    BootstrapFailure::NoFallback { ssid, .. } => *ssid,
+                    _ => 0,
+                },
+                detail: text(reason),
+                ..report(LWBS_EVENT_BOOTSTRAP_FAILED)
+            },
+            Event::ConfigurationChanged => report(LWBS_EVENT_CONFIGURATION_CHANGED),
+            Event::Registered { ssid, location } => OwnedEvent {
+                ssid: *ssid,
+                location: CString::new(location.as_str()).ok(),
+                ..report(LWBS_EVENT_REGISTERED)
+            },
+            Event::Updated { ssid } => OwnedEvent { ssid: *ssid, ..report(LWBS_EVENT_UPDATED) },
             Event::Deregistered { ssid } => {
-                out.kind = LWBS_EVENT_DEREGISTERED;
-                out.ssid = *ssid;
+                OwnedEvent { ssid: *ssid, ..report(LWBS_EVENT_DEREGISTERED) }
             }
-            Event::RegistrationFailed { ssid, reason } => {
-                out.kind = LWBS_EVENT_REGISTRATION_FAILED;
-                out.ssid = *ssid;
-                out.detail = CString::new(reason.to_string()).ok();
-            }
-            Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
-            Event::BootstrapAccountPurged => out.kind = LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED,
-            Event::StorageIgnored { slot, reason } => {
-                out.kind = LWBS_EVENT_STORAGE_IGNORED;
-                out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
-            }
-            Event::StorageFailed { slot, generation } => {
-                out.kind = LWBS_EVENT_STORAGE_FAILED;
-                out.detail = CString::new(alloc::format!(
+            Event::RegistrationFailed { ssid, reason } => OwnedEvent {
+                ssid: *ssid,
+                detail: text(reason),
+                ..report(LWBS_EVENT_REGISTRATION_FAILED)
+            },
+            Event::Stopped => report(LWBS_EVENT_STOPPED),
+            Event::BootstrapAccountPurged => report(LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED),
+            Event::StorageIgnored { slot, reason } => OwnedEvent {
+                detail: CString::new(alloc::format!("slot {slot}: {reason}")).ok(),
+                ..report(LWBS_EVENT_STORAGE_IGNORED)
+            },
+            Event::StorageFailed { slot, generation } => OwnedEvent {
+                detail: CString::new(alloc::format!(
                     "slot {slot} generation {generation}: save failed"
                 ))
-                .ok();
-            }
+                .ok(),
+                ..report(LWBS_EVENT_STORAGE_FAILED)
+            },
             Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
-                out.kind = LWBS_EVENT_SMARTCARD_APPLIED;
-                out.accounts = count(*accounts);
-                out.detail = CString::new(alloc::format!(
-                    "bootstrap_account={} ignored_objects={ignored_objects}",
-                    u8::from(*bootstrap_account)
-                ))
-                .ok();
+                OwnedEvent {
+                    accounts: count(*accounts),
+                    detail: CString::new(alloc::format!(
+                        "bootstrap_account={} ignored_objects={ignored_objects}",
+                        u8::from(*bootstrap_account)
+                    ))
+                    .ok(),
+                    ..report(LWBS_EVENT_SMARTCARD_APPLIED)
+                }
             }
             Event::SmartcardRejected { reason } => {
-                out.kind = LWBS_EVENT_SMARTCARD_REJECTED;
-                out.detail = CString::new(reason.to_string()).ok();
+                OwnedEvent { detail: text(reason), ..report(LWBS_EVENT_SMARTCARD_REJECTED) }
             }
-            Event::SmartcardChanged => out.kind = LWBS_EVENT_SMARTCARD_CHANGED,
-            Event::SmartcardRemoved { reason } => {
-                out.kind = LWBS_EVENT_SMARTCARD_REMOVED;
-                out.detail = reason.and_then(|r| CString::new(r.to_string()).ok());
-            }
-            _ => return None,
-        }
-        Some(out)
+            Event::SmartcardChanged => report(LWBS_EVENT_SMARTCARD_CHANGED),
+            Event::SmartcardRemoved { reason } => OwnedEvent {
+                detail: reason.and_then(|r| text(&r)),
+                ..report(LWBS_EVENT_SMARTCARD_REMOVED)
+            },
+        })
+    }
+}
+
+impl OwnedEvent {
+    /// The WARNING logged before the event, if any: a storage slot that was ignored.
+    pub(crate) fn warning(&self) -> Option<alloc::string::String> {
+        let detail = self.detail.as_ref()?.to_str().ok()?;
+        (self.kind == lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED)
+            .then(|| alloc::format!("storage {detail}: ignored"))
     }
 
     /// The `lwbs_event` pointing into `self`.
