@@ -33,30 +33,19 @@ pub enum lwbs_security_mode {
     LWBS_SECURITY_NOSEC = 3,
 }
 
-impl lwbs_security_mode {
-    /// Every mode, in the order of its value (checked below: `ALL[n]` is the value `n`).
-    const ALL: [lwbs_security_mode; 4] = {
-        use lwbs_security_mode::*;
-        [LWBS_SECURITY_PSK, LWBS_SECURITY_RPK, LWBS_SECURITY_CERTIFICATE, LWBS_SECURITY_NOSEC]
-    };
-}
-
-// `ALL` lists the modes in the order of their values, so that a value indexes it.
-const _: () = {
-    let mut n = 0;
-    while n < lwbs_security_mode::ALL.len() {
-        assert!(lwbs_security_mode::ALL[n] as usize == n);
-        n += 1;
-    }
-};
-
 /// A mode from C (`lwbs_account.security_mode`): the variant of that value, or the value back.
 impl TryFrom<u32> for lwbs_security_mode {
     type Error = u32;
 
     fn try_from(value: u32) -> Result<lwbs_security_mode, u32> {
-        let index = usize::try_from(value).map_err(|_| value)?;
-        lwbs_security_mode::ALL.get(index).copied().ok_or(value)
+        use lwbs_security_mode::*;
+        Ok(match value {
+            v if v == LWBS_SECURITY_PSK as u32 => LWBS_SECURITY_PSK,
+            v if v == LWBS_SECURITY_RPK as u32 => LWBS_SECURITY_RPK,
+            v if v == LWBS_SECURITY_CERTIFICATE as u32 => LWBS_SECURITY_CERTIFICATE,
+            v if v == LWBS_SECURITY_NOSEC as u32 => LWBS_SECURITY_NOSEC,
+            v => return Err(v),
+        })
     }
 }
 

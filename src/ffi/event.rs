@@ -266,105 +266,105 @@ pub(crate) enum Route<'a> {
     Close(ConnId),
     /// `save(slot, image)`, then the outcome back to the engine.
     Save(&'a StorageWrite),
-    /// `event(...)`.
-    Report(OwnedEvent),
+    /// `event(...)`, after the WARNING to log first, if any (a storage slot ignored).
+    Report(OwnedEvent, Option<alloc::string::String>),
 }
 
 impl<'a> From<&'a Event> for Route<'a> {
     /// Every engine event by name, without a catch-all: a new kind does not compile until it
     /// is routed here.
+    // Not inlined: one copy, called from the pump's loop (smaller firmware).
+    #[inline(never)]
     fn from(event: &'a Event) -> Route<'a> {
         use lwbs_event_kind::*;
-        let report = |kind| OwnedEvent {
-            kind,
+        let mut out = OwnedEvent {
+            kind: LWBS_EVENT_STOPPED,
             ssid: 0,
             accounts: 0,
             reason: lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NONE,
             location: None,
             detail: None,
         };
-        let text = |text: &dyn core::fmt::Display| CString::new(text.to_string()).ok();
+        let mut warning = None;
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Route::Report(match event {
+        match event {
             Event::Connect { conn, uri } => return Route::Open(*conn, uri),
             Event::Disconnect { conn } => return Route::Close(*conn),
             Event::StorageWrite(write) => return Route::Save(write),
-            Event::BootstrapStarted => report(LWBS_EVENT_BOOTSTRAP_STARTED),
+            Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,
             Event::BootstrapFinished { accounts } => {
-                OwnedEvent { accounts: count(*accounts), ..report(LWBS_EVENT_BOOTSTRAP_FINISHED) }
+                out.kind = LWBS_EVENT_BOOTSTRAP_FINISHED;
+                out.accounts = count(*accounts);
             }
-            Event::BootstrapFinishRefused { findings } => OwnedEvent {
-                accounts: count(*findings),
-                ..report(LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED)
-            },
-            Event::BootstrapFailed { reason } => OwnedEvent {
-                reason: (*reason).into(),
-                ssid: match reason {
-                    BootstrapFailure::NoFallback { ssid, .. } => *ssid,
-                    _ => 0,
-                },
-                detail: text(reason),
-                ..report(LWBS_EVENT_BOOTSTRAP_FAILED)
-            },
-            Event::ConfigurationChanged => report(LWBS_EVENT_CONFIGURATION_CHANGED),
-            Event::Registered { ssid, location } => OwnedEvent {
-                ssid: *ssid,
-                location: CString::new(location.as_str()).ok(),
-                ..report(LWBS_EVENT_REGISTERED)
-            },
-            Event::Updated { ssid } => OwnedEvent { ssid: *ssid, ..report(LWBS_EVENT_UPDATED) },
+            Event::BootstrapFinishRefused { findings } => {
+                out.kind = LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED;
+                out.accounts = count(*findings);
+            }
+            Event::BootstrapFailed { reason } => {
+                out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
+                out.reason = (*reason).into();
+                if let BootstrapFailure::NoFallback { ssid, .. } = reason {
+                    out.ssid = *ssid;
+                }
+                out.detail = CString::new(reason.to_string()).ok();
+            }
+            Event::ConfigurationChanged => out.kind = LWBS_EVENT_CONFIGURATION_CHANGED,
+            Event::Registered { ssid, location } => {
+                out.kind = LWBS_EVENT_REGISTERED;
+                out.ssid = *ssid;
+                out.location = CString::new(location.as_str()).ok();
+            }
+            Event::Updated { ssid } => {
+                out.kind = LWBS_EVENT_UPDATED;
+                out.ssid = *ssid;
+            }
             Event::Deregistered { ssid } => {
-                OwnedEvent { ssid: *ssid, ..report(LWBS_EVENT_DEREGISTERED) }
+                out.kind = LWBS_EVENT_DEREGISTERED;
+                out.ssid = *ssid;
             }
-            Event::RegistrationFailed { ssid, reason } => OwnedEvent {
-                ssid: *ssid,
-                detail: text(reason),
-                ..report(LWBS_EVENT_REGISTRATION_FAILED)
-            },
-            Event::Stopped => report(LWBS_EVENT_STOPPED),
-            Event::BootstrapAccountPurged => report(LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED),
-            Event::StorageIgnored { slot, reason } => OwnedEvent {
-                detail: CString::new(alloc::format!("slot {slot}: {reason}")).ok(),
-                ..report(LWBS_EVENT_STORAGE_IGNORED)
-            },
-            Event::StorageFailed { slot, generation } => OwnedEvent {
-                detail: CString::new(alloc::format!(
+            Event::RegistrationFailed { ssid, reason } => {
+                out.kind = LWBS_EVENT_REGISTRATION_FAILED;
+                out.ssid = *ssid;
+                out.detail = CString::new(reason.to_string()).ok();
+            }
+            Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
+            Event::BootstrapAccountPurged => out.kind = LWBS_EVENT_BOOTSTRAP_ACCOUNT_PURGED,
+            Event::StorageIgnored { slot, reason } => {
+                out.kind = LWBS_EVENT_STORAGE_IGNORED;
+                out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+                warning = Some(alloc::format!("storage slot {slot}: {reason}: ignored"));
+            }
+            Event::StorageFailed { slot, generation } => {
+                out.kind = LWBS_EVENT_STORAGE_FAILED;
+                out.detail = CString::new(alloc::format!(
                     "slot {slot} generation {generation}: save failed"
                 ))
-                .ok(),
-                ..report(LWBS_EVENT_STORAGE_FAILED)
-            },
+                .ok();
+            }
             Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
-                OwnedEvent {
-                    accounts: count(*accounts),
-                    detail: CString::new(alloc::format!(
-                        "bootstrap_account={} ignored_objects={ignored_objects}",
-                        u8::from(*bootstrap_account)
-                    ))
-                    .ok(),
-                    ..report(LWBS_EVENT_SMARTCARD_APPLIED)
-                }
+                out.kind = LWBS_EVENT_SMARTCARD_APPLIED;
+                out.accounts = count(*accounts);
+                out.detail = CString::new(alloc::format!(
+                    "bootstrap_account={} ignored_objects={ignored_objects}",
+                    u8::from(*bootstrap_account)
+                ))
+                .ok();
             }
             Event::SmartcardRejected { reason } => {
-                OwnedEvent { detail: text(reason), ..report(LWBS_EVENT_SMARTCARD_REJECTED) }
+                out.kind = LWBS_EVENT_SMARTCARD_REJECTED;
+                out.detail = CString::new(reason.to_string()).ok();
             }
-            Event::SmartcardChanged => report(LWBS_EVENT_SMARTCARD_CHANGED),
-            Event::SmartcardRemoved { reason } => OwnedEvent {
-                detail: reason.and_then(|r| text(&r)),
-                ..report(LWBS_EVENT_SMARTCARD_REMOVED)
-            },
-        })
+            Event::SmartcardChanged => out.kind = LWBS_EVENT_SMARTCARD_CHANGED,
+            Event::SmartcardRemoved { reason } => {
+                out.kind = LWBS_EVENT_SMARTCARD_REMOVED;
+                out.detail = reason.and_then(|r| CString::new(r.to_string()).ok());
+            }
+        }
+        Route::Report(out, warning)
     }
 }
 
 impl OwnedEvent {
-    /// The WARNING logged before the event, if any: a storage slot that was ignored.
-    pub(crate) fn warning(&self) -> Option<alloc::string::String> {
-        let detail = self.detail.as_ref()?.to_str().ok()?;
-        (self.kind == lwbs_event_kind::LWBS_EVENT_STORAGE_IGNORED)
-            .then(|| alloc::format!("storage {detail}: ignored"))
-    }
-
     /// The `lwbs_event` pointing into `self`.
     pub(crate) fn as_c(&self) -> lwbs_event {
         let ptr = |s: &Option<CString>| s.as_ref().map_or(core::ptr::null(), |s| s.as_ptr());

@@ -6,7 +6,7 @@
 //! same client finds the cell borrowed and gets `LWBS_ERR_BUSY`.
 
 use alloc::string::String;
-use core::cell::RefCell;
+use core::cell::{RefCell, RefMut};
 
 use super::cast;
 use super::panic::catch_or;
@@ -86,19 +86,27 @@ pub(crate) unsafe fn enter(
         Ok(cell) => cell,
         Err(e) => return e,
     };
-    let result = catch_or(
-        || {
-            let Ok(mut handle) = cell.try_borrow_mut() else { return LWBS_ERR_BUSY };
-            if handle.poisoned {
-                return LWBS_ERR_PANIC;
-            }
-            handle.detail = None;
-            to_result(body(&mut handle))
-        },
-        LWBS_ERR_PANIC,
-    );
+    let result = match begin(cell) {
+        Ok(mut handle) => catch_or(|| to_result(body(&mut handle)), LWBS_ERR_PANIC),
+        Err(e) => e,
+    };
+    finish(cell, result)
+}
+
+/// The entry half of [`enter`] (not generic: one copy for every export): the borrow, the
+/// poison flag, the reason cleared.
+fn begin(cell: &RefCell<Handle>) -> Result<RefMut<'_, Handle>, lwbs_result> {
+    let mut handle = cell.try_borrow_mut().map_err(|_| LWBS_ERR_BUSY)?;
+    if handle.poisoned {
+        return Err(LWBS_ERR_PANIC);
+    }
+    handle.detail = None;
+    Ok(handle)
+}
+
+/// The exit half of [`enter`], after the borrow ended: `LWBS_ERR_PANIC` poisons the client.
+fn finish(cell: &RefCell<Handle>, result: lwbs_result) -> lwbs_result {
     if result == LWBS_ERR_PANIC {
-        // The borrow was released while unwinding.
         if let Ok(mut handle) = cell.try_borrow_mut() {
             handle.poisoned = true;
         }

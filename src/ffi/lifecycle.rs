@@ -22,7 +22,7 @@ use crate::client::{Client, ClientError, ConnId, SLOT_COUNT};
 /// Restores the configuration from the valid slot with the highest generation, if any;
 /// anything else is logged and reported (`LWBS_EVENT_STORAGE_IGNORED`), never trusted.
 fn restore(handle: &mut Handle) -> Status {
-    let platform = handle.platform;
+    let platform = &handle.platform;
     let mut slots: [Option<alloc::vec::Vec<u8>>; SLOT_COUNT] = Default::default();
     for (slot, content) in slots.iter_mut().enumerate() {
         match platform.load(slot as u8) {

@@ -25,9 +25,9 @@
 //! - `port` (no_std only): the global allocator and panic handler over the firmware's
 //!   `lwbs_port_*` functions (`include/lwm2m_bootstrap_port.h`).
 //!
-//! The dependencies between them form no cycle: `result` ← `cast` ← `config`, `dm`, `event` ←
-//! `platform` ← `objects`, `smartcard`, `handle` ← `pump`, `getters` ← `lifecycle`. From the
-//! rest of the crate they import only `crate::client`'s public items.
+//! The dependencies between them form no cycle: `panic` ← `result` ← `cast` ← `config`, `dm`,
+//! `event` ← `platform` ← `objects`, `smartcard`, `handle` ← `pump`, `getters` ← `lifecycle`.
+//! From the rest of the crate they import only `crate::client`'s public items.
 //!
 //! Rules every export follows: a panic never crosses into C (it returns `LWBS_ERR_PANIC` and
 //! poisons the client); every pointer is checked (`LWBS_ERR_NULL`); outputs are written only on

@@ -319,7 +319,8 @@ impl Platform {
             self.log(Level::Error, "server URI contains NUL; connection not opened");
             return false;
         };
-        let Some(open) = self.table.open else { return false };
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let open = unsafe { self.table.open.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::open`.
         let rc = unsafe { open(self.table.userdata, conn, text.as_ptr()) };
         if rc != 0 {
@@ -340,7 +341,8 @@ impl Platform {
 
     /// `close(conn)`.
     pub(crate) fn close(&self, conn: lwbs_conn) {
-        let Some(close) = self.table.close else { return };
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let close = unsafe { self.table.close.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::close`.
         unsafe { close(self.table.userdata, conn) };
         self.log(Level::Debug, &alloc::format!("connection {conn} closed"));
@@ -348,7 +350,8 @@ impl Platform {
 
     /// `send(conn, data)`; a failure is logged (a lost datagram).
     pub(crate) fn send(&self, conn: lwbs_conn, data: &[u8]) {
-        let Some(send) = self.table.send else { return };
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let send = unsafe { self.table.send.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::send`; `data` outlives the call.
         let rc = unsafe { send(self.table.userdata, conn, data.as_ptr(), data.len()) };
         if rc != 0 {

@@ -38,7 +38,7 @@ pub(crate) fn drain(handle: &mut Handle, now: u64) -> Status {
 
 /// Carries out one routed event.
 fn dispatch(handle: &mut Handle, route: Route<'_>, now: u64) -> Status {
-    let platform = handle.platform;
+    let platform = &handle.platform;
     match route {
         Route::Open(conn, uri) => {
             if uri.starts_with("coaps") && !platform.has_entropy() && !handle.warned_fixed_seed {
@@ -76,8 +76,8 @@ fn dispatch(handle: &mut Handle, route: Route<'_>, now: u64) -> Status {
             handle.client.storage_write_failed(now);
             Err(LWBS_ERR_STORAGE)
         }
-        Route::Report(event) => {
-            if let Some(warning) = event.warning() {
+        Route::Report(event, warning) => {
+            if let Some(warning) = warning {
                 platform.log(Level::Warning, &warning);
             }
             platform.log(Level::Info, &event.describe());
