@@ -26,6 +26,20 @@ mod registration_flow;
 mod smartcard_flow;
 mod storage;
 
+// What the C ABI (`crate::ffi`) needs besides the client itself: it imports only from here.
+pub use crate::bootstrap::BootstrapFailure;
+pub use crate::coap::{Code, TransmissionParams};
+pub use crate::model::{Path, SecurityMode, Version, DEFAULT_LIFETIME_S};
+pub use crate::persist::SLOT_COUNT;
+pub use crate::security::Entropy;
+pub use crate::sequence::backoff::{
+    DEFAULT_BASE_MS as BOOTSTRAP_BACKOFF_BASE_MS, DEFAULT_CAP_MS as BOOTSTRAP_BACKOFF_CAP_MS,
+};
+pub use crate::sequence::retry::defaults as registration_retry_defaults;
+#[cfg(feature = "dtls")]
+pub use crate::smartcard::MbedtlsAes;
+pub use crate::smartcard::{scp03::level as scp03_level, Pin, StaticKeys};
+
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
@@ -36,7 +50,7 @@ pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
 pub use crate::bootstrap::FirmwareObjects;
-use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
+use crate::bootstrap::{BootstrapSession, FirmwareTransaction};
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 pub use crate::model::AccountError;
 use crate::model::{check_account, DataModel, Store, MAX_OPTION_VALUE, OBJ_SECURITY, OBJ_SERVER};
