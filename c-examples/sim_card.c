@@ -7,7 +7,7 @@
 static const uint8_t PKCS15_AID[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
                                      0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 
-/* EF ODF: [7] dataObjects -> Path { 64 30 } (the real card in REFERENCE §2.3). */
+/* EF ODF: [7] dataObjects -> Path { 64 30 } (the real card Nordic's sdk-nrf reads). */
 static const uint8_t ODF[] = {0xA7, 0x06, 0x30, 0x04, 0x04, 0x02, 0x64, 0x30};
 
 /* DODF: oidDO "LwM2M Bootstrap", OID 2.23.43.9.1 (double-wrapped), Path 64 32. */

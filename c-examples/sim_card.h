@@ -3,8 +3,8 @@
  * It answers the ISO 7816-4 APDUs of the library's PKCS#15 walk (LwM2M Core 1.1 Appendix G)
  * with the standard layout: MANAGE CHANNEL open/close, SELECT of the PKCS#15 application by
  * AID (A0 00 00 00 63 "PKCS-15"), SELECT by path from the ADF (7FFF) of EF ODF 5031, the DODF
- * 6430 (the data object with OID 2.23.43.9.1, double-wrapped as on the real card of
- * REFERENCE §2.3) and EF LwM2M_Bootstrap 6432, and READ BINARY with offsets. The content of
+ * 6430 (the data object with OID 2.23.43.9.1, double-wrapped as on the real card
+ * Nordic's sdk-nrf reads) and EF LwM2M_Bootstrap 6432, and READ BINARY with offsets. The content of
  * EF LwM2M_Bootstrap is the file EF_FILE, read again each time the library asks whether the
  * card is present: a missing file means "no card", and replacing the file while the demo runs
  * is an over-the-air update of the card.

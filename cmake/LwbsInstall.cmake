@@ -1,6 +1,6 @@
 # Install rules: the libraries, the header, a CMake package (Config + Version + Targets) and a
 # pkg-config file. Two components, so a firmware SDK can take the static library alone:
-#   Development  archive, header, CMake package, .pc   (cmake --install b --component Development)
+#   Development  archive, header, CMake package, .pc files (cmake --install b --component Development)
 #   Runtime      the shared library
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -62,12 +62,16 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
 else()
   set(LWBS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
-set(pc_stage "${CMAKE_CURRENT_BINARY_DIR}/lwm2m_bootstrap.pc.in")
-set(pc_file "${CMAKE_CURRENT_BINARY_DIR}/lwm2m_bootstrap.pc")
-configure_file(cmake/lwm2m_bootstrap.pc.in "${pc_stage}" @ONLY)
-install(CODE "
-  set(LWBS_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${pc_stage}\" \"${pc_file}\" @ONLY)
-" COMPONENT Development)
-install(FILES "${pc_file}" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
-        COMPONENT Development)
+# Two files: lwm2m_bootstrap.pc (-llwm2m_bootstrap: the .so when installed, else the archive)
+# and lwm2m_bootstrap-static.pc (always the archive, by path, with its system libraries).
+foreach(pc lwm2m_bootstrap lwm2m_bootstrap-static)
+  set(pc_stage "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc.in")
+  set(pc_file "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc")
+  configure_file(cmake/${pc}.pc.in "${pc_stage}" @ONLY)
+  install(CODE "
+    set(LWBS_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+    configure_file(\"${pc_stage}\" \"${pc_file}\" @ONLY)
+  " COMPONENT Development)
+  install(FILES "${pc_file}" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+          COMPONENT Development)
+endforeach()

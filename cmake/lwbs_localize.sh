@@ -1,6 +1,6 @@
 #!/bin/sh
 # lwbs_localize.sh: turns cargo's static archive into the one lwm2m-bootstrap ships, whose only
-# global definitions are the `lwbs_*` symbols of the C ABI (/work/shared/MBEDTLS.md, issue 7).
+# global definitions are the `lwbs_*` symbols of the C ABI (docs/linking.md).
 #
 #   sh cmake/lwbs_localize.sh IN.a OUT.a [SHARED.so SONAME CC VERSION_SCRIPT NATIVE_LIBS...]
 #

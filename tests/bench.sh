@@ -3,8 +3,8 @@
 # lwm2m-bootstrap, printed as one markdown table with each figure's unit and method.
 #
 #   bash tests/bench.sh
-#   bash tests/bench.sh --budgets   # firmware budgets (issue 7): tests/bench/budgets.sh
-#   bash tests/bench.sh --firmware  # QEMU Cortex-M4 image figures (issue 11): tests/bench/firmware.sh
+#   bash tests/bench.sh --budgets   # firmware budgets: tests/bench/budgets.sh
+#   bash tests/bench.sh --firmware  # QEMU Cortex-M4 image figures: tests/bench/firmware.sh
 #
 # Builds the release library, measures the stripped cdylib and a statically linked minimal C
 # program, runs `cargo bench --bench bootstrap` (tests/bench/bootstrap.rs: heap, wire, time)
@@ -108,7 +108,7 @@ row "… size added by DTLS to the static program" "$((SIZE_MIN - SIZE_MIN_NODTL
     "static minimal with DTLS minus without; \`--gc-sections\` keeps Mbed TLS because accounts may be PSK/X.509 at run time"
 GLOBALS=$(readelf -sW "$ARCHIVE" 2>/dev/null | awk '$5 == "GLOBAL" && $7 != "UND" && $8 ~ /^mbedtls_/ { print $8 }' | sort -u | wc -l)
 row "global \`mbedtls_*\` symbols defined by liblwm2m_bootstrap.a" "$GLOBALS" "symbols" \
-    "\`readelf -sW\`, GLOBAL and defined, unique names: they clash with a firmware's own Mbed TLS (MBEDTLS.md)"
+    "\`readelf -sW\`, GLOBAL and defined, unique names: they clash with a firmware's own Mbed TLS (docs/linking.md)"
 
 # 3-6. Heap, wire, time: the Rust bench (prints its own ROW lines; panics on a failed check).
 echo "== cargo bench --bench bootstrap" >&2

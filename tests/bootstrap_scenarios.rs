@@ -1,5 +1,6 @@
-//! Whole-engine scenarios named after the OMA ETS cases (spec/TEST-CASES.md), driven with a
-//! virtual clock against scripted Bootstrap and DM servers over encoded CoAP datagrams.
+//! Whole-engine scenarios named after the OMA ETS cases (LwM2M Enabler Test Specification),
+//! driven with a virtual clock against scripted Bootstrap and DM servers over encoded CoAP
+//! datagrams.
 
 mod common;
 
@@ -421,7 +422,7 @@ fn bootstrap_request_without_answer_fails_and_keeps_the_configuration() {
     }
     let sent: Vec<_> = h.outbox.drain(..).collect();
     assert_eq!(sent.len(), 5, "1 transmission + MAX_RETRANSMIT 4");
-    // Failed, and (issue 4) the next bootstrap starts by itself after the back-off.
+    // Failed, and the next bootstrap starts by itself after the back-off.
     assert_eq!(h.client.state(), State::Failed);
     assert_eq!(h.client.state_reason(), StateReason::BootstrapFailed);
     assert!(h.client.configuration().bootstrap_account().is_some());
@@ -596,7 +597,7 @@ fn factory_configuration_registers_without_bootstrapping() {
 
 #[test]
 fn registration_timeout_falls_back_to_bootstrap_after_hold_off() {
-    // One attempt per sequence (issue 4 added the 1.1 retry procedure; its defaults are
+    // One attempt per sequence (the 1.1 retry procedure's defaults are
     // tested in tests/sequence_scenarios.rs): the hold-off is what this test is about.
     let mut config = lwm2m_bootstrap::client::Config::new("ep");
     config.retry_defaults.retry_count = 1;

@@ -1,4 +1,4 @@
-//! The session rules of the Bootstrap Interface over DTLS-PSK (S1 §5.2.5, issue 5 item 3),
+//! The session rules of the Bootstrap Interface over DTLS-PSK (LwM2M Core 1.1 §5.2.5; docs/dtls.md),
 //! with the whole `Client` over real UDP on 127.0.0.1 against an in-process Mbed TLS DTLS
 //! server (`tests/dtls/server.rs`) playing the Bootstrap-Server (its Writes and Finish go
 //! inside the client's session) and the DM server, and against `coap-rd-gnutls -k`:

@@ -706,7 +706,7 @@ fn struct_size_smaller_is_refused_and_larger_is_accepted() {
     let endpoint = cstring("ep");
     let mut out = null_mut();
     unsafe {
-        // Issue 4 appended fields: the smallest accepted size is now the 0.1 layout's (an
+        // Fields were appended since 0.1: the smallest accepted size is now the 0.1 layout's (an
         // older caller), no longer this header's.
         let config_v0_1 = std::mem::offset_of!(lwbs_config, bootstrap_backoff_base_s) as u32;
         let platform_v0_1 = std::mem::offset_of!(lwbs_platform, bootstrap_begin) as u32;
@@ -867,7 +867,7 @@ fn invalid_accounts_are_refused() {
     assert_eq!(sim.server_count(), 1 + psk_accounts);
 }
 
-// ----- reasons (issue 17) ----------------------------------------------------------------------
+// ----- reasons (docs/errors.md) -----------------------------------------------------------------
 
 /// `lwbs_client_last_error` as a String.
 fn last_error(client: *const lwbs_client) -> String {
@@ -1561,7 +1561,7 @@ fn without_the_hook_firmware_objects_are_not_found() {
     assert!(sim.rec().dm_requests.is_empty());
 }
 
-// ----- the Bootstrap Sequence through the C ABI (issue 4) ----------------------------------------
+// ----- the Bootstrap Sequence through the C ABI ------------------------------------------------
 
 fn reason(sim: &Sim) -> u32 {
     let mut r = u32::MAX;

@@ -1,4 +1,4 @@
-//! Power-loss safety of the persisted configuration (DESIGN.md "Persistence"), through the Rust
+//! Power-loss safety of the persisted configuration (docs/persistence.md), through the Rust
 //! API against a simulated flash: two slots of `SLOT_SIZE` bytes, written page by page.
 //!
 //! A device's life writes storage four times (the factory configuration committed, a

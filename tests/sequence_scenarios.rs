@@ -1,4 +1,4 @@
-//! The Bootstrap Sequence and the device's life (issue 4): ETS 1.1-int-5/6/7, the 1.1
+//! The Bootstrap Sequence and the device's life (docs/spec-decisions.md): ETS 1.1-int-5/6/7, the 1.1
 //! registration retry procedure with exact timings, priority order and failure block,
 //! Bootstrap on Registration Failure, disabled servers, the bootstrap back-off, the `pct`
 //! fallback, the 1.0 push, the /1/x/9 trigger, the Bootstrap-Server Account Timeout, Last

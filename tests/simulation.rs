@@ -1,4 +1,4 @@
-//! Deterministic simulation of the device's life (issue 4, item 8): the whole engine against
+//! Deterministic simulation of the device's life : the whole engine against
 //! simulated Bootstrap and DM servers over a lossy, duplicating, reordering virtual network
 //! with a virtual clock, all from one seed (see `tests/sim/mod.rs` for what is checked).
 //!

@@ -111,7 +111,7 @@ fn walk_reads_the_nordic_layout_with_the_double_wrapped_oid() {
     assert_eq!(content.path, [0x64, 0x32]);
     assert!(content.channel_closed && !content.secure_channel);
     assert_eq!(content.digest, digest(&content.data));
-    // The APDU flow of REFERENCE §2.3, on the channel the card opened.
+    // The APDU flow of Nordic's sdk-nrf (lib/uicc_lwm2m), on the channel the card opened.
     assert_eq!(card.log[0], hex("00 70 00 00 01"));
     assert_eq!(card.log[1], hex("01 A4 04 04 0C A0 00 00 00 63 50 4B 43 53 2D 31 35 00"));
     assert_eq!(card.log[2], hex("01 A4 08 04 04 7F FF 50 31 00"));

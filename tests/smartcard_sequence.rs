@@ -1,4 +1,4 @@
-//! Bootstrap from Smartcard as step 1 of the Bootstrap Sequence (issue 6): ETS 1.1-int-3, the
+//! Bootstrap from Smartcard as step 1 of the Bootstrap Sequence (docs/smartcard.md): ETS 1.1-int-3, the
 //! card winning over the factory configuration, change and removal detection before Register,
 //! Update and Bootstrap-Request (Core 1.1 §5.2.3.2), corrupt and unreadable cards falling
 //! through to factory and bootstrap, a card with only a Bootstrap-Server account, nothing

@@ -1,6 +1,6 @@
 /* Shared by the trimmed Mbed TLS profiles of lwm2m-bootstrap (LWBS_TLS_PROFILE=psk|psk-ecdhe),
- * included by each profile's mbedtls/target_config.h. How the hook works (measured in
- * /work/shared/MBEDTLS.md): the config.h that mbedtls-sys-auto 2.28.15 generates ends with
+ * included by each profile's mbedtls/target_config.h. How the hook works (checked with these
+ * crate versions): the config.h that mbedtls-sys-auto 2.28.15 generates ends with
  *   #if defined(TARGET_LIKE_MBED)
  *   #include "mbedtls/target_config.h"
  * and CMake builds the crate with CFLAGS_<rust triple>="-DTARGET_LIKE_MBED
@@ -75,7 +75,7 @@
 #undef MBEDTLS_SSL_CONTEXT_SERIALIZATION
 /* Kept because the crate's safe API does not compile without them (its bindings would lack
  * functions it wraps); nothing reaches them, so the link drops them: SSL_RENEGOTIATION,
- * SSL_ALPN, X509_CSR_PARSE_C, X509_CRL_PARSE_C (the Config holds a CRL), X509_CRT_WRITE_C, X509_CSR_WRITE_C, and (/work/shared/MBEDTLS.md)
+ * SSL_ALPN, X509_CSR_PARSE_C, X509_CRL_PARSE_C (the Config holds a CRL), X509_CRT_WRITE_C, X509_CSR_WRITE_C, and
  * X.509 parsing, PK, PEM, DHM, ECP, GCM, CMAC, the server side and the self tests. */
 
 /* Curves: P-256 only (the one our certificate mode asks for; ECP itself must stay for the

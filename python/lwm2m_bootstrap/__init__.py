@@ -8,7 +8,8 @@ Typical use::
         client.start()
         client.run_until(lambda: client.state == State.REGISTERED, timeout=30)
 
-The library is loaded from ``$LWBS_LIBRARY`` or ``target/{release,debug}`` of this repository.
+The library is loaded from ``$LWBS_LIBRARY``, else the newest of ``build/lib`` (CMake) and
+``target/{release,debug}`` (cargo) of this repository.
 """
 
 from __future__ import annotations

@@ -242,15 +242,19 @@ SIGNATURES = {
 
 
 def library_path() -> str:
-    """``$LWBS_LIBRARY``, else the newest of ``target/{release,debug}/liblwm2m_bootstrap.so``."""
+    """``$LWBS_LIBRARY``, else the newest of the CMake build's ``build/lib/liblwm2m_bootstrap.so``
+    (what ``cmake -S . -B build`` and ``c-examples/run-demo.sh`` produce) and cargo's
+    ``target/{release,debug}/liblwm2m_bootstrap.so`` in this repository."""
     env = os.environ.get("LWBS_LIBRARY")
     if env:
         return env
     root = _FsPath(__file__).resolve().parents[2]
-    candidates = [root / "target" / p / "liblwm2m_bootstrap.so" for p in ("release", "debug")]
+    candidates = [root / "build" / "lib" / "liblwm2m_bootstrap.so"]
+    candidates += [root / "target" / p / "liblwm2m_bootstrap.so" for p in ("release", "debug")]
     existing = [c for c in candidates if c.exists()]
     if not existing:
-        raise OSError("liblwm2m_bootstrap.so not found: build it with `cargo build` "
+        raise OSError("liblwm2m_bootstrap.so not found in build/lib or target/{release,debug}: "
+                      "build it (`cmake -S . -B build && cmake --build build`, or `cargo build`) "
                       "or set LWBS_LIBRARY")
     return str(max(existing, key=lambda c: c.stat().st_mtime))
 

@@ -27,6 +27,20 @@ mod registration_flow;
 mod smartcard_flow;
 mod storage;
 
+// What the C ABI (`crate::ffi`) needs besides the client itself: it imports only from here.
+pub use crate::bootstrap::BootstrapFailure;
+pub use crate::coap::{Code, TransmissionParams};
+pub use crate::model::{Path, Secret, SecurityMode, Version, DEFAULT_LIFETIME_S};
+pub use crate::persist::SLOT_COUNT;
+pub use crate::security::Entropy;
+pub use crate::sequence::backoff::{
+    DEFAULT_BASE_MS as BOOTSTRAP_BACKOFF_BASE_MS, DEFAULT_CAP_MS as BOOTSTRAP_BACKOFF_CAP_MS,
+};
+pub use crate::sequence::retry::defaults as registration_retry_defaults;
+#[cfg(feature = "dtls")]
+pub use crate::smartcard::MbedtlsAes;
+pub use crate::smartcard::{scp03::level as scp03_level, Pin, StaticKeys};
+
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
@@ -38,7 +52,7 @@ pub use dm::{DmHandler, DmRequest, DmResponse};
 pub use event::{ConnId, Event, State, Transmit};
 
 pub use crate::bootstrap::FirmwareObjects;
-use crate::bootstrap::{BootstrapFailure, FirmwareTransaction};
+use crate::bootstrap::FirmwareTransaction;
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
 pub use crate::model::AccountError;
 use crate::model::{
@@ -73,6 +87,24 @@ pub enum ClientError {
     /// The account is invalid (URI, mode, credentials or Short Server ID): why.
     InvalidAccount(AccountError),
 }
+
+/// One line of English per refusal; `InvalidAccount` says why the account is unusable.
+impl core::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ClientError::NotStarted => f.write_str("the client is not started"),
+            ClientError::AlreadyStarted => f.write_str("the client is already started"),
+            ClientError::NoBootstrapAccount => f.write_str("no Bootstrap-Server account"),
+            ClientError::BootstrapInProgress => f.write_str("a bootstrap is already running"),
+            ClientError::UnknownConnection => f.write_str("the connection is not open"),
+            ClientError::InvalidAccount(e) => write!(f, "invalid account: {e}"),
+        }
+    }
+}
+
+/// With `std`, `?` turns a `ClientError` into `Box<dyn std::error::Error>`.
+#[cfg(feature = "std")]
+impl std::error::Error for ClientError {}
 
 /// An LwM2M client's Bootstrap Interface and registration engine.
 pub struct Client {

@@ -7,6 +7,7 @@ use alloc::string::String;
 use core::ffi::{c_char, CStr};
 
 use super::result::lwbs_result::{self, *};
+use super::result::Status;
 
 /// A shared reference to `*ptr`.
 ///
@@ -175,6 +176,78 @@ impl<T> Out<T> {
         // SAFETY: non-NULL (checked in `new`) and writable per the caller's contract;
         // `write` does not read or drop the old (possibly uninitialised) value.
         unsafe { self.0.write(value) }
+    }
+}
+
+/// A checked string output: `(buf, capacity)` and `out_len`.
+pub(crate) struct StringOut<'a> {
+    buf: &'a mut [u8],
+    out_len: Out<usize>,
+}
+
+impl StringOut<'_> {
+    /// Checks the pointers (before any lookup, so that NULL always answers `LWBS_ERR_NULL`).
+    ///
+    /// # Safety
+    /// `buf` is NULL or `capacity` writable bytes; `out_len` NULL or a writable `size_t`.
+    pub(crate) unsafe fn new(
+        buf: *mut c_char,
+        capacity: usize,
+        out_len: *mut usize,
+    ) -> Result<Self, lwbs_result> {
+        let out_len = Out::new(out_len)?;
+        // SAFETY: forwarded to the caller.
+        let buf = unsafe { try_buffer(buf.cast::<u8>(), capacity) }?;
+        Ok(StringOut { buf, out_len })
+    }
+
+    /// Copies `text` NUL-terminated; `*out_len` = its length without the NUL, also when the
+    /// buffer is too small (then nothing else is written).
+    pub(crate) fn write(self, text: &str) -> Status {
+        let bytes = text.as_bytes();
+        let fits = self.buf.len() > bytes.len();
+        if fits {
+            self.buf[..bytes.len()].copy_from_slice(bytes);
+            self.buf[bytes.len()] = 0;
+        }
+        // SAFETY: checked non-NULL in `new`; writable per its contract.
+        unsafe { self.out_len.write(bytes.len()) };
+        if fits {
+            Ok(())
+        } else {
+            Err(LWBS_ERR_BUFFER_TOO_SMALL)
+        }
+    }
+}
+
+/// Where a getter writes its value: a scalar slot ([`Out`]) or a string buffer
+/// ([`StringOut`]).
+pub(crate) trait Output {
+    /// What is written; may borrow from the client for `'a`.
+    type Value<'a>;
+
+    /// Writes `value` (a string output: its `LWBS_ERR_BUFFER_TOO_SMALL`).
+    ///
+    /// # Safety
+    /// The pointers the output was made from are writable, as its constructor requires.
+    unsafe fn put(self, value: Self::Value<'_>) -> Status;
+}
+
+impl<T> Output for Out<T> {
+    type Value<'a> = T;
+
+    unsafe fn put(self, value: T) -> Status {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.write(value) };
+        Ok(())
+    }
+}
+
+impl Output for StringOut<'_> {
+    type Value<'a> = alloc::borrow::Cow<'a, str>;
+
+    unsafe fn put(self, value: Self::Value<'_>) -> Status {
+        self.write(&value)
     }
 }
 

@@ -4,12 +4,15 @@
 use alloc::string::String;
 use core::ffi::c_char;
 
-use super::cast;
+use super::cast::{self, StringOut};
+use super::panic::catch_or;
 use super::result::lwbs_result::{self, *};
 use super::result::Refusal;
-use crate::client::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
-use crate::coap::TransmissionParams;
-use crate::model::{Secret, SecurityMode, Version, DEFAULT_LIFETIME_S};
+use crate::client::{
+    registration_retry_defaults as retry, BootstrapAccountConfig, Config, Secret, SecurityConfig,
+    SecurityMode, ServerAccountConfig, TransmissionParams, Version, BOOTSTRAP_BACKOFF_BASE_MS,
+    BOOTSTRAP_BACKOFF_CAP_MS, DEFAULT_LIFETIME_S,
+};
 
 /// Security Mode of an account (/0/x/2). This build speaks `LWBS_SECURITY_NOSEC` only; the
 /// DTLS modes are accepted by the ABI and refused with `LWBS_ERR_INVALID_ACCOUNT`.
@@ -25,6 +28,33 @@ pub enum lwbs_security_mode {
     LWBS_SECURITY_CERTIFICATE = 2,
     /// No security: plain CoAP over UDP.
     LWBS_SECURITY_NOSEC = 3,
+}
+
+/// A mode from C (`lwbs_account.security_mode`): the variant of that value, or the value back.
+impl TryFrom<u32> for lwbs_security_mode {
+    type Error = u32;
+
+    fn try_from(value: u32) -> Result<lwbs_security_mode, u32> {
+        use lwbs_security_mode::*;
+        Ok(match value {
+            v if v == LWBS_SECURITY_PSK as u32 => LWBS_SECURITY_PSK,
+            v if v == LWBS_SECURITY_RPK as u32 => LWBS_SECURITY_RPK,
+            v if v == LWBS_SECURITY_CERTIFICATE as u32 => LWBS_SECURITY_CERTIFICATE,
+            v if v == LWBS_SECURITY_NOSEC as u32 => LWBS_SECURITY_NOSEC,
+            v => return Err(v),
+        })
+    }
+}
+
+impl From<lwbs_security_mode> for SecurityMode {
+    fn from(mode: lwbs_security_mode) -> SecurityMode {
+        match mode {
+            lwbs_security_mode::LWBS_SECURITY_PSK => SecurityMode::Psk,
+            lwbs_security_mode::LWBS_SECURITY_RPK => SecurityMode::Rpk,
+            lwbs_security_mode::LWBS_SECURITY_CERTIFICATE => SecurityMode::Certificate,
+            lwbs_security_mode::LWBS_SECURITY_NOSEC => SecurityMode::NoSec,
+        }
+    }
 }
 
 /// What the client is and how it behaves. Fill it with `lwbs_config_init`, then set the
@@ -116,12 +146,12 @@ const NO_CONFIG: lwbs_config = lwbs_config {
     ack_timeout_ms: 0,
     max_retransmit: u32::MAX,
     require_server_account: 0,
-    bootstrap_backoff_base_s: (crate::sequence::backoff::DEFAULT_BASE_MS / 1000) as u32,
-    bootstrap_backoff_cap_s: (crate::sequence::backoff::DEFAULT_CAP_MS / 1000) as u32,
-    registration_retry_count: crate::sequence::retry::defaults::RETRY_COUNT,
-    registration_retry_timer_s: crate::sequence::retry::defaults::RETRY_TIMER_S as u32,
-    registration_sequence_retry_count: crate::sequence::retry::defaults::SEQUENCE_RETRY_COUNT,
-    registration_sequence_delay_s: crate::sequence::retry::defaults::SEQUENCE_DELAY_S as u32,
+    bootstrap_backoff_base_s: (BOOTSTRAP_BACKOFF_BASE_MS / 1000) as u32,
+    bootstrap_backoff_cap_s: (BOOTSTRAP_BACKOFF_CAP_MS / 1000) as u32,
+    registration_retry_count: retry::RETRY_COUNT,
+    registration_retry_timer_s: retry::RETRY_TIMER_S as u32,
+    registration_sequence_retry_count: retry::SEQUENCE_RETRY_COUNT,
+    registration_sequence_delay_s: retry::SEQUENCE_DELAY_S as u32,
 };
 
 const NO_ACCOUNT: lwbs_account = lwbs_account {
@@ -141,11 +171,50 @@ const NO_ACCOUNT: lwbs_account = lwbs_account {
     secret_key_len: 0,
 };
 
+/// Checks `*config` as `lwbs_client_new` does and returns the same result for it
+/// (`LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_INVALID_ARGUMENT`); copies the reason ("" when
+/// valid or without one) into `buf` as `lwbs_client_server_uri` does, for example
+/// "Endpoint Client Name of 300 bytes is too long: ...". `buf` may be `(NULL, 0)` with
+/// `out_len` NULL to get the result only.
+///
+/// Returns the check's result, or `LWBS_ERR_BUFFER_TOO_SMALL` when the reason does not fit
+/// (`*out_len` is its length), `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_config_check(
+    config: *const lwbs_config,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    catch_or(
+        || {
+            // SAFETY: `config` is NULL or a valid struct.
+            let (code, detail) = match unsafe { engine_config(config) } {
+                Ok(_) => (LWBS_OK, None),
+                Err(refusal) => (refusal.code, refusal.detail),
+            };
+            if out_len.is_null() && capacity == 0 {
+                return code;
+            }
+            // SAFETY: buffers per `StringOut::new`.
+            let out = match unsafe { StringOut::new(buf, capacity, out_len) } {
+                Ok(out) => out,
+                Err(e) => return e,
+            };
+            match out.write(detail.as_deref().unwrap_or("")) {
+                Ok(()) => code,
+                Err(e) => e,
+            }
+        },
+        LWBS_ERR_PANIC,
+    )
+}
+
 /// Fills `*config` with `struct_size` and the defaults (`endpoint` NULL: set it). NULL is a
 /// no-op.
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_config_init(config: *mut lwbs_config) {
-    super::panic::catch_or(
+    catch_or(
         || {
             if let Some(out) = cast::Out::optional(config) {
                 // SAFETY: the caller passes a writable `lwbs_config`.
@@ -160,7 +229,7 @@ pub unsafe extern "C" fn lwbs_config_init(config: *mut lwbs_config) {
 /// number 0). NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_account_init(account: *mut lwbs_account) {
-    super::panic::catch_or(
+    catch_or(
         || {
             if let Some(out) = cast::Out::optional(account) {
                 // SAFETY: the caller passes a writable `lwbs_account`.
@@ -201,8 +270,8 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
     );
     let c = &c;
     // SAFETY: forwarded to the caller.
-    let endpoint = unsafe { cast::try_str(c.endpoint) }.map_err(|e| not_utf8(e, "endpoint"))?;
-    let mut engine = Config::new(&endpoint);
+    let client_name = unsafe { cast::try_str(c.endpoint) }.map_err(|e| not_utf8(e, "endpoint"))?;
+    let mut engine = Config::new(&client_name);
     engine.check().map_err(Refusal::argument)?;
     engine.version = match c.lwm2m_version {
         0 | 11 => Version::V1_1,
@@ -270,13 +339,9 @@ pub(crate) unsafe fn read_account<'a>(
             cast::try_bytes(raw.secret_key, raw.secret_key_len)?,
         )
     };
-    let mode = match raw.security_mode {
-        0 => SecurityMode::Psk,
-        1 => SecurityMode::Rpk,
-        2 => SecurityMode::Certificate,
-        3 => SecurityMode::NoSec,
-        m => return Err(Refusal::argument(alloc::format!("security_mode {m}: 0..3"))),
-    };
+    let mode = lwbs_security_mode::try_from(raw.security_mode)
+        .map_err(|m| Refusal::argument(alloc::format!("security_mode {m}: 0..3")))?
+        .into();
     let security = SecurityConfig {
         uri,
         mode,

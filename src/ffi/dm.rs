@@ -1,17 +1,11 @@
-//! The DM request hook: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response`, and the bridge from
-//! the engine's [`DmHandler`] to the firmware's `dm_request` callback.
+//! The firmware's own objects in C: `lwbs_path`, and the DM request hook's `lwbs_dm_request`
+//! and `lwbs_dm_response` (Device Management interface, Core 1.1.1 §6.3). The bridges that
+//! call the firmware with them are in `objects`.
 
-use alloc::boxed::Box;
-use alloc::vec;
-
-use super::platform::{Level, Platform};
-use crate::client::{DmHandler, DmRequest, DmResponse};
-use crate::coap::Code;
+use crate::client::Path;
 
 /// `UINT16_MAX`: "absent" in `lwbs_path` and for content formats.
 pub(crate) const ABSENT: u16 = u16::MAX;
-/// Capacity of the response payload buffer handed to `dm_request`.
-const DM_PAYLOAD_CAPACITY: usize = 4096;
 
 /// An LwM2M path /object/instance/resource/resource-instance; `UINT16_MAX` marks the levels
 /// that are absent (`/3` = {3, UINT16_MAX, UINT16_MAX, UINT16_MAX}).
@@ -71,55 +65,11 @@ pub struct lwbs_dm_response {
     pub payload_len: usize,
 }
 
-/// The engine's DM handler calling `platform.dm_request`, when the firmware gave one.
-pub(crate) fn handler(platform: Platform) -> Option<DmHandler> {
-    let callback = platform.dm_request()?;
-    Some(Box::new(move |request: &DmRequest<'_>| {
-        let ids = request.path.ids();
+impl From<&Path> for lwbs_path {
+    /// The levels of `path`, `UINT16_MAX` for the absent ones.
+    fn from(path: &Path) -> lwbs_path {
+        let ids = path.ids();
         let id = |i: usize| ids.get(i).copied().unwrap_or(ABSENT);
-        let c_request = lwbs_dm_request {
-            ssid: request.ssid,
-            method: request.method.0,
-            path: lwbs_path {
-                object: id(0),
-                instance: id(1),
-                resource: id(2),
-                resource_instance: id(3),
-            },
-            content_format: request.content_format.unwrap_or(ABSENT),
-            accept: request.accept.unwrap_or(ABSENT),
-            payload: if request.payload.is_empty() {
-                core::ptr::null()
-            } else {
-                request.payload.as_ptr()
-            },
-            payload_len: request.payload.len(),
-        };
-        let mut buffer = vec![0u8; DM_PAYLOAD_CAPACITY];
-        let mut response = lwbs_dm_response {
-            code: Code::NOT_FOUND.0,
-            content_format: ABSENT,
-            payload: buffer.as_mut_ptr(),
-            payload_capacity: buffer.len(),
-            payload_len: 0,
-        };
-        // SAFETY: the callback contract of `lwbs_platform::dm_request`; the request, its
-        // payload, the response and its buffer outlive the call.
-        let rc = unsafe { callback(platform.userdata(), &c_request, &mut response) };
-        let code = Code(response.code);
-        if rc != 0 || response.payload_len > buffer.len() || !code.is_response() {
-            platform.log(Level::Error, "dm_request failed; answering 5.00");
-            return DmResponse {
-                code: Code::INTERNAL_SERVER_ERROR,
-                content_format: None,
-                payload: vec![],
-            };
-        }
-        buffer.truncate(response.payload_len);
-        DmResponse {
-            code,
-            content_format: (response.content_format != ABSENT).then_some(response.content_format),
-            payload: buffer,
-        }
-    }))
+        lwbs_path { object: id(0), instance: id(1), resource: id(2), resource_instance: id(3) }
+    }
 }

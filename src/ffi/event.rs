@@ -5,8 +5,7 @@ use alloc::ffi::CString;
 use alloc::string::ToString;
 use core::ffi::c_char;
 
-use crate::bootstrap::BootstrapFailure;
-use crate::client::{Event, State, StateReason};
+use crate::client::{BootstrapFailure, ConnId, Event, State, StateReason, StorageWrite};
 
 /// The client's overall state (`lwbs_client_state`). May grow: treat unknown values as "busy".
 #[allow(non_camel_case_types)]
@@ -248,8 +247,7 @@ pub struct lwbs_event {
     pub detail: *const c_char,
 }
 
-/// The C view of an engine event, with the strings it points to. `None` for the events the
-/// library handles itself (Connect, Disconnect) or does not know.
+/// The C view of an engine event, with the strings it points to.
 pub(crate) struct OwnedEvent {
     kind: lwbs_event_kind,
     ssid: u16,
@@ -259,8 +257,25 @@ pub(crate) struct OwnedEvent {
     detail: Option<CString>,
 }
 
-impl OwnedEvent {
-    pub(crate) fn from_engine(event: &Event) -> Option<OwnedEvent> {
+/// What the C layer does with one engine event: the three the library carries out through the
+/// platform itself, or an `lwbs_event` for the firmware.
+pub(crate) enum Route<'a> {
+    /// `open(conn, uri)`.
+    Open(ConnId, &'a str),
+    /// `close(conn)`.
+    Close(ConnId),
+    /// `save(slot, image)`, then the outcome back to the engine.
+    Save(&'a StorageWrite),
+    /// `event(...)`, after the WARNING to log first, if any (a storage slot ignored).
+    Report(OwnedEvent, Option<alloc::string::String>),
+}
+
+impl<'a> From<&'a Event> for Route<'a> {
+    /// Every engine event by name, without a catch-all: a new kind does not compile until it
+    /// is routed here.
+    // Not inlined: one copy, called from the pump's loop (smaller firmware).
+    #[inline(never)]
+    fn from(event: &'a Event) -> Route<'a> {
         use lwbs_event_kind::*;
         let mut out = OwnedEvent {
             kind: LWBS_EVENT_STOPPED,
@@ -270,8 +285,12 @@ impl OwnedEvent {
             location: None,
             detail: None,
         };
+        let mut warning = None;
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         match event {
+            Event::Connect { conn, uri } => return Route::Open(*conn, uri),
+            Event::Disconnect { conn } => return Route::Close(*conn),
+            Event::StorageWrite(write) => return Route::Save(write),
             Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,
             Event::BootstrapFinished { accounts } => {
                 out.kind = LWBS_EVENT_BOOTSTRAP_FINISHED;
@@ -313,6 +332,7 @@ impl OwnedEvent {
             Event::StorageIgnored { slot, reason } => {
                 out.kind = LWBS_EVENT_STORAGE_IGNORED;
                 out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+                warning = Some(alloc::format!("storage slot {slot}: {reason}: ignored"));
             }
             Event::StorageFailed { slot, generation } => {
                 out.kind = LWBS_EVENT_STORAGE_FAILED;
@@ -339,11 +359,12 @@ impl OwnedEvent {
                 out.kind = LWBS_EVENT_SMARTCARD_REMOVED;
                 out.detail = reason.and_then(|r| CString::new(r.to_string()).ok());
             }
-            _ => return None,
         }
-        Some(out)
+        Route::Report(out, warning)
     }
+}
 
+impl OwnedEvent {
     /// The `lwbs_event` pointing into `self`.
     pub(crate) fn as_c(&self) -> lwbs_event {
         let ptr = |s: &Option<CString>| s.as_ref().map_or(core::ptr::null(), |s| s.as_ptr());

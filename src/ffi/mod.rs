@@ -3,20 +3,31 @@
 //! (`build.rs`, `cbindgen.toml`).
 //!
 //! One file per C concept:
-//! - `result`: `lwbs_result` and `lwbs_result_str`;
-//! - `config`: `lwbs_config`, `lwbs_account` and their `_init`;
-//! - `platform`: `lwbs_platform`, the firmware's callbacks;
+//! - `handle`: the opaque `lwbs_client` and its guard (NULL check, re-entrancy, poison flag,
+//!   panic boundary) around one `Handle`: the engine's `Client` with the platform glue;
+//! - `pump`: the event pump, from the engine's queues to the platform's callbacks;
+//! - `lifecycle`: `lwbs_client_new` / `_free`, provisioning, start / stop / trigger, the input
+//!   (`_recv`, `_tick`, `_conn_error`, `_set_time`) and the state getters;
+//! - `getters`: the other `lwbs_client_*` getters, over one helper;
+//! - `config`: `lwbs_config`, `lwbs_account`, `lwbs_security_mode`, their `_init` and
+//!   `lwbs_config_check`;
+//! - `platform`: `lwbs_platform`, the firmware's callbacks (each signature written once, there);
 //! - `event`: `lwbs_event`, `lwbs_event_kind`, `lwbs_bootstrap_failure`, `lwbs_state`,
-//!   `lwbs_state_reason`;
-//! - `dm`: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response` (the DM request hook);
-//! - `bootstrap_objects`: the firmware's own objects inside the bootstrap transaction;
+//!   `lwbs_state_reason`, and the route of every engine event;
+//! - `dm`: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response`;
+//! - `objects`: the firmware's own objects behind the DM request hook and inside the
+//!   bootstrap transaction;
 //! - `smartcard`: `lwbs_smartcard_config`, the card transport over `card_present` /
 //!   `card_transmit`;
-//! - `client`: the opaque `lwbs_client` and every `lwbs_client_*` function;
 //! - `cast`: the only place where pointers become references, slices, strings or boxes;
+//! - `result`: `lwbs_result` and `lwbs_result_str`;
 //! - `panic`: the panic boundary every export runs in;
 //! - `port` (no_std only): the global allocator and panic handler over the firmware's
 //!   `lwbs_port_*` functions (`include/lwm2m_bootstrap_port.h`).
+//!
+//! The dependencies between them form no cycle: `panic` ← `result` ← `cast` ← `config`, `dm`,
+//! `event` ← `platform` ← `objects`, `smartcard`, `handle` ← `pump`, `getters` ← `lifecycle`.
+//! From the rest of the crate they import only `crate::client`'s public items.
 //!
 //! Rules every export follows: a panic never crosses into C (it returns `LWBS_ERR_PANIC` and
 //! poisons the client); every pointer is checked (`LWBS_ERR_NULL`); outputs are written only on
@@ -31,36 +42,48 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(clippy::missing_safety_doc)]
 
-mod bootstrap_objects;
+// cbindgen emits the functions in the order it reads them, module by module in the order of
+// these declarations (rustfmt sorts each group, hence the groups): `lifecycle`, `getters` and
+// `config` in this order keep the header's order.
 mod cast;
-mod client;
-mod config;
 mod dm;
 mod event;
+mod handle;
+mod lifecycle;
+
+mod getters;
+
+mod config;
+mod objects;
 mod panic;
 mod platform;
 #[cfg(not(feature = "std"))]
 mod port;
+mod pump;
 mod result;
 mod smartcard;
 
 use core::ffi::c_char;
 
-pub use client::{
-    lwbs_client, lwbs_client_conn_error, lwbs_client_free, lwbs_client_has_bootstrap_server,
-    lwbs_client_last_error, lwbs_client_new, lwbs_client_provision_bootstrap_server,
-    lwbs_client_provision_server, lwbs_client_recv, lwbs_client_registration_location,
-    lwbs_client_server_count, lwbs_client_server_lifetime, lwbs_client_server_ssid,
-    lwbs_client_server_uri, lwbs_client_set_time, lwbs_client_start, lwbs_client_state,
-    lwbs_client_state_reason, lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
-    lwbs_config_check,
-};
 pub use config::{
-    lwbs_account, lwbs_account_init, lwbs_config, lwbs_config_init, lwbs_security_mode,
+    lwbs_account, lwbs_account_init, lwbs_config, lwbs_config_check, lwbs_config_init,
+    lwbs_security_mode,
 };
 pub use dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
 pub use event::{
     lwbs_bootstrap_failure, lwbs_event, lwbs_event_kind, lwbs_state, lwbs_state_reason,
+};
+pub use getters::{
+    lwbs_client_has_bootstrap_server, lwbs_client_last_error, lwbs_client_registration_location,
+    lwbs_client_server_count, lwbs_client_server_lifetime, lwbs_client_server_ssid,
+    lwbs_client_server_uri,
+};
+pub use handle::lwbs_client;
+pub use lifecycle::{
+    lwbs_client_conn_error, lwbs_client_free, lwbs_client_new,
+    lwbs_client_provision_bootstrap_server, lwbs_client_provision_server, lwbs_client_recv,
+    lwbs_client_set_time, lwbs_client_start, lwbs_client_state, lwbs_client_state_reason,
+    lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
 };
 pub use platform::{lwbs_conn, lwbs_platform};
 pub use result::{lwbs_result, lwbs_result_str};

@@ -1,7 +1,7 @@
 //! The panic boundary: no panic crosses into C. Every export runs its body through
 //! [`catch_or`]; a panic becomes the fallback value (`LWBS_ERR_PANIC`, a static string, ...).
 //! The caller that owns a client marks it poisoned when the body panicked (see
-//! `client::with_client`).
+//! `handle::enter`).
 //!
 //! Without the `std` feature there is no unwinding to catch: the firmware's panic handler runs
 //! (it must not return), so the body is simply called.
@@ -68,7 +68,7 @@ mod tests {
             assert_eq!(lwbs_client_state(client, &mut state), lwbs_result::LWBS_OK);
             assert_eq!(state, lwbs_state::LWBS_STATE_IDLE as u32);
 
-            let got = super::super::client::with_client(client, |_, _| panic!("injected"));
+            let got = super::super::handle::enter(client, |_| panic!("injected"));
             assert_eq!(got, lwbs_result::LWBS_ERR_PANIC);
 
             let mut state = 99u32;

@@ -1,5 +1,7 @@
 //! `lwbs_platform`: the firmware's callbacks (transport, storage, log, events, entropy, DM
-//! requests), and [`Platform`], the checked copy the client keeps and calls through.
+//! requests, the bootstrap transaction, the smartcard), and [`Platform`], the checked copy the
+//! client keeps and calls through. Each callback's signature is written once, in its
+//! `lwbs_platform` field; [`Platform`] keeps the table itself rather than restating them.
 
 use alloc::ffi::CString;
 use alloc::vec;
@@ -10,76 +12,11 @@ use super::cast;
 use super::dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
 use super::event::lwbs_event;
 use super::result::lwbs_result::{self, *};
+use crate::client::Entropy;
 
 /// A connection: one transport association with one server, chosen by the library, never 0.
 #[allow(non_camel_case_types)]
 pub type lwbs_conn = u32;
-
-/// Opens a datagram association to `uri` for `conn`; 0 on success.
-pub(crate) type OpenFn =
-    unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32;
-/// Closes `conn`; no datagram for it follows.
-pub(crate) type CloseFn = unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn);
-/// Sends one datagram on `conn`; 0 on success.
-pub(crate) type SendFn = unsafe extern "C" fn(
-    userdata: *mut c_void,
-    conn: lwbs_conn,
-    data: *const u8,
-    len: usize,
-) -> i32;
-/// Reads storage slot `slot` into `buf`.
-pub(crate) type LoadFn = unsafe extern "C" fn(
-    userdata: *mut c_void,
-    slot: u32,
-    buf: *mut u8,
-    capacity: usize,
-    out_len: *mut usize,
-) -> i32;
-/// Writes the image `data` into storage slot `slot`; 0 on success.
-pub(crate) type SaveFn =
-    unsafe extern "C" fn(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32;
-/// One log line.
-pub(crate) type LogFn =
-    unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char);
-/// One event.
-pub(crate) type EventFn = unsafe extern "C" fn(userdata: *mut c_void, event: *const lwbs_event);
-/// Fills `buf` with `len` random bytes; 0 on success.
-pub(crate) type EntropyFn =
-    unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32;
-/// Begins the firmware's part of a bootstrap transaction.
-pub(crate) type BootstrapBeginFn = unsafe extern "C" fn(userdata: *mut c_void);
-/// A Bootstrap-Write of one of the firmware's objects; returns a CoAP response code.
-pub(crate) type BootstrapWriteFn = unsafe extern "C" fn(
-    userdata: *mut c_void,
-    path: *const lwbs_path,
-    content_format: u16,
-    data: *const u8,
-    len: usize,
-) -> u8;
-/// A Bootstrap-Delete of one of the firmware's objects; returns a CoAP response code.
-pub(crate) type BootstrapDeleteFn =
-    unsafe extern "C" fn(userdata: *mut c_void, path: *const lwbs_path) -> u8;
-/// Validates the firmware's staged objects at Bootstrap-Finish; 0 = consistent.
-pub(crate) type BootstrapValidateFn = unsafe extern "C" fn(userdata: *mut c_void) -> i32;
-/// Ends the firmware's part of the bootstrap transaction: commit or roll back.
-pub(crate) type BootstrapEndFn = unsafe extern "C" fn(userdata: *mut c_void, commit: bool);
-/// Whether a smartcard is present: non-zero = yes.
-pub(crate) type CardPresentFn = unsafe extern "C" fn(userdata: *mut c_void) -> i32;
-/// Transmits one APDU to the smartcard and returns its answer; negative = no answer.
-pub(crate) type CardTransmitFn = unsafe extern "C" fn(
-    userdata: *mut c_void,
-    apdu: *const u8,
-    len: usize,
-    response: *mut u8,
-    capacity: usize,
-    response_len: *mut usize,
-) -> i32;
-/// Answers one DM request for the firmware's own objects; 0 on success.
-pub(crate) type DmRequestFn = unsafe extern "C" fn(
-    userdata: *mut c_void,
-    request: *const lwbs_dm_request,
-    response: *mut lwbs_dm_response,
-) -> i32;
 
 /// The firmware's side of the library: one table of callbacks, each called with `userdata`
 /// first. The library copies the table in `lwbs_client_new`; `userdata` must stay valid until
@@ -279,26 +216,11 @@ const LOAD_FIRST_CAPACITY: usize = 4096;
 /// The largest image `load` may ask for.
 const LOAD_MAX_CAPACITY: usize = 16 * 1024 * 1024;
 
-/// The validated copy of the firmware's table.
+/// The validated copy of the firmware's table: `open`, `close` and `send` are present, the
+/// callbacks beyond the caller's `struct_size` absent.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Platform {
-    userdata: *mut c_void,
-    open: OpenFn,
-    close: CloseFn,
-    send: SendFn,
-    load: Option<LoadFn>,
-    save: Option<SaveFn>,
-    log: Option<LogFn>,
-    event: Option<EventFn>,
-    entropy: Option<EntropyFn>,
-    dm_request: Option<DmRequestFn>,
-    pub(crate) bootstrap_begin: Option<BootstrapBeginFn>,
-    pub(crate) bootstrap_write: Option<BootstrapWriteFn>,
-    pub(crate) bootstrap_delete: Option<BootstrapDeleteFn>,
-    pub(crate) bootstrap_validate: Option<BootstrapValidateFn>,
-    pub(crate) bootstrap_end: Option<BootstrapEndFn>,
-    card_present: Option<CardPresentFn>,
-    card_transmit: Option<CardTransmitFn>,
+    table: lwbs_platform,
 }
 
 // SAFETY: a client, and its platform with it, is used by one thread at a time (the C contract:
@@ -332,55 +254,42 @@ impl Platform {
                 card_transmit
             ]
         );
-        let (Some(open), Some(close), Some(send)) = (p.open, p.close, p.send) else {
+        if p.open.is_none() || p.close.is_none() || p.send.is_none() {
             return Err(LWBS_ERR_PLATFORM);
-        };
-        Ok(Platform {
-            userdata: p.userdata,
-            open,
-            close,
-            send,
-            load: p.load,
-            save: p.save,
-            log: p.log,
-            event: p.event,
-            entropy: p.entropy,
-            dm_request: p.dm_request,
-            bootstrap_begin: p.bootstrap_begin,
-            bootstrap_write: p.bootstrap_write,
-            bootstrap_delete: p.bootstrap_delete,
-            bootstrap_validate: p.bootstrap_validate,
-            bootstrap_end: p.bootstrap_end,
-            card_present: p.card_present,
-            card_transmit: p.card_transmit,
-        })
+        }
+        Ok(Platform { table: p })
+    }
+
+    /// The table, for the bridges that call the optional object callbacks.
+    pub(crate) fn callbacks(&self) -> &lwbs_platform {
+        &self.table
     }
 
     /// Whether the firmware gave a card transport (`card_transmit`).
     pub(crate) fn has_card(&self) -> bool {
-        self.card_transmit.is_some()
+        self.table.card_transmit.is_some()
     }
 
     /// `card_present()`; true without the callback.
     pub(crate) fn card_present(&self) -> bool {
-        match self.card_present {
+        match self.table.card_present {
             // SAFETY: the callback contract of `lwbs_platform::card_present`.
-            Some(present) => unsafe { present(self.userdata) != 0 },
-            None => self.card_transmit.is_some(),
+            Some(present) => unsafe { present(self.table.userdata) != 0 },
+            None => self.table.card_transmit.is_some(),
         }
     }
 
     /// `card_transmit(apdu)`: the card's answer, or `None` (no callback, no answer, or a
     /// length beyond the buffer).
     pub(crate) fn card_transmit(&self, apdu: &[u8]) -> Option<Vec<u8>> {
-        let transmit = self.card_transmit?;
+        let transmit = self.table.card_transmit?;
         let mut buf = vec![0u8; CARD_RESPONSE_CAPACITY];
         let mut len = 0usize;
         // SAFETY: the callback contract of `lwbs_platform::card_transmit`; `apdu`, `buf` and
         // `len` outlive the call.
         let rc = unsafe {
             transmit(
-                self.userdata,
+                self.table.userdata,
                 apdu.as_ptr(),
                 apdu.len(),
                 buf.as_mut_ptr(),
@@ -398,10 +307,10 @@ impl Platform {
 
     /// Logs `message` (interior NULs cut it short).
     pub(crate) fn log(&self, level: Level, message: &str) {
-        let Some(log) = self.log else { return };
+        let Some(log) = self.table.log else { return };
         let text = CString::new(message.split('\0').next().unwrap_or_default()).unwrap_or_default();
         // SAFETY: the callback contract of `lwbs_platform::log`; the string outlives the call.
-        unsafe { log(self.userdata, level as u32, text.as_ptr()) }
+        unsafe { log(self.table.userdata, level as u32, text.as_ptr()) }
     }
 
     /// `open(conn, uri)`; false (and logged) when it failed.
@@ -410,8 +319,10 @@ impl Platform {
             self.log(Level::Error, "server URI contains NUL; connection not opened");
             return false;
         };
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let open = unsafe { self.table.open.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::open`.
-        let rc = unsafe { (self.open)(self.userdata, conn, text.as_ptr()) };
+        let rc = unsafe { open(self.table.userdata, conn, text.as_ptr()) };
         if rc != 0 {
             self.log(
                 Level::Error,
@@ -425,20 +336,24 @@ impl Platform {
 
     /// Whether the firmware gave an `entropy` callback.
     pub(crate) fn has_entropy(&self) -> bool {
-        self.entropy.is_some()
+        self.table.entropy.is_some()
     }
 
     /// `close(conn)`.
     pub(crate) fn close(&self, conn: lwbs_conn) {
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let close = unsafe { self.table.close.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::close`.
-        unsafe { (self.close)(self.userdata, conn) };
+        unsafe { close(self.table.userdata, conn) };
         self.log(Level::Debug, &alloc::format!("connection {conn} closed"));
     }
 
     /// `send(conn, data)`; a failure is logged (a lost datagram).
     pub(crate) fn send(&self, conn: lwbs_conn, data: &[u8]) {
+        // SAFETY: present, checked by `Platform::new` (the table is never changed after).
+        let send = unsafe { self.table.send.unwrap_unchecked() };
         // SAFETY: the callback contract of `lwbs_platform::send`; `data` outlives the call.
-        let rc = unsafe { (self.send)(self.userdata, conn, data.as_ptr(), data.len()) };
+        let rc = unsafe { send(self.table.userdata, conn, data.as_ptr(), data.len()) };
         if rc != 0 {
             self.log(Level::Warning, &alloc::format!("send on connection {conn} failed ({rc})"));
         }
@@ -447,14 +362,14 @@ impl Platform {
     /// The content of storage slot `slot`: `Ok(None)` when `load` is absent or nothing is
     /// stored, `Err` with a reason when reading failed.
     pub(crate) fn load(&self, slot: u8) -> Result<Option<Vec<u8>>, &'static str> {
-        let Some(load) = self.load else { return Ok(None) };
+        let Some(load) = self.table.load else { return Ok(None) };
         let mut buf = vec![0u8; LOAD_FIRST_CAPACITY];
         for _ in 0..2 {
             let mut len = 0usize;
             // SAFETY: the callback contract of `lwbs_platform::load`; `buf` and `len` outlive
             // the call.
             let rc = unsafe {
-                load(self.userdata, u32::from(slot), buf.as_mut_ptr(), buf.len(), &mut len)
+                load(self.table.userdata, u32::from(slot), buf.as_mut_ptr(), buf.len(), &mut len)
             };
             match rc {
                 0 if len == 0 => return Ok(None),
@@ -476,9 +391,9 @@ impl Platform {
     /// Writes `image` into slot `slot` with `save`; true when stored (or when there is no
     /// `save`).
     pub(crate) fn save(&self, slot: u8, image: &[u8]) -> bool {
-        let Some(save) = self.save else { return true };
+        let Some(save) = self.table.save else { return true };
         // SAFETY: the callback contract of `lwbs_platform::save`; `image` outlives the call.
-        let rc = unsafe { save(self.userdata, u32::from(slot), image.as_ptr(), image.len()) };
+        let rc = unsafe { save(self.table.userdata, u32::from(slot), image.as_ptr(), image.len()) };
         if rc != 0 {
             self.log(
                 Level::Error,
@@ -490,19 +405,19 @@ impl Platform {
 
     /// Hands `event` to the `event` callback.
     pub(crate) fn event(&self, event: &lwbs_event) {
-        if let Some(callback) = self.event {
+        if let Some(callback) = self.table.event {
             // SAFETY: the callback contract of `lwbs_platform::event`; `event` and the strings
             // it points to outlive the call.
-            unsafe { callback(self.userdata, event) }
+            unsafe { callback(self.table.userdata, event) }
         }
     }
 
     /// A seed from `entropy`, or the fixed test seed without it.
     pub(crate) fn seed(&self) -> Result<u64, lwbs_result> {
-        let Some(entropy) = self.entropy else { return Ok(0x5eed) };
+        let Some(entropy) = self.table.entropy else { return Ok(0x5eed) };
         let mut bytes = [0u8; 8];
         // SAFETY: the callback contract of `lwbs_platform::entropy`; `bytes` outlives the call.
-        let rc = unsafe { entropy(self.userdata, bytes.as_mut_ptr(), bytes.len()) };
+        let rc = unsafe { entropy(self.table.userdata, bytes.as_mut_ptr(), bytes.len()) };
         if rc != 0 {
             self.log(Level::Error, &alloc::format!("entropy failed ({rc})"));
             return Err(LWBS_ERR_PLATFORM);
@@ -511,12 +426,12 @@ impl Platform {
     }
 
     /// 32 bytes from `entropy` for the DTLS sessions, or none (all zero) without it.
-    pub(crate) fn dtls_entropy(&self) -> Result<crate::security::Entropy, lwbs_result> {
-        let mut entropy = crate::security::Entropy::default();
-        let Some(callback) = self.entropy else { return Ok(entropy) };
+    pub(crate) fn dtls_entropy(&self) -> Result<Entropy, lwbs_result> {
+        let mut entropy = Entropy::default();
+        let Some(callback) = self.table.entropy else { return Ok(entropy) };
         // SAFETY: the callback contract of `lwbs_platform::entropy`; the buffer outlives the
         // call.
-        let rc = unsafe { callback(self.userdata, entropy.0.as_mut_ptr(), entropy.0.len()) };
+        let rc = unsafe { callback(self.table.userdata, entropy.0.as_mut_ptr(), entropy.0.len()) };
         if rc != 0 {
             self.log(Level::Error, &alloc::format!("entropy failed ({rc})"));
             return Err(LWBS_ERR_PLATFORM);
@@ -524,13 +439,8 @@ impl Platform {
         Ok(entropy)
     }
 
-    /// The DM callback, when the firmware has objects of its own.
-    pub(crate) fn dm_request(&self) -> Option<DmRequestFn> {
-        self.dm_request
-    }
-
-    /// `userdata`, for the DM bridge.
+    /// `userdata`, for the bridges.
     pub(crate) fn userdata(&self) -> *mut c_void {
-        self.userdata
+        self.table.userdata
     }
 }

@@ -1,6 +1,6 @@
 //! `lwbs_result`: the status every function returns, and its message strings.
 
-use core::ffi::c_char;
+use core::ffi::{c_char, CStr};
 
 use crate::client::ClientError;
 
@@ -95,7 +95,7 @@ impl Refusal {
     pub(crate) fn about(self, what: &str) -> Refusal {
         let detail = match self.detail {
             Some(d) => alloc::format!("{what}: {d}"),
-            None => alloc::format!("{what}: {}", message(self.code as u32).to_str().unwrap_or("")),
+            None => alloc::format!("{what}: {}", self.code.message().to_str().unwrap_or("")),
         };
         Refusal { code: self.code, detail: Some(detail) }
     }
@@ -109,24 +109,52 @@ pub(crate) fn to_result(status: Status) -> lwbs_result {
     }
 }
 
-/// The NUL-terminated message for `result` (a `lwbs_result` value).
-pub(crate) fn message(result: u32) -> &'static core::ffi::CStr {
-    match result {
-        0 => c"success",
-        1 => c"a required pointer argument was NULL",
-        2 => c"invalid argument",
-        3 => c"invalid state for this call",
-        4 => c"no Bootstrap-Server account",
-        5 => c"a bootstrap is already in progress",
-        6 => c"unknown connection",
-        7 => c"invalid account",
-        8 => c"buffer too small",
-        9 => c"not found",
-        10 => c"platform callback missing or failed",
-        11 => c"storage failure",
-        12 => c"called from inside one of this client's callbacks",
-        13 => c"internal error: the client is poisoned",
-        _ => c"unknown result",
+impl lwbs_result {
+    /// The NUL-terminated English message of `self`.
+    pub(crate) fn message(self) -> &'static CStr {
+        use lwbs_result::*;
+        match self {
+            LWBS_OK => c"success",
+            LWBS_ERR_NULL => c"a required pointer argument was NULL",
+            LWBS_ERR_INVALID_ARGUMENT => c"invalid argument",
+            LWBS_ERR_INVALID_STATE => c"invalid state for this call",
+            LWBS_ERR_NO_BOOTSTRAP_ACCOUNT => c"no Bootstrap-Server account",
+            LWBS_ERR_BOOTSTRAP_IN_PROGRESS => c"a bootstrap is already in progress",
+            LWBS_ERR_UNKNOWN_CONNECTION => c"unknown connection",
+            LWBS_ERR_INVALID_ACCOUNT => c"invalid account",
+            LWBS_ERR_BUFFER_TOO_SMALL => c"buffer too small",
+            LWBS_ERR_NOT_FOUND => c"not found",
+            LWBS_ERR_PLATFORM => c"platform callback missing or failed",
+            LWBS_ERR_STORAGE => c"storage failure",
+            LWBS_ERR_BUSY => c"called from inside one of this client's callbacks",
+            LWBS_ERR_PANIC => c"internal error: the client is poisoned",
+        }
+    }
+}
+
+/// A result code from C: the variant of that value, or the value back when it names none.
+impl TryFrom<u32> for lwbs_result {
+    type Error = u32;
+
+    fn try_from(value: u32) -> Result<lwbs_result, u32> {
+        use lwbs_result::*;
+        Ok(match value {
+            v if v == LWBS_OK as u32 => LWBS_OK,
+            v if v == LWBS_ERR_NULL as u32 => LWBS_ERR_NULL,
+            v if v == LWBS_ERR_INVALID_ARGUMENT as u32 => LWBS_ERR_INVALID_ARGUMENT,
+            v if v == LWBS_ERR_INVALID_STATE as u32 => LWBS_ERR_INVALID_STATE,
+            v if v == LWBS_ERR_NO_BOOTSTRAP_ACCOUNT as u32 => LWBS_ERR_NO_BOOTSTRAP_ACCOUNT,
+            v if v == LWBS_ERR_BOOTSTRAP_IN_PROGRESS as u32 => LWBS_ERR_BOOTSTRAP_IN_PROGRESS,
+            v if v == LWBS_ERR_UNKNOWN_CONNECTION as u32 => LWBS_ERR_UNKNOWN_CONNECTION,
+            v if v == LWBS_ERR_INVALID_ACCOUNT as u32 => LWBS_ERR_INVALID_ACCOUNT,
+            v if v == LWBS_ERR_BUFFER_TOO_SMALL as u32 => LWBS_ERR_BUFFER_TOO_SMALL,
+            v if v == LWBS_ERR_NOT_FOUND as u32 => LWBS_ERR_NOT_FOUND,
+            v if v == LWBS_ERR_PLATFORM as u32 => LWBS_ERR_PLATFORM,
+            v if v == LWBS_ERR_STORAGE as u32 => LWBS_ERR_STORAGE,
+            v if v == LWBS_ERR_BUSY as u32 => LWBS_ERR_BUSY,
+            v if v == LWBS_ERR_PANIC as u32 => LWBS_ERR_PANIC,
+            v => return Err(v),
+        })
     }
 }
 
@@ -135,5 +163,49 @@ pub(crate) fn message(result: u32) -> &'static core::ffi::CStr {
 #[no_mangle]
 pub extern "C" fn lwbs_result_str(result: u32) -> *const c_char {
     // Nothing here can panic, but the boundary costs nothing and keeps the rule uniform.
-    super::panic::catch_or(|| message(result).as_ptr(), c"unknown result".as_ptr())
+    super::panic::catch_or(
+        || lwbs_result::try_from(result).map_or(c"unknown result", lwbs_result::message).as_ptr(),
+        c"unknown result".as_ptr(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The enumerators of `enum NAME` in the generated header.
+    fn header_enumerators(name: &str) -> Vec<String> {
+        let header = include_str!("../../include/lwm2m_bootstrap.h");
+        let body = header.split(&alloc::format!("enum {name}\n")).nth(1).expect("enum in header");
+        let body = &body[..body.find("};").expect("end of enum")];
+        body.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("LWBS_"))
+            .map(|l| l.split([' ', ',']).next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_result_of_the_header_maps_by_name_both_ways() {
+        // Every enumerator of the header (so every variant) converts back from its value.
+        let names = header_enumerators("lwbs_result");
+        assert_eq!(names.len(), 14, "{names:?}");
+        for (value, name) in names.iter().enumerate() {
+            let result = lwbs_result::try_from(value as u32).expect("known value");
+            assert_eq!(&alloc::format!("{result:?}"), name);
+            assert_eq!(result as usize, value);
+            assert_ne!(result.message(), c"unknown result");
+        }
+        assert_eq!(lwbs_result::try_from(14), Err(14));
+        assert_eq!(lwbs_result::try_from(u32::MAX), Err(u32::MAX));
+    }
+
+    #[test]
+    fn result_str_reads_the_message_of_the_variant() {
+        // SAFETY: `lwbs_result_str` returns a static NUL-terminated string.
+        let text = |v: u32| unsafe { CStr::from_ptr(lwbs_result_str(v)) };
+        assert_eq!(text(0), c"success");
+        assert_eq!(text(13), c"internal error: the client is poisoned");
+        assert_eq!(text(14), c"unknown result");
+    }
 }

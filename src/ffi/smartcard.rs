@@ -11,14 +11,15 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::cast;
-use super::client::{lwbs_client, with_client};
+use super::handle::{self, lwbs_client};
 use super::panic::catch_or;
 use super::platform::Platform;
 use super::result::lwbs_result::{self, *};
-use crate::client::{CardTransport, Scp03Keys, Smartcard, SmartcardConfig};
 #[cfg(feature = "dtls")]
-use crate::smartcard::MbedtlsAes;
-use crate::smartcard::{Pin, StaticKeys};
+use crate::client::MbedtlsAes;
+use crate::client::{
+    scp03_level, CardTransport, Pin, Scp03Keys, Smartcard, SmartcardConfig, StaticKeys,
+};
 
 /// The card behind the platform's callbacks.
 struct PlatformCard {
@@ -35,7 +36,7 @@ impl CardTransport for PlatformCard {
 }
 
 /// The smartcard the client reads through `platform`, when it has `card_transmit`.
-pub(crate) fn smartcard(platform: Platform) -> Option<Smartcard> {
+pub(crate) fn card(platform: Platform) -> Option<Smartcard> {
     platform.has_card().then(|| {
         let transport = Box::new(PlatformCard { platform });
         #[cfg(feature = "dtls")]
@@ -100,7 +101,7 @@ const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
     pin: core::ptr::null(),
     pin_len: 0,
     scp03_key_version: 0,
-    scp03_security_level: crate::smartcard::scp03::level::FULL,
+    scp03_security_level: scp03_level::FULL,
     scp03_enc_key: core::ptr::null(),
     scp03_mac_key: core::ptr::null(),
     scp03_dek_key: core::ptr::null(),
@@ -180,7 +181,7 @@ pub unsafe extern "C" fn lwbs_client_set_smartcard(
     // `pin` is NULL or `pin_len` readable bytes, and whose SCP03 keys (within `struct_size`)
     // are NULL or `scp03_key_len` readable bytes.
     unsafe {
-        with_client(client, |platform, engine| {
+        handle::enter(client, |handle| {
             let (mut c, size) =
                 cast::read_versioned(config, SMARTCARD_CONFIG_V0_SIZE, NO_SMARTCARD_CONFIG)?;
             cast::reset_absent_fields!(
@@ -202,10 +203,10 @@ pub unsafe extern "C" fn lwbs_client_set_smartcard(
                 return Err(LWBS_ERR_INVALID_ARGUMENT);
             }
             let scp03 = scp03_keys(&c)?;
-            if !platform.has_card() {
+            if !handle.platform.has_card() {
                 return Err(LWBS_ERR_PLATFORM);
             }
-            let card = engine.client.smartcard_mut().ok_or(LWBS_ERR_INVALID_STATE)?;
+            let card = handle.client.smartcard_mut().ok_or(LWBS_ERR_INVALID_STATE)?;
             card.set_config(SmartcardConfig {
                 logical_channel: c.logical_channel,
                 max_chunk: c.max_chunk,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `bash tests/bench.sh --budgets`: the firmware budgets of issue 7, one table, each build as
+# `bash tests/bench.sh --budgets`: the firmware budgets (docs/linking.md), one table, each build as
 # CMake ships it (the post-processed archive, lwbs_* only):
 #   code  a static C program (c-examples/minimal.c: new, provision, start, tick, free) linked
 #         with -Os -static -Wl,--gc-sections, stripped, minus a static hello-world built the

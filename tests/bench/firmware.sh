@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Firmware figures (issue 11 part 7): `bash tests/bench.sh --firmware`. For the Cortex-M4F image
+# Firmware figures: `bash tests/bench.sh --firmware`. For the Cortex-M4F image
 # of c-examples/firmware (QEMU mps2-an386): the library's share of text, rodata, data and bss
 # (lwbs-fw.elf minus lwbs-fw-stub.elf, the same program calling nothing of lwbs_*, per section,
 # arm-none-eabi-size -A), and, from a run under QEMU through bootstrap + register + update +

@@ -1,4 +1,4 @@
-# Link hygiene of the shipped artifacts (issue 7, item 1). Sourced by tests/c/run_c_tests.sh
+# Link hygiene of the shipped artifacts (docs/linking.md). Sourced by tests/c/run_c_tests.sh
 # after the CMake build, the install and the servers' helpers are defined; uses its check,
 # start_server, stop_servers, demo_scenario, BUILD, PREFIX, WORK, PY, ROOT.
 #
@@ -98,7 +98,7 @@ coexist_nosec() {
 
 # dtls_psk_registration BINARY: lwbs-demo (or coexist) registers over DTLS-PSK with
 # coap-rd-openssl -k (any identity); killed once registered (coap-rd-openssl 4.3.1 aborts on
-# De-register, PEERS.md). Also used by run_c_tests.sh for the trimmed-profile build.
+# De-register). Also used by run_c_tests.sh for the trimmed-profile build.
 dtls_psk_registration() {
   local bin=$1 port rd pid out=$HYG/psk.out
   # No subshells here: they would run run_c_tests.sh's EXIT trap (which deletes $WORK).

@@ -9,6 +9,10 @@
 #     refused by the version file;
 #   - plain Makefile-style builds through pkg-config (shared, and --static from a
 #     static-only install);
+#   - README.md's snippets as README shows them (tests/readme_snippets.sh): the two commands'
+#     demo, the library build, the demo against "your" server, c-examples/quickstart.c from the
+#     build tree, through pkg-config and through the CMake package, the Python and Rust
+#     quickstarts against the test servers;
 #   - lwbs-demo bootstraps from the aiocoap Bootstrap-Server, registers with the aiocoap DM
 #     server and deregisters; once as built, once built with AddressSanitizer (+UBSan, with
 #     leak detection) over a debug build of the crate; and, under ASan, registers to the
@@ -95,11 +99,15 @@ installed_layout_ok() {
   for f in lib/liblwm2m_bootstrap.a lib/liblwm2m_bootstrap.so include/lwm2m_bootstrap.h \
       lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfig.cmake \
       lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapConfigVersion.cmake \
-      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapTargets.cmake lib/pkgconfig/lwm2m_bootstrap.pc; do
+      lib/cmake/lwm2m_bootstrap/lwm2m_bootstrapTargets.cmake lib/pkgconfig/lwm2m_bootstrap.pc \
+      lib/pkgconfig/lwm2m_bootstrap-static.pc; do
     [ -f "$PREFIX/$f" ] || { echo "missing $f"; return 1; }
   done
   grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc" &&
-    grep -qx "Libs.private: .*-lgcc_s.*" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc"
+    grep -qx "Libs.private: .*-lgcc_s.*" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap.pc" &&
+    grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/lwm2m_bootstrap-static.pc" &&
+    grep -qx 'Libs: ${libdir}/liblwm2m_bootstrap.a .*-lgcc_s.*' \
+      "$PREFIX/lib/pkgconfig/lwm2m_bootstrap-static.pc"
 }
 check "cmake --install" cmake --install "$BUILD" --prefix "$PREFIX"
 check "installed layout and .pc prefix" installed_layout_ok
@@ -232,6 +240,10 @@ servers_available() {
 }
 check "test servers available" servers_available
 check "lwbs-demo: bootstrap + register + deregister" demo_scenario "$BUILD/c-examples/lwbs-demo"
+
+# ---- README.md's snippets, as README shows them (tests/readme.rs: every block is covered) ----
+# shellcheck source=tests/readme_snippets.sh
+source "$ROOT/tests/readme_snippets.sh"
 
 # ---- link hygiene: only lwbs_* leaves the library; coexistence with Mbed TLS and Rust ----------
 # shellcheck source=tests/c/link_hygiene.sh

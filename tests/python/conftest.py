@@ -1,7 +1,7 @@
 """Shared fixtures: the library, the aiocoap test servers, a libcoap resource directory.
 
 Every server a test starts is stopped by the fixture's finalizer; ports are picked at run time.
-Environment: ``LWBS_LIBRARY`` (path of liblwm2m_bootstrap.so; default: newest of
+Environment: ``LWBS_LIBRARY`` (path of liblwm2m_bootstrap.so; default: newest of build/lib and
 target/{release,debug}), ``COAP_RD`` (the libcoap RD binary; default ``coap-rd-openssl``).
 """
 
@@ -138,7 +138,7 @@ class Process:
 def coap_rd(tmp_path):
     """An independent libcoap resource directory (``coap-rd-openssl -A 127.0.0.1 -p P``).
 
-    Yields ``(port, process)``. Note: libcoap 4.3.1's RD aborts on De-register (PEERS.md).
+    Yields ``(port, process)``. Note: libcoap 4.3.1's RD aborts on De-register.
     """
     binary = os.environ.get("COAP_RD", "coap-rd-openssl")
     if shutil.which(binary) is None:

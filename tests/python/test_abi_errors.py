@@ -186,7 +186,7 @@ def test_struct_size_mismatch(lib, raw_client):
     small = config()
     small.struct_size = 4
     assert new_client(lib, small)[0] == Result.ERR_INVALID_ARGUMENT
-    # Since 0.2 (issue 4) the smallest accepted size is the 0.1 layout's: an older caller.
+    # Fields appended since 0.1: the smallest accepted size is the 0.1 layout's: an older caller.
     plat = platform()
     plat.struct_size = _ffi.LWBS_PLATFORM_V0_1_SIZE - 8
     assert new_client(lib, plat=plat)[0] == Result.ERR_INVALID_ARGUMENT
@@ -417,7 +417,7 @@ def test_python_exception_in_a_callback_is_reraised(make_client):
         client.handle
 
 
-# ----- reasons in the exception messages (issue 17) --------------------------------------------
+# ----- reasons in the exception messages (docs/errors.md) ---------------------------------------
 
 @pytest.mark.parametrize("uri,kwargs,code,reason", [
     ("http://127.0.0.1", {}, Result.ERR_INVALID_ACCOUNT,

@@ -22,7 +22,7 @@ def test_client_hold_off_time_delays_the_bootstrap_request(make_client, bootstra
     client.start(start)
     assert client.state == State.HOLD_OFF
     assert client.tick(start) == start + 30_000
-    # Issue 4: during the hold-off a connection to the BS is open, listening for a 1.0
+    # During the hold-off a connection to the BS is open, listening for a 1.0
     # server-initiated bootstrap; nothing is sent on it.
     assert client.transport.opened == [(1, f"coap://127.0.0.1:{bs.port}")]
     assert client.transport.sent == [] and bs.requests == []
@@ -83,7 +83,7 @@ def test_trigger_bootstrap_while_registered_rebootstraps(make_client, bootstrap_
     assert [r["ep"] for r in bs.requests] == ["urn:dev:again"] * 2
     assert [e.accounts for e in finished()] == [1, 1]
     assert client.servers == {1: {"uri": dm_uri, "lifetime_s": 120}}
-    # The second bootstrap wrote the same account: the registration is kept (S1 §5.2.5 asks
+    # The second bootstrap wrote the same account: the registration is kept (Core 1.1 §5.2.5 asks
     # for a new session and Register only when URI, mode or keys change).
     assert client.state == State.REGISTERED
     assert client.registration_location(1) == "/rd/1"

@@ -305,7 +305,7 @@ def coap_rd_psk(tmp_path):
 
 def test_psk_registration_over_dtls(demo, coap_rd_psk, tmp_path):
     """--psk-identity/--psk-key: the demo registers over DTLS-PSK (CCM-8) with libcoap's RD.
-    The demo is killed once registered: coap-rd-openssl 4.3.1 aborts on De-register (PEERS.md)."""
+    The demo is killed once registered: coap-rd-openssl 4.3.1 aborts on De-register."""
     argv = [str(demo), "--endpoint", "demo-psk", "--state-dir", str(tmp_path / "state"),
             "--server-uri", f"coaps://127.0.0.1:{coap_rd_psk}", "--ssid", "1",
             "--psk-identity", "demo-psk", "--psk-key", b"Secret123".hex(), "--exit-after", "60"]
@@ -362,7 +362,7 @@ def test_full_run_under_valgrind_is_clean(demo, servers, tmp_path):
     assert "==" not in run.stderr, run.stderr  # valgrind -q prints only errors
 
 
-# ----- errors that say what is wrong (issue 17) ------------------------------------------------
+# ----- errors that say what is wrong (docs/errors.md) -------------------------------------------
 
 def test_unknown_option_is_named_even_as_the_last_argument(demo, tmp_path):
     run = run_demo(demo, "--endpoint", "e", "--bogus", cwd=tmp_path)

@@ -174,7 +174,7 @@ def test_removed_card_without_any_other_account_reports_failure(demo, start_serv
 
 
 def test_python_ef_builder_matches_the_reference_fixture():
-    """REFERENCE §2.4: Nordic's 58-byte EF, byte for byte (before its 0xFF padding)."""
+    """Nordic's 58-byte example EF (Core 1.1 Appendix G.3.3 format), byte for byte (before its 0xFF padding)."""
     from lwbs_testservers import tlv
     uri = "coap://leshan.eclipseprojects.io:5783"
     inst = tlv.instance(0, {0: uri, 1: True, 2: 3})

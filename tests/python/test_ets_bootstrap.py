@@ -1,4 +1,4 @@
-"""OMA ETS bootstrap cases (spec/TEST-CASES.md §4) over real UDP on 127.0.0.1: the C library
+"""OMA ETS bootstrap cases (the LwM2M Enabler Test Specification) over real UDP on 127.0.0.1: the C library
 (through the ctypes wrapper) against the aiocoap Bootstrap Server and DM server, and against
 an independent libcoap resource directory."""
 
@@ -223,7 +223,7 @@ def test_finish_timeout(make_client, bootstrap_server_factory):
 def test_registration_after_bootstrap_with_coap_rd_openssl(make_client, bootstrap_server_factory,
                                                             coap_rd):
     """The BS provisions an independent libcoap RD; the client registers there. No
-    De-register: coap-rd-openssl 4.3.1 aborts on it (PEERS.md)."""
+    De-register: coap-rd-openssl 4.3.1 aborts on it."""
     port, rd = coap_rd
     rd_uri = f"coap://127.0.0.1:{port}"
     bs = bootstrap_server_factory(server_uri=rd_uri, scenario="standard", lifetime=LIFETIME)

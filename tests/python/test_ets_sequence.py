@@ -1,5 +1,5 @@
-"""The Bootstrap Sequence over real UDP on 127.0.0.1 (issue 4, item 9; spec/TEST-CASES.md
-§4.7-4.9): the C library through the ctypes wrapper against the aiocoap Bootstrap-Server and
+"""The Bootstrap Sequence over real UDP on 127.0.0.1 (the OMA ETS
+sequence cases): the C library through the ctypes wrapper against the aiocoap Bootstrap-Server and
 DM server and the independent libcoap resource directory (``coap-rd-openssl``).
 
 ETS 1.1-int-5 (server-initiated bootstrap through /1/x/9), 1.1-int-6 (the sequence: a valid

@@ -176,5 +176,5 @@ def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, t
 
 
 # ---- DTLS-PSK ----------------------------------------------------------------------------------
-# (helper fw-dtls: the image of build_image(ROOT / "build-fw-dtls", dtls=True), run.sh with
+# (the image of build_image(ROOT / "build-fw-dtls", dtls=True), run.sh with
 # --psk-identity/--psk-key, against lwbs_testservers.dtls.DtlsBootstrapServer.)

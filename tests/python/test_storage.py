@@ -2,7 +2,7 @@
 survives a restart (and the restarted client registers without bootstrapping again, as in
 1.1-int-6); the two slots alternate; the newest valid slot wins; torn, corrupt and foreign
 images are reported (``STORAGE_IGNORED``) and ignored. Some images are built here by an
-independent encoder of the documented format (README "Persistence")."""
+independent encoder of the documented format (docs/persistence.md)."""
 
 from __future__ import annotations
 

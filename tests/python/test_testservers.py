@@ -134,6 +134,26 @@ def test_dm_server_registration_interface():
     assert dm.registrations == {}
 
 
+def test_a_server_port_cannot_be_shared():
+    """A SO_REUSEPORT socket cannot join a test server's port (so bind-to-0 never hands it out)."""
+    import errno
+    import socket
+    with DmServer() as dm:
+        other = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        try:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            other.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            try:
+                other.bind(("::ffff:127.0.0.1", dm.port))
+                shared = True
+            except OSError as e:
+                shared = False
+                assert e.errno == errno.EADDRINUSE
+        finally:
+            other.close()
+    assert not shared
+
+
 def test_servers_command_line_ready_and_sigterm():
     for script, extra in (("bootstrap_server.py", ["--server-uri", "coap://127.0.0.1:1"]),
                           ("dm_server.py", [])):

@@ -1,4 +1,4 @@
-//! Deterministic simulation (issue 4, item 8): the whole engine (`Client`) against simulated
+//! Deterministic simulation: the whole engine (`Client`) against simulated
 //! Bootstrap and DM servers over a virtual network that loses, duplicates, delays and
 //! reorders datagrams, with a virtual clock, everything drawn from one seed.
 //!
@@ -240,7 +240,7 @@ fn retry_of(p: &RetryParams) -> RetryExpect {
     }
 }
 
-/// Next Update after a success, as README documents: MAX_TRANSMIT_WAIT before the lifetime
+/// Next Update after a success, as the engine schedules it: MAX_TRANSMIT_WAIT before the lifetime
 /// ends, or half the lifetime (at least 1 s) when the lifetime is short.
 fn update_delay(lifetime_s: u64) -> u64 {
     let lt = lifetime_s * 1000;

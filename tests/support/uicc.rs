@@ -126,7 +126,7 @@ pub const ODF_FID: [u8; 2] = [0x50, 0x31];
 pub const DODF_FID: [u8; 2] = [0x64, 0x30];
 pub const EF_FID: [u8; 2] = [0x64, 0x32];
 
-/// Nordic's real-card ODF (REFERENCE §2.3).
+/// Nordic's real-card ODF (as read by sdk-nrf's lib/uicc_lwm2m).
 pub fn nordic_odf() -> Vec<u8> {
     vec![0xA7, 0x06, 0x30, 0x04, 0x04, 0x02, 0x64, 0x30]
 }

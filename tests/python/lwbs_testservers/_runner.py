@@ -10,6 +10,13 @@ import threading
 import time
 
 import aiocoap
+import aiocoap.defaults
+
+# aiocoap binds its server sockets with SO_REUSEPORT. On Linux a SO_REUSEPORT bind to port 0 may
+# be given a port that another SO_REUSEPORT socket of the same user already holds, so two test
+# servers (or two test runs) silently shared a port and datagrams went to either. Exclusive
+# binds make "port 0" mean a port no one else has.
+aiocoap.defaults.has_reuse_port = lambda: False
 
 
 class ServerBase:
