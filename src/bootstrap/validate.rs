@@ -31,11 +31,9 @@ pub enum Inconsistency {
     SchemeModeMismatch(u16),
     /// Security Mode out of range or not supported by this build: Security instance ID.
     UnsupportedMode(u16),
-    /// The credentials the mode needs are missing: Security instance ID.
+    /// The credentials the mode needs are missing, or a PSK identity is longer than 128
+    /// bytes or a PSK longer than 64 (no connection would accept them): Security instance ID.
     MissingCredentials(u16),
-    /// A PSK identity longer than 128 bytes or a PSK longer than 64 bytes, which no
-    /// connection would accept: Security instance ID.
-    CredentialTooLong(u16),
 }
 
 impl fmt::Display for Inconsistency {
@@ -57,10 +55,7 @@ impl fmt::Display for Inconsistency {
             }
             Self::UnsupportedMode(i) => write!(f, "/0/{i}/2: Security Mode not supported"),
             Self::MissingCredentials(i) => {
-                write!(f, "/0/{i}: credentials for the Security Mode missing")
-            }
-            Self::CredentialTooLong(i) => {
-                write!(f, "/0/{i}: PSK identity or key too long")
+                write!(f, "/0/{i}: credentials for the Security Mode missing or too long")
             }
         }
     }
@@ -134,8 +129,9 @@ fn check_security(
         AccountError::CoapsWithoutSecurity | AccountError::SecureModeWithCoap(_) => {
             Inconsistency::SchemeModeMismatch(iid)
         }
-        AccountError::CredentialTooLong { .. } => Inconsistency::CredentialTooLong(iid),
-        AccountError::Credentials(_) => Inconsistency::MissingCredentials(iid),
+        AccountError::CredentialTooLong { .. } | AccountError::Credentials(_) => {
+            Inconsistency::MissingCredentials(iid)
+        }
         // A mode out of range, or one this build lacks.
         _ => Inconsistency::UnsupportedMode(iid),
     });
@@ -282,8 +278,8 @@ mod tests {
         };
         assert_eq!(psk(b"id", &[7; 64]), []);
         assert_eq!(psk(&[b'i'; 128], b"k"), []);
-        assert_eq!(psk(b"id", &[7; 65]), [Inconsistency::CredentialTooLong(1)]);
-        assert_eq!(psk(&[b'i'; 129], b"k"), [Inconsistency::CredentialTooLong(1)]);
+        assert_eq!(psk(b"id", &[7; 65]), [Inconsistency::MissingCredentials(1)]);
+        assert_eq!(psk(&[b'i'; 129], b"k"), [Inconsistency::MissingCredentials(1)]);
         assert_eq!(psk(b"id", b""), [Inconsistency::MissingCredentials(1)]);
         assert_eq!(psk(b"", b"k"), [Inconsistency::MissingCredentials(1)]);
 

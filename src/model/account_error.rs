@@ -131,9 +131,7 @@ impl fmt::Display for AccountError {
             Self::CredentialTooLong { which, len, max } => {
                 write!(f, "{which} of {len} bytes is longer than {max} bytes")
             }
-            Self::MissingResource(rid) => {
-                write!(f, "Security resource /0/x/{rid} missing or out of range")
-            }
+            Self::MissingResource(rid) => write!(f, "/0/x/{rid} missing"),
             Self::ShortServerId(ssid) => write!(f, "Short Server ID {ssid} outside 1..65534"),
             Self::BindingTooLong(len) => write!(
                 f,
