@@ -21,13 +21,17 @@
  *   EVENT registered ssid=1 location=/rd/1
  *   EVENT updated ssid=1 | EVENT deregistered ssid=1 | EVENT stopped
  *   EVENT registration-failed ssid=1 reason="timeout"
+ *   EVENT storage-failed detail="slot 1 generation 1: save failed" (then bootstrap-failed)
  *   EVENT smartcard-applied accounts=1 detail="bootstrap_account=0 ignored_objects=0"
  *   EVENT smartcard-rejected reason="..." | smartcard-changed | smartcard-removed reason="..."
  * Values with free text are in double quotes.
  * stderr: logs, up to LWBS_LOG_LEVEL (1 error, 2 warning (default), 3 info, 4 debug).
  *
  * Exit status: 0 success; 1 failure (one line "lwbs-demo: <reason>" on stderr); 2 bad
- * arguments (with the usage).
+ * arguments (with the usage): an unknown option, or an option without its value (a value
+ * cannot start with "--"); 128 + the signal number (130 for SIGINT, 143 for SIGTERM) when a
+ * signal stopped the run before its goal: the --exit-after condition, or without it being
+ * registered. A signal once the goal was reached deregisters and exits 0.
  *
  * --exit-after bootstrapped also ends a run that needed no bootstrap (configuration restored
  * from DIR or given with --server-uri) once registering starts. --psk-identity/--psk-key make
@@ -44,7 +48,8 @@
  * stored ones (Bootstrap from Smartcard, step 1 of the Bootstrap Sequence). The file is read
  * again before each Register and Update: replace it to update the card, delete it to remove
  * the card (its configuration is then deleted and the client falls back to the other
- * accounts, or to a bootstrap). The simulated card is plain (no SCP03 secure channel; see
+ * accounts, or to a bootstrap); a file that does not exist at start gets a note on stderr
+ * (no card until it is created). The simulated card is plain (no SCP03 secure channel; see
  * sim_card.h), so the demo sets no SCP03 keys. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -61,6 +66,7 @@
 #include <unistd.h>
 
 #include "lwm2m_bootstrap.h"
+#include "lwbs_events.h"
 #include "posix_platform.h"
 
 #define MAX_PSK_KEY 64
@@ -230,7 +236,25 @@ static int check_args(const demo_args *args) {
     return 0;
 }
 
-/* Returns 0, 2 for bad arguments, or -1 when --help was printed (exit 0). */
+static const char *const known_options[] = {
+    "--endpoint",    "--bootstrap-uri", "--server-uri",  "--psk-identity",    "--smartcard",
+    "--state-dir",   "--hold-off",      "--ssid",        "--lifetime",        "--psk-key",
+    "--retry-count", "--retry-timer",   "--seq-retry-count", "--seq-delay", "--exit-after",
+};
+
+static bool known_option(const char *name) {
+    size_t i;
+    for (i = 0; i < sizeof known_options / sizeof known_options[0]; i++) {
+        if (strcmp(name, known_options[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns 0, 2 for bad arguments, or -1 when --help was printed (exit 0). An unknown option
+ * is named as such; a value that starts with "--" is taken for a forgotten value (every
+ * option takes one, and none of its values starts with "--"). */
 static int parse_args(int argc, char **argv, demo_args *args) {
     int i;
     int rc;
@@ -241,7 +265,10 @@ static int parse_args(int argc, char **argv, demo_args *args) {
             fputs(usage_text, stdout);
             return -1;
         }
-        if (i + 1 >= argc) {
+        if (!known_option(argv[i])) {
+            return usage_error("unknown option", argv[i]);
+        }
+        if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
             return usage_error("missing value for", argv[i]);
         }
         rc = parse_option(argv[i], argv[i + 1], args);
@@ -259,10 +286,11 @@ static int parse_args(int argc, char **argv, demo_args *args) {
 
 static int signal_pipe[2] = {-1, -1};
 static volatile sig_atomic_t signals_seen = 0;
+static volatile sig_atomic_t last_signal = 0;
 
 static void on_signal(int signo) {
     int saved = errno;
-    (void)signo;
+    last_signal = signo;
     signals_seen++;
     if (write(signal_pipe[1], "s", 1) < 0) {
         /* the pipe is full: poll() will wake up anyway */
@@ -313,75 +341,43 @@ typedef struct demo {
     bool bootstrap_finished;
     bool registered;
     bool stopped;
+    bool goal_reached; /* the --exit-after condition (or, without it, registered) was met */
     char failure[256]; /* the last failure the library reported, for the exit message */
 } demo;
 
-static const char *text_or(const char *text, const char *fallback) {
-    return text != NULL ? text : fallback;
-}
-
 static void on_event(void *context, const lwbs_event *e) {
     demo *d = context;
-    const char *detail = text_or(e->detail, "unknown");
+    const char *detail = e->detail != NULL ? e->detail : "unknown";
+    char line[512];
     switch (e->kind) {
     case LWBS_EVENT_BOOTSTRAP_STARTED:
         d->bootstrap_started = true;
-        printf("EVENT bootstrap-started\n");
         break;
     case LWBS_EVENT_BOOTSTRAP_FINISHED:
         d->bootstrap_finished = true;
-        printf("EVENT bootstrap-finished accounts=%u\n", (unsigned)e->accounts);
         break;
     case LWBS_EVENT_BOOTSTRAP_FAILED:
         snprintf(d->failure, sizeof d->failure, "bootstrap failed: %s", detail);
-        printf("EVENT bootstrap-failed reason=\"%s\"\n", detail);
-        break;
-    case LWBS_EVENT_BOOTSTRAP_FINISH_REFUSED:
-        printf("EVENT bootstrap-finish-refused findings=%u\n", (unsigned)e->accounts);
         break;
     case LWBS_EVENT_REGISTERED:
         d->registered = true;
-        printf("EVENT registered ssid=%u location=%s\n", (unsigned)e->ssid,
-               text_or(e->location, "/"));
-        break;
-    case LWBS_EVENT_UPDATED:
-        printf("EVENT updated ssid=%u\n", (unsigned)e->ssid);
-        break;
-    case LWBS_EVENT_DEREGISTERED:
-        printf("EVENT deregistered ssid=%u\n", (unsigned)e->ssid);
         break;
     case LWBS_EVENT_REGISTRATION_FAILED:
         snprintf(d->failure, sizeof d->failure, "registration with ssid %u failed: %s",
                  (unsigned)e->ssid, detail);
-        printf("EVENT registration-failed ssid=%u reason=\"%s\"\n", (unsigned)e->ssid, detail);
-        break;
-    case LWBS_EVENT_CONFIGURATION_CHANGED:
-        printf("EVENT configuration-changed\n");
         break;
     case LWBS_EVENT_STOPPED:
         d->stopped = true;
-        printf("EVENT stopped\n");
         break;
-    case LWBS_EVENT_STORAGE_IGNORED:
-        printf("EVENT storage-ignored detail=\"%s\"\n", detail);
+    case LWBS_EVENT_STORAGE_FAILED:
+        snprintf(d->failure, sizeof d->failure, "storage: %s", detail);
         break;
-    case LWBS_EVENT_SMARTCARD_APPLIED:
-        printf("EVENT smartcard-applied accounts=%u detail=\"%s\"\n", (unsigned)e->accounts,
-               detail);
-        break;
-    case LWBS_EVENT_SMARTCARD_REJECTED:
-        printf("EVENT smartcard-rejected reason=\"%s\"\n", detail);
-        break;
-    case LWBS_EVENT_SMARTCARD_CHANGED:
-        printf("EVENT smartcard-changed\n");
-        break;
-    case LWBS_EVENT_SMARTCARD_REMOVED:
-        printf("EVENT smartcard-removed reason=\"%s\"\n", text_or(e->detail, "absent"));
-        break;
-    default: /* the list may grow */
-        printf("EVENT unknown kind=%u\n", (unsigned)e->kind);
+    default:
         break;
     }
+    /* The line itself: lwbs_events.c, shared with the firmware example. */
+    lwbs_event_format(e, line, sizeof line);
+    printf("%s\n", line);
     fflush(stdout);
 }
 
@@ -392,13 +388,16 @@ static int fail(const char *what, const char *subject, lwbs_result r) {
     return 1;
 }
 
-static int fail_account(const demo_args *args, const char *what, const char *uri, lwbs_result r) {
-    if (r == LWBS_ERR_INVALID_ACCOUNT && args->psk_identity != NULL) {
-        fprintf(stderr, "lwbs-demo: %s %s: %s (PSK needs DTLS, not in this build)\n", what, uri,
-                lwbs_result_str(r));
-        return 1;
+/* A refused account: the library's reason (lwbs_client_last_error) after the result. */
+static int fail_account(const demo *d, const char *what, const char *uri, lwbs_result r) {
+    char reason[512];
+    size_t len = 0;
+    if (lwbs_client_last_error(d->client, reason, sizeof reason, &len) != LWBS_OK || len == 0) {
+        return fail(what, uri, r);
     }
-    return fail(what, uri, r);
+    (void)uri; /* the reason names it */
+    fprintf(stderr, "lwbs-demo: %s: %s (%s)\n", what, lwbs_result_str(r), reason);
+    return 1;
 }
 
 static void apply_psk(const demo_args *args, lwbs_account *account) {
@@ -426,7 +425,7 @@ static int provision(demo *d) {
         apply_psk(args, &account);
         r = lwbs_client_provision_bootstrap_server(d->client, &account);
         if (r != LWBS_OK)
-            return fail_account(args, "cannot use the Bootstrap-Server account",
+            return fail_account(d, "cannot use the Bootstrap-Server account",
                                 args->bootstrap_uri, r);
     }
     if (args->server_uri != NULL) {
@@ -437,7 +436,7 @@ static int provision(demo *d) {
         apply_psk(args, &account);
         r = lwbs_client_provision_server(d->client, &account);
         if (r != LWBS_OK)
-            return fail_account(args, "cannot use the server account", args->server_uri, r);
+            return fail_account(d, "cannot use the server account", args->server_uri, r);
     }
     return 0;
 }
@@ -459,10 +458,23 @@ static int create_client(demo *d) {
     if (d->args->smartcard != NULL) {
         sim_card_init(&d->card, d->args->smartcard);
         d->platform.card = &d->card;
+        if (access(d->args->smartcard, F_OK) != 0) {
+            fprintf(stderr,
+                    "lwbs-demo: note: --smartcard %s does not exist (%s): no card is inserted "
+                    "until the file is created\n",
+                    d->args->smartcard, strerror(errno));
+        }
     }
     posix_platform_table(&d->platform, &table);
     r = lwbs_client_new(&config, &table, &d->client);
     if (r != LWBS_OK) {
+        char reason[512];
+        size_t len = 0;
+        if (lwbs_config_check(&config, reason, sizeof reason, &len) == r && len > 0) {
+            fprintf(stderr, "lwbs-demo: cannot create the client: %s (%s)\n",
+                    lwbs_result_str(r), reason);
+            return 1;
+        }
         return fail("cannot create the client for", d->args->endpoint, r);
     }
     /* The wall clock, for Last Bootstrapped (/1/x/12). */
@@ -502,11 +514,21 @@ static void begin_stop(demo *d, uint64_t now) {
     }
 }
 
+/* The exit status once stopped: 0, or 128 + the signal number when a signal ended the run
+ * before its goal (the --exit-after condition; without it, being registered), as a shell
+ * reports a process killed by that signal (130 for SIGINT). */
+static int stopped_status(const demo *d) {
+    if (!d->goal_reached && signals_seen > 0) {
+        return 128 + (int)last_signal;
+    }
+    return 0;
+}
+
 /* After each step: -1 to go on, or the exit status. Also starts the stop when it is time. */
 static int check_progress(demo *d, uint64_t now) {
     uint32_t state = LWBS_STATE_IDLE;
     if (d->stopped) {
-        return 0;
+        return stopped_status(d);
     }
     if (d->stop_deadline_ms != 0) {
         if (signals_seen > 1) {
@@ -527,9 +549,16 @@ static int check_progress(demo *d, uint64_t now) {
         fprintf(stderr, "lwbs-demo: %s\n", d->failure[0] ? d->failure : "client failed");
         return 1;
     }
-    if (signals_seen > 0 || exit_condition_met(d, now)) {
+    if (d->args->exit_after == EXIT_NEVER ? d->registered : exit_condition_met(d, now)) {
+        d->goal_reached = true;
+    }
+    if (signals_seen > 0 || (d->args->exit_after != EXIT_NEVER && d->goal_reached)) {
+        if (signals_seen > 0 && !d->goal_reached) {
+            fprintf(stderr, "lwbs-demo: interrupted by signal %d before %s\n", (int)last_signal,
+                    d->args->exit_after == EXIT_NEVER ? "registering" : "the --exit-after goal");
+        }
         begin_stop(d, now);
-        return d->stopped ? 0 : -1;
+        return d->stopped ? stopped_status(d) : -1;
     }
     return -1;
 }

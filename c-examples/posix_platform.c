@@ -334,6 +334,7 @@ static unsigned log_level_from_env(void) {
 
 int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn on_event,
                         void *event_context) {
+    struct stat st;
     size_t i;
     memset(p, 0, sizeof *p);
     for (i = 0; i < POSIX_MAX_CONNS; i++) {
@@ -350,6 +351,10 @@ int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn
     for (i = 0; i < 2; i++) {
         snprintf(p->slot_paths[i], sizeof p->slot_paths[i], "%s/slot%u.img", state_dir,
                  (unsigned)i);
+    }
+    if (stat(state_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "lwbs-demo: --state-dir %s is not a directory\n", state_dir);
+        return -1;
     }
     if (make_dirs(state_dir) != 0) {
         fprintf(stderr, "lwbs-demo: cannot create state directory %s: %s\n", state_dir,

@@ -34,6 +34,14 @@ int32_t sim_card_present(sim_card *card) {
         return 0;
     }
     card->ef_len = fread(card->ef, 1, sizeof card->ef, f);
+    /* The real size, for SELECT's FCP: an oversized file is refused with its true length. */
+    card->ef_size = card->ef_len;
+    if (card->ef_len == sizeof card->ef && fseek(f, 0, SEEK_END) == 0) {
+        long end = ftell(f);
+        if (end > 0) {
+            card->ef_size = (size_t)end;
+        }
+    }
     fclose(f);
     return 1;
 }
@@ -126,13 +134,19 @@ int32_t sim_card_transmit(sim_card *card, const uint8_t *apdu, size_t len, uint8
         if (p1 == 0x08 && card->app_selected && lc == 4 && data[0] == 0x7F && data[1] == 0xFF) {
             size_t size = 0;
             uint16_t fid = (uint16_t)(data[2] << 8 | data[3]);
-            uint8_t fcp[] = {0x62, 0x07, 0x82, 0x01, 0x41, 0x80, 0x02, 0x00, 0x00};
+            /* FCP with a 4-byte file size (tag 80, ISO 7816-4 allows any length). */
+            uint8_t fcp[] = {0x62, 0x09, 0x82, 0x01, 0x41, 0x80, 0x04, 0x00, 0x00, 0x00, 0x00};
             if (file_of(card, fid, &size) == NULL) {
                 *resp_len = answer(resp, NULL, 0, 0x6A82);
                 return 0;
             }
-            fcp[7] = (uint8_t)(size >> 8);
-            fcp[8] = (uint8_t)size;
+            if (fid == FID_EF && card->ef_size > size) {
+                size = card->ef_size;
+            }
+            fcp[7] = (uint8_t)(size >> 24);
+            fcp[8] = (uint8_t)(size >> 16);
+            fcp[9] = (uint8_t)(size >> 8);
+            fcp[10] = (uint8_t)size;
             card->selected = fid;
             *resp_len = answer(resp, fcp, sizeof fcp, 0x9000);
             return 0;

@@ -27,7 +27,8 @@
 typedef struct sim_card {
     const char *ef_path;
     uint8_t ef[SIM_CARD_MAX_EF + 1];
-    size_t ef_len;
+    size_t ef_len;     /* bytes held in ef (at most SIM_CARD_MAX_EF + 1) */
+    size_t ef_size;    /* the file's real size, reported by SELECT even when ef holds less */
     uint16_t selected; /* file ID selected on the logical channel; 0 = the application */
     int app_selected;
     uint32_t channels; /* bit n: logical channel n open */

@@ -357,6 +357,17 @@ enum lwbs_event_kind
      */
     LWBS_EVENT_STORAGE_IGNORED = 12,
     /**
+     * `save` returned non-zero: the image was not stored. `detail` names the slot and the
+     * generation ("slot 1 generation 3: save failed"); the other slot still holds the
+     * previous image and the next save goes to the same slot. After an accepted
+     * Bootstrap-Finish the new configuration is discarded: the Finish is answered 5.00
+     * (never 2.04), the previous configuration stays in effect, and
+     * `LWBS_EVENT_BOOTSTRAP_FAILED` with `LWBS_BOOTSTRAP_FAILURE_STORAGE` follows (retried
+     * after the back-off). After any other change the configuration in memory stays and is
+     * saved with the next write. The call that drained it returns `LWBS_ERR_STORAGE`.
+     */
+    LWBS_EVENT_STORAGE_FAILED = 13,
+    /**
      * The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
      * its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
      * how many of its other objects were ignored. Its servers are used; the factory servers
@@ -400,7 +411,9 @@ enum lwbs_bootstrap_failure
      */
     LWBS_BOOTSTRAP_FAILURE_NONE = 0,
     /**
-     * No Bootstrap-Server account to bootstrap from.
+     * No Bootstrap-Server account to bootstrap from. When every LwM2M Server failed first,
+     * `ssid` is the last one that failed and `detail` names its failure ("registration with
+     * ssid 1 failed: transport error; no Bootstrap-Server to fall back to").
      */
     LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT = 1,
     /**
@@ -433,7 +446,8 @@ enum lwbs_bootstrap_failure
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
     /**
      * The firmware reported a transport error (`lwbs_client_conn_error`) while the
-     * Bootstrap-Request was outstanding.
+     * Bootstrap-Request was outstanding, or the platform's `open` of the connection failed
+     * (`detail` says which).
      */
     LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
     /**
@@ -441,6 +455,11 @@ enum lwbs_bootstrap_failure
      * certificate refused, unusable credentials); `detail` names the alert, if any.
      */
     LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
+    /**
+     * Bootstrap-Finish was accepted but `save` failed (`LWBS_EVENT_STORAGE_FAILED` came
+     * first): the Finish was answered 5.00 and the previous configuration kept.
+     */
+    LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -533,7 +552,8 @@ typedef struct lwbs_event {
      */
     uint32_t kind;
     /**
-     * Short Server ID; 0 when not applicable.
+     * Short Server ID; 0 when not applicable (BOOTSTRAP_FAILED with reason NO_ACCOUNT after
+     * every server failed: the last server that failed).
      */
     uint16_t ssid;
     /**
@@ -664,8 +684,11 @@ typedef struct lwbs_platform {
     void *userdata;
     /**
      * Required. Open a datagram association to `uri` ("coap://host:port") for `conn`. Return
-     * 0 on success; a failure is logged and the CoAP timeouts turn it into a failed
-     * bootstrap or registration. Datagrams for `conn` follow.
+     * 0 on success; a failure (the host does not resolve, no socket) is logged and what
+     * waits on `conn` fails at once, as after `lwbs_client_conn_error`: the bootstrap fails
+     * (`LWBS_BOOTSTRAP_FAILURE_TRANSPORT`, "could not open ...") or the Register attempt
+     * does. `conn` is then forgotten: no datagram, no `close` for it. Datagrams for `conn`
+     * follow a successful open.
      */
     int32_t (*open)(void *userdata, lwbs_conn conn, const char *uri);
     /**
@@ -699,7 +722,11 @@ typedef struct lwbs_platform {
      * slot being written never holds the last complete image: a write cut off by a power loss
      * leaves a torn image, which the next `load` detects by its CRC, next to the intact
      * previous one. No rename or copy is needed. After a failure (return != 0) the next write
-     * goes to the same slot again.
+     * goes to the same slot again. A Bootstrap-Finish is answered 2.04 only after `save`
+     * returned 0 for its configuration; a failure answers it 5.00 and keeps the previous
+     * configuration (`LWBS_EVENT_STORAGE_FAILED`, then `LWBS_EVENT_BOOTSTRAP_FAILED` with
+     * `LWBS_BOOTSTRAP_FAILURE_STORAGE`; the bootstrap is retried after the back-off). With no
+     * `save` at all nothing is persisted and every Finish is answered 2.04.
      */
     int32_t (*save)(void *userdata, uint32_t slot, const uint8_t *data, size_t len);
     /**
@@ -715,7 +742,8 @@ typedef struct lwbs_platform {
      * Optional. Fill `buf` with `len` random bytes, return 0. Seeds CoAP message IDs and
      * tokens, and the DTLS sessions' random generators (called once for 8 and once for 32
      * bytes at `lwbs_client_new`). NULL = a fixed seed (tests only: predictable tokens and
-     * predictable DTLS randomness).
+     * predictable DTLS randomness; the first DTLS connection of such a client logs a
+     * WARNING). Required for anything real.
      */
     int32_t (*entropy)(void *userdata, uint8_t *buf, size_t len);
     /**
@@ -937,8 +965,11 @@ const char *lwbs_version(void);
  *
  * Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or
  * `config->endpoint`); `LWBS_ERR_INVALID_ARGUMENT` (`struct_size`, empty or non-UTF-8
- * endpoint, a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close` missing,
- * or `entropy` failed); `LWBS_ERR_PANIC`.
+ * endpoint, an endpoint longer than 252 bytes (`ep=` and the name must fit one 255-byte
+ * Uri-Query option), a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close`
+ * missing, or `entropy` failed); `LWBS_ERR_PANIC`. The reason of an
+ * `LWBS_ERR_INVALID_ARGUMENT` is logged (ERROR) through `platform->log` when the platform
+ * is valid; `lwbs_config_check` gives it as text.
  */
 lwbs_result lwbs_client_new(const struct lwbs_config *config,
                             const struct lwbs_platform *platform,
@@ -1142,6 +1173,36 @@ lwbs_result lwbs_client_registration_location(const struct lwbs_client *client,
  * Returns `LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
  */
 lwbs_result lwbs_client_has_bootstrap_server(const struct lwbs_client *client, bool *out);
+
+/**
+ * Copies the reason of the last call on `client` that failed with one (for example
+ * "account coaps://dm.example: coaps:// URI with Security Mode NoSec: coaps needs PSK or
+ * certificate credentials" after `LWBS_ERR_INVALID_ACCOUNT`) into `buf`, as
+ * `lwbs_client_server_uri` does; "" when the last call gave no reason. Every other call on
+ * the client clears it. The text is English, for logs and people; never key material.
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_BUFFER_TOO_SMALL`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`,
+ * `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_last_error(const struct lwbs_client *client,
+                                   char *buf,
+                                   size_t capacity,
+                                   size_t *out_len);
+
+/**
+ * Checks `*config` as `lwbs_client_new` does and returns the same result for it
+ * (`LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_INVALID_ARGUMENT`); copies the reason ("" when
+ * valid or without one) into `buf` as `lwbs_client_server_uri` does, for example
+ * "Endpoint Client Name of 300 bytes is too long: ...". `buf` may be `(NULL, 0)` with
+ * `out_len` NULL to get the result only.
+ *
+ * Returns the check's result, or `LWBS_ERR_BUFFER_TOO_SMALL` when the reason does not fit
+ * (`*out_len` is its length), `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_config_check(const struct lwbs_config *config,
+                              char *buf,
+                              size_t capacity,
+                              size_t *out_len);
 
 /**
  * Fills `*config` with `struct_size` and the defaults (`endpoint` NULL: set it). NULL is a

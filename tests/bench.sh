@@ -4,6 +4,7 @@
 #
 #   bash tests/bench.sh
 #   bash tests/bench.sh --budgets   # firmware budgets (issue 7): tests/bench/budgets.sh
+#   bash tests/bench.sh --firmware  # QEMU Cortex-M4 image figures (issue 11): tests/bench/firmware.sh
 #
 # Builds the release library, measures the stripped cdylib and a statically linked minimal C
 # program, runs `cargo bench --bench bootstrap` (tests/bench/bootstrap.rs: heap, wire, time)
@@ -14,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ${1:-} == --budgets ]]; then
     exec bash tests/bench/budgets.sh
+fi
+if [[ ${1:-} == --firmware ]]; then
+    exec bash tests/bench/firmware.sh
 fi
 export CARGO_NET_OFFLINE="${CARGO_NET_OFFLINE:-true}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"

@@ -68,6 +68,8 @@ struct Recorder {
     card: Option<support::uicc::SimCard>,
     /// `card_transmit` answers with this (negative) value instead of the card.
     card_rc: i32,
+    /// What `open` returns (0 = opened).
+    open_rc: i32,
 }
 
 unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
@@ -76,8 +78,9 @@ unsafe fn rec<'a>(userdata: *mut c_void) -> &'a mut Recorder {
 
 unsafe extern "C" fn on_open(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32 {
     let uri = unsafe { CStr::from_ptr(uri) }.to_str().unwrap().to_string();
-    unsafe { rec(userdata) }.trace.push(format!("open {conn} {uri}"));
-    0
+    let r = unsafe { rec(userdata) };
+    r.trace.push(format!("open {conn} {uri}"));
+    r.open_rc
 }
 
 unsafe extern "C" fn on_card_present(userdata: *mut c_void) -> i32 {
@@ -864,6 +867,281 @@ fn invalid_accounts_are_refused() {
     assert_eq!(sim.server_count(), 1 + psk_accounts);
 }
 
+// ----- reasons (issue 17) ----------------------------------------------------------------------
+
+/// `lwbs_client_last_error` as a String.
+fn last_error(client: *const lwbs_client) -> String {
+    let mut len = usize::MAX;
+    let first = unsafe { lwbs_client_last_error(client, null_mut(), 0, &mut len) };
+    assert_eq!(first, LWBS_ERR_BUFFER_TOO_SMALL, "no room for the NUL");
+    let mut buf = vec![0 as c_char; len + 1];
+    let r = unsafe { lwbs_client_last_error(client, buf.as_mut_ptr(), len + 1, &mut len) };
+    assert_eq!(r, LWBS_OK);
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string()
+}
+
+/// `lwbs_config_check` of `c`: its result and reason.
+fn config_check(c: &lwbs_config) -> (lwbs_result, String) {
+    let mut buf = [0 as c_char; 512];
+    let mut len = usize::MAX;
+    let r = unsafe { lwbs_config_check(c, buf.as_mut_ptr(), buf.len(), &mut len) };
+    let text = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string();
+    assert_eq!(text.len(), len);
+    (r, text)
+}
+
+#[test]
+fn every_invalid_account_names_its_reason() {
+    let sim = Sim::new();
+    let psk = lwbs_security_mode::LWBS_SECURITY_PSK as u32;
+    let long_id = [b'i'; 129];
+    /// URI, mode, PSK identity, ssid, the result, the end of the reason.
+    type Case<'a> = (String, u32, Option<&'a [u8]>, u16, lwbs_result, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "http://127.0.0.1".into(),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account http://127.0.0.1: unknown URI scheme (coap:// or coaps:// expected)",
+        ),
+        (
+            "coap://:5683".into(),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account coap://:5683: missing or malformed host in the URI",
+        ),
+        (
+            "coap://h:99999".into(),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account coap://h:99999: bad port in the URI (1..65535)",
+        ),
+        (
+            "coaps://h".into(),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account coaps://h: coaps:// URI with Security Mode NoSec: coaps needs PSK or \
+          certificate credentials",
+        ),
+        (
+            "coap://h".into(),
+            psk,
+            None,
+            1,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account coap://h: Security Mode PSK needs a coaps:// URI, not coap://",
+        ),
+        (
+            "coap://h".into(),
+            3,
+            None,
+            0,
+            LWBS_ERR_INVALID_ACCOUNT,
+            "account coap://h: Short Server ID 0 outside 1..65534",
+        ),
+        (
+            format!("coap://{}", "h".repeat(256)),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ARGUMENT,
+            "URI host of 256 bytes exceeds the 255-byte Uri-Host option",
+        ),
+        (
+            format!("coap://h/{}", "p".repeat(256)),
+            3,
+            None,
+            1,
+            LWBS_ERR_INVALID_ARGUMENT,
+            "URI path segment of 256 bytes exceeds the 255-byte Uri-Path option",
+        ),
+        (
+            "coaps://h".into(),
+            psk,
+            Some(&long_id),
+            1,
+            LWBS_ERR_INVALID_ARGUMENT,
+            "PSK identity of 129 bytes is longer than 128 bytes",
+        ),
+    ];
+    for (uri, mode, identity, ssid, code, reason) in cases {
+        let uri = cstring(&uri);
+        let key = [7u8; 16];
+        let mut a = lwbs_account { security_mode: mode, ssid, ..account(&uri) };
+        if let Some(id) = identity {
+            a = lwbs_account {
+                identity: id.as_ptr(),
+                identity_len: id.len(),
+                secret_key: key.as_ptr(),
+                secret_key_len: key.len(),
+                ..a
+            };
+        }
+        assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, code, "{reason}");
+        let detail = last_error(sim.client);
+        assert!(detail.ends_with(reason), "{detail:?} should end with {reason:?}");
+        let logged = format!("lwbs_client_provision_server: {detail}");
+        assert_eq!(sim.rec().logs.last(), Some(&(2, logged)), "logged at WARNING");
+    }
+    // PSK without a key names the bounds; a PSK account over coaps is accepted with DTLS.
+    let coaps = cstring("coaps://h");
+    let bare = lwbs_account { security_mode: psk, ssid: 1, ..account(&coaps) };
+    let expected = if cfg!(feature = "dtls") { "PSK credentials missing" } else { "needs DTLS" };
+    assert_ne!(unsafe { lwbs_client_provision_server(sim.client, &bare) }, LWBS_OK);
+    assert!(last_error(sim.client).contains(expected), "{}", last_error(sim.client));
+    // A binding longer than its b= option: refused as an argument.
+    let coap = cstring("coap://h");
+    let binding = cstring(&"U".repeat(254));
+    let a = lwbs_account { ssid: 1, binding: binding.as_ptr(), ..account(&coap) };
+    assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, LWBS_ERR_INVALID_ARGUMENT);
+    assert!(last_error(sim.client)
+        .ends_with("binding of 254 bytes exceeds the 255-byte Uri-Query option (b=)"));
+    // An unknown mode is an argument error with its value; the next good call clears it all.
+    let a = lwbs_account { security_mode: 9, ssid: 1, ..account(&coap) };
+    assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, LWBS_ERR_INVALID_ARGUMENT);
+    assert_eq!(last_error(sim.client), "security_mode 9: 0..3");
+    assert_eq!(sim.provision_server(3), LWBS_OK);
+    assert_eq!(last_error(sim.client), "");
+    assert_eq!(sim.server_count(), 1, "only the valid account");
+    assert_eq!(unsafe { lwbs_client_last_error(null(), null_mut(), 0, null_mut()) }, LWBS_ERR_NULL);
+}
+
+#[test]
+fn endpoint_name_is_limited_by_the_ep_uri_query_option() {
+    let recorder = Box::into_raw(Box::<Recorder>::default());
+    let p = platform(recorder);
+    let mut out = null_mut();
+    // "ep=" + 252 bytes = 255, the largest Uri-Query option value (RFC 7252 §5.10).
+    let fits = cstring(&"e".repeat(252));
+    assert_eq!(config_check(&config(&fits)), (LWBS_OK, String::new()));
+    assert_eq!(unsafe { lwbs_client_new(&config(&fits), &p, &mut out) }, LWBS_OK);
+    unsafe { lwbs_client_free(out) };
+    out = null_mut();
+    for len in [253usize, 5000] {
+        let name = cstring(&"e".repeat(len));
+        let c = config(&name);
+        assert_eq!(unsafe { lwbs_client_new(&c, &p, &mut out) }, LWBS_ERR_INVALID_ARGUMENT);
+        assert!(out.is_null());
+        let reason = format!(
+            "Endpoint Client Name of {len} bytes is too long: ep=NAME must fit one 255-byte \
+             Uri-Query option, so NAME is at most 252 bytes"
+        );
+        assert_eq!(config_check(&c), (LWBS_ERR_INVALID_ARGUMENT, reason.clone()));
+        let logs = unsafe { &(*recorder).logs };
+        assert_eq!(logs.last(), Some(&(1, format!("lwbs_client_new: {reason}"))));
+    }
+    // The other reasons, and the result-only form.
+    let ep = cstring("ep");
+    let v12 = lwbs_config { lwm2m_version: 12, ..config(&ep) };
+    assert_eq!(
+        config_check(&v12),
+        (LWBS_ERR_INVALID_ARGUMENT, "lwm2m_version 12: 0, 10 or 11".into())
+    );
+    assert_eq!(
+        unsafe { lwbs_config_check(&v12, null_mut(), 0, null_mut()) },
+        LWBS_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(unsafe { lwbs_config_check(null(), null_mut(), 0, null_mut()) }, LWBS_ERR_NULL);
+    let mut len = 0usize;
+    assert_eq!(
+        unsafe { lwbs_config_check(&v12, null_mut(), 0, &mut len) },
+        LWBS_ERR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(len, "lwm2m_version 12: 0, 10 or 11".len());
+    drop(unsafe { Box::from_raw(recorder) });
+}
+
+#[test]
+fn a_failed_open_fails_the_bootstrap_at_once_and_the_connection_is_forgotten() {
+    let mut sim = Sim::with(Recorder { open_rc: -1, ..Recorder::default() }, |_| {});
+    sim.provision_bootstrap();
+    sim.start();
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(failed.len(), 1, "during lwbs_client_start, not after the retransmissions");
+    assert_eq!(failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_TRANSPORT as u32);
+    assert_eq!(
+        failed[0].detail.as_deref(),
+        Some("could not open a connection to the Bootstrap-Server (the platform's open failed)")
+    );
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_FAILED as u32);
+    let trace = &sim.rec().trace;
+    assert!(trace.iter().any(|t| t.starts_with("open 1 ")), "{trace:?}");
+    assert!(!trace.iter().any(|t| t.starts_with("send ") || t.starts_with("close ")), "{trace:?}");
+    assert!(sim.rec().sent.is_empty());
+    let logs = &sim.rec().logs;
+    assert!(logs.iter().any(|(l, m)| *l == 1 && m.starts_with("open of connection 1 to coap://")));
+    // A datagram for the forgotten connection is refused.
+    assert_eq!(
+        sim.deliver(1, &Message::new(MessageType::Confirmable, Code::GET)),
+        LWBS_ERR_UNKNOWN_CONNECTION
+    );
+}
+
+#[test]
+fn a_dm_only_client_whose_server_fails_names_the_root_cause() {
+    let mut sim = Sim::new();
+    let uri = cstring(DM_URI);
+    let a = lwbs_account { ssid: 4, ..account(&uri) };
+    assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, LWBS_OK);
+    sim.start();
+    // Every attempt fails at once with a transport error (ICMP refusal) until the procedure
+    // gives up; the default 5 attempts with growing timers are walked with the clock.
+    for _ in 0..64 {
+        let Some((conn, _)) = sim.rec().sent.pop_front() else {
+            let mut deadline = 0u64;
+            assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+            if deadline == u64::MAX {
+                break;
+            }
+            sim.now = sim.now.max(deadline);
+            continue;
+        };
+        assert_eq!(unsafe { lwbs_client_conn_error(sim.client, conn, sim.now) }, LWBS_OK);
+    }
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(failed.len(), 1, "{:?}", sim.rec().events);
+    assert_eq!(failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT as u32);
+    assert_eq!(failed[0].ssid, 4);
+    assert_eq!(
+        failed[0].detail.as_deref(),
+        Some(
+            "registration with ssid 4 failed: transport error; no Bootstrap-Server to fall back to"
+        )
+    );
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_FAILED as u32);
+}
+
+#[cfg(feature = "dtls")]
+#[test]
+fn dtls_without_entropy_warns_once_per_client() {
+    let mut sim = Sim::with(Recorder::default(), |p| p.entropy = None);
+    let coaps = cstring("coaps://127.0.0.1:5684");
+    for ssid in [1u16, 2] {
+        let a = lwbs_account { ssid, security_mode: 0, ..with_keys(account(&coaps)) };
+        assert_eq!(unsafe { lwbs_client_provision_server(sim.client, &a) }, LWBS_OK);
+    }
+    sim.start();
+    let opens = sim.rec().trace.iter().filter(|t| t.starts_with("open ")).count();
+    assert_eq!(opens, 2, "two DTLS connections");
+    let warnings: Vec<_> =
+        sim.rec().logs.iter().filter(|(l, m)| *l == 2 && m.contains("fixed test seed")).collect();
+    assert_eq!(warnings.len(), 1, "{:?}", sim.rec().logs);
+    // With an entropy callback: no such warning.
+    let mut with = Sim::new();
+    let a = lwbs_account { ssid: 1, security_mode: 0, ..with_keys(account(&coaps)) };
+    assert_eq!(unsafe { lwbs_client_provision_server(with.client, &a) }, LWBS_OK);
+    with.start();
+    assert!(!with.rec().logs.iter().any(|(_, m)| m.contains("fixed test seed")));
+}
+
 // ----- states --------------------------------------------------------------------------------
 
 #[test]
@@ -1158,7 +1436,7 @@ fn slots_alternate_and_the_newest_valid_image_wins() {
 }
 
 #[test]
-fn after_a_failed_save_the_next_write_goes_to_the_same_slot() {
+fn after_a_failed_save_the_bootstrap_is_retried_and_its_write_goes_to_the_same_slot() {
     let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
     sim.provision_bootstrap();
     sim.start();
@@ -1171,20 +1449,24 @@ fn after_a_failed_save_the_next_write_goes_to_the_same_slot() {
     finish.set_token(&[8]);
     finish.set_uri_path(&["bs"]);
     assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
+    assert_eq!(sim.next_sent().1.code, Code::INTERNAL_SERVER_ERROR);
     sim.rec().save_rc = 0;
-    sim.next_sent();
+    // The back-off, then the sequence bootstraps again by itself.
+    let mut deadline = 0u64;
+    while sim.rec().sent.is_empty() {
+        assert_eq!(unsafe { lwbs_client_tick(sim.client, sim.now, &mut deadline) }, LWBS_OK);
+        assert!(deadline < sim.now + 600_000, "the retry is scheduled");
+        sim.now = deadline;
+    }
+    sim.bootstrap();
     sim.register();
-    assert_eq!(unsafe { lwbs_client_trigger_bootstrap(sim.client, sim.now) }, LWBS_OK);
-    let (bs, req) = sim.next_sent();
-    sim.answer(bs, &req, Code::CHANGED, &[]);
-    assert_eq!(sim.request(bs, Code::POST, "/bs", None).code, Code::CHANGED);
     let saved = sim.rec().saved.clone();
     assert_eq!(saved.iter().map(|(slot, _)| *slot).collect::<Vec<_>>(), [1, 1]);
     assert_eq!(decode_image(&saved[1].1).unwrap().1, 1, "generation 1 again");
 }
 
 #[test]
-fn a_failed_save_is_reported_after_the_input_was_processed() {
+fn a_failed_save_answers_the_finish_5_00_and_keeps_the_previous_configuration() {
     let mut sim = Sim::with(Recorder { save_rc: -1, ..Recorder::default() }, |_| {});
     sim.provision_bootstrap();
     sim.start();
@@ -1199,11 +1481,34 @@ fn a_failed_save_is_reported_after_the_input_was_processed() {
     finish.message_id = 0x9999;
     finish.set_token(&[9]);
     finish.set_uri_path(&["bs"]);
+    let sends_before = sim.rec().trace.iter().filter(|t| t.starts_with("send")).count();
     assert_eq!(sim.deliver(bs, &finish), LWBS_ERR_STORAGE);
     let (_, resp) = sim.next_sent();
-    assert_eq!(resp.code, Code::CHANGED, "Finish was processed and answered");
-    assert_eq!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).len(), 1);
-    assert_eq!(sim.server_count(), 1);
+    assert_eq!(resp.code, Code::INTERNAL_SERVER_ERROR, "a Finish that is not durable is no 2.04");
+    assert_eq!(resp.message_id, 0x9999);
+    let failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_STORAGE_FAILED);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].detail.as_deref(), Some("slot 1 generation 1: save failed"));
+    let bs_failed = sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FAILED);
+    assert_eq!(bs_failed.len(), 1);
+    assert_eq!(bs_failed[0].reason, lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_STORAGE as u32);
+    assert!(sim.events_of(lwbs_event_kind::LWBS_EVENT_BOOTSTRAP_FINISHED).is_empty());
+    assert!(sim.events_of(lwbs_event_kind::LWBS_EVENT_CONFIGURATION_CHANGED).is_empty());
+    assert_eq!(sim.server_count(), 0, "the previous configuration stays");
+    assert_eq!(sim.state(), lwbs_state::LWBS_STATE_FAILED as u32);
+    // Order: save() returned before the Finish answer went out, and only one answer did.
+    let trace = sim.rec().trace.clone();
+    let save = trace.iter().position(|t| t == "save 1").unwrap();
+    let sends: Vec<usize> = trace
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.starts_with("send"))
+        .map(|(i, _)| i)
+        .skip(sends_before)
+        .collect();
+    assert_eq!(sends.len(), 1, "{trace:?}");
+    assert!(save < sends[0], "save() precedes the Finish answer: {trace:?}");
+    assert!(!trace.iter().any(|t| t.starts_with("open 2")), "no Register: {trace:?}");
     assert!(sim
         .rec()
         .logs

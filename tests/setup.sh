@@ -17,6 +17,11 @@ dpkg -s libmbedtls-dev >/dev/null 2>&1 || need_apt+=(libmbedtls-dev)
 # DTLSSocket (aiocoap[tinydtls], the DTLS Bootstrap Server of the pytest suite) builds
 # tinydtls from source with autoreconf.
 command -v autoreconf >/dev/null 2>&1 || need_apt+=(autoconf automake libtool)
+# Cross builds for Cortex-M (docs/cross-build.md, tests/cross/): GNU Arm toolchain, newlib
+# (and newlib-nano), QEMU for the firmware images.
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_apt+=(gcc-arm-none-eabi)
+dpkg -s libnewlib-arm-none-eabi >/dev/null 2>&1 || need_apt+=(libnewlib-arm-none-eabi)
+command -v qemu-system-arm >/dev/null 2>&1 || need_apt+=(qemu-system-arm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +31,17 @@ fi
 
 if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then
   rustup component add rustfmt clippy
+fi
+
+# Rust targets of the Cortex-M cores: M0/M0+/M1, M3, M4F/M7F, M33/M55 (soft float).
+need_targets=()
+installed_targets=$(rustup target list --installed 2>/dev/null || true)
+for t in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabi; do
+  grep -qx "$t" <<<"$installed_targets" || need_targets+=("$t")
+done
+if [ ${#need_targets[@]} -gt 0 ]; then
+  echo "== rustup target add ${need_targets[*]}"
+  rustup target add "${need_targets[@]}"
 fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest, DTLSSocket' 2>/dev/null; then

@@ -40,21 +40,28 @@ log = logging.getLogger("lwm2m_bootstrap")
 class LwbsError(Exception):
     """A C function returned something other than LWBS_OK.
 
-    ``code`` is the :class:`Result`, ``message`` the text of ``lwbs_result_str``. Each code
-    has a subclass (for example :class:`InvalidStateError`); ``LwbsError.for_code`` picks it.
+    ``code`` is the :class:`Result`, ``message`` the text of ``lwbs_result_str``, ``detail``
+    the library's reason when it gave one (``lwbs_client_last_error``, ``lwbs_config_check``),
+    for example "account coap://h: Security Mode PSK needs a coaps:// URI, not coap://"; it
+    ends the exception's text. Each code has a subclass (for example
+    :class:`InvalidStateError`); ``LwbsError.for_code`` picks it.
     """
 
-    def __init__(self, code: int, message: str | None = None, function: str = ""):
+    def __init__(self, code: int, message: str | None = None, function: str = "",
+                 detail: str | None = None):
         self.code = Result(code) if code in Result._value2member_map_ else code
         self.message = message if message is not None else result_str(code)
         self.function = function
+        self.detail = detail or None
         where = f"{function}: " if function else ""
-        super().__init__(f"{where}{self.message} ({getattr(self.code, 'name', self.code)})")
+        why = f": {self.detail}" if self.detail else ""
+        super().__init__(
+            f"{where}{self.message} ({getattr(self.code, 'name', self.code)}){why}")
 
     @staticmethod
-    def for_code(code: int, function: str = "") -> "LwbsError":
+    def for_code(code: int, function: str = "", detail: str | None = None) -> "LwbsError":
         """The exception instance (of the right subclass) for ``code``."""
-        return _ERROR_CLASSES.get(code, LwbsError)(code, function=function)
+        return _ERROR_CLASSES.get(code, LwbsError)(code, function=function, detail=detail)
 
 
 class NullPointerError(LwbsError): """LWBS_ERR_NULL."""
@@ -96,9 +103,19 @@ def version() -> str:
     return load_library().lwbs_version().decode()
 
 
-def _check(code: int, function: str = "") -> None:
+def _check(code: int, function: str = "", detail: str | None = None) -> None:
     if code != Result.OK:
-        raise LwbsError.for_code(code, function)
+        raise LwbsError.for_code(code, function, detail)
+
+
+def _read_string(fn, *args) -> str:
+    """Calls a ``(..., buf, capacity, out_len)`` function of the C ABI; the text ("" on
+    failure)."""
+    out_len = ctypes.c_size_t(0)
+    fn(*args, None, 0, ctypes.byref(out_len))
+    buf = ctypes.create_string_buffer(out_len.value + 1)
+    fn(*args, buf, len(buf), ctypes.byref(out_len))
+    return buf.value.decode(errors="replace")
 
 
 # ----- events, clock, storage ------------------------------------------------------------------
@@ -214,12 +231,18 @@ class UdpTransport:
         self.opened: list[tuple[int, str]] = []
         self.closed: list[int] = []
         self.errors: list[int] = []   # connections that saw an ICMP error (not yet taken)
+        self.open_errors: list[tuple[int, str]] = []   # opens that failed, and why
 
     def open(self, conn: int, uri: str) -> int:
         """Opens the socket for ``conn``; returns 0 or -1."""
         parts = urlsplit(uri)
         port = parts.port or self.DEFAULT_PORTS.get(parts.scheme, 5683)
-        info = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_DGRAM)[0]
+        try:
+            info = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_DGRAM)[0]
+        except OSError as exc:  # e.g. the name does not resolve: the library fails it at once
+            log.error("cannot resolve %s:%s: %s", parts.hostname, port, exc)
+            self.open_errors.append((conn, str(exc)))
+            return -1
         sock = socket.socket(info[0], socket.SOCK_DGRAM)
         sock.setblocking(False)
         sock.connect(info[4])
@@ -385,6 +408,7 @@ class Client:
         self._platform = platform
 
         out = _ffi.CLIENT_P()
+        self._config = config
         self._call("lwbs_client_new", ctypes.byref(config), ctypes.byref(platform),
                    ctypes.byref(out))
         self._ptr = out
@@ -425,7 +449,16 @@ class Client:
         if self._callback_error is not None:
             err, self._callback_error = self._callback_error, None
             raise err
-        _check(code, name)
+        if code != Result.OK:
+            _check(code, name, self._detail(name))
+
+    def _detail(self, function: str) -> str:
+        """The library's reason for the failure of ``function`` that just returned."""
+        if function == "lwbs_client_new":
+            return _read_string(self.lib.lwbs_config_check, ctypes.byref(self._config))
+        if self._ptr is None:
+            return ""
+        return _read_string(self.lib.lwbs_client_last_error, self._ptr)
 
     # ----- provisioning ----------------------------------------------------------------------
     def _account(self, uri: str, security_mode, identity: bytes, server_key: bytes,

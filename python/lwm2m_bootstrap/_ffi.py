@@ -86,6 +86,7 @@ class EventKind(IntEnum):
     STOPPED = 10
     BOOTSTRAP_ACCOUNT_PURGED = 11
     STORAGE_IGNORED = 12
+    STORAGE_FAILED = 13
     SMARTCARD_APPLIED = 20
     SMARTCARD_REJECTED = 21
     SMARTCARD_CHANGED = 22
@@ -105,6 +106,7 @@ class BootstrapFailure(IntEnum):
     CANCELLED = 8
     TRANSPORT = 9
     HANDSHAKE = 10
+    STORAGE = 11
 
 
 class lwbs_event(Structure):
@@ -230,6 +232,10 @@ SIGNATURES = {
     "lwbs_client_registration_location": (c_uint32, [CLIENT_P, c_uint16, POINTER(c_char),
                                                      c_size_t, POINTER(c_size_t)]),
     "lwbs_client_has_bootstrap_server": (c_uint32, [CLIENT_P, POINTER(c_bool)]),
+    "lwbs_client_last_error": (c_uint32, [CLIENT_P, POINTER(c_char), c_size_t,
+                                          POINTER(c_size_t)]),
+    "lwbs_config_check": (c_uint32, [POINTER(lwbs_config), POINTER(c_char), c_size_t,
+                                     POINTER(c_size_t)]),
     "lwbs_smartcard_config_init": (None, [POINTER(lwbs_smartcard_config)]),
     "lwbs_client_set_smartcard": (c_uint32, [CLIENT_P, POINTER(lwbs_smartcard_config)]),
 }

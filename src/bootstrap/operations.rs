@@ -1,6 +1,7 @@
 //! The Bootstrap-Server's operations on the client (LwM2M Core 1.1 §5.2.7, Transport §6.1):
 //! Write, Delete, Read, Discover and Finish, with the response codes of REFERENCE §1.4.
-//! Everything is applied to the staged copy of the [`Store`]; Finish validates and commits.
+//! Everything is applied to the staged copy of the [`Store`]; Finish validates (the caller
+//! saves and commits).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -30,7 +31,10 @@ pub struct OperationContext<'a> {
 pub enum Outcome {
     /// An ordinary operation (Write, Delete, Read, Discover, or an error reply).
     Operation,
-    /// Bootstrap-Finish accepted: the staged configuration is now committed (2.04).
+    /// Bootstrap-Finish accepted (the response is 2.04): the staged configuration is complete
+    /// and consistent but still staged, and an open firmware transaction is still open. The
+    /// caller makes it durable, then commits ([`Store::commit`], `end(true)`) and sends the
+    /// 2.04, or rolls both back and answers 5.00 when it could not be saved.
     Finished,
     /// Bootstrap-Finish refused with 4.06; the staged writes were rolled back.
     Rejected(Vec<Inconsistency>),
@@ -41,7 +45,7 @@ pub enum Outcome {
 
 /// Handles one request from the Bootstrap-Server and returns its response. Writes and
 /// Deletes of objects the library does not own go to `firmware` when there is one; at
-/// Finish the firmware validates, then commits or rolls back with the library.
+/// Finish the firmware validates; a refused Finish rolls it back with the library.
 pub fn handle(
     store: &mut Store,
     request: &Message,
@@ -162,8 +166,8 @@ fn dispatch(
     }
 }
 
-/// Bootstrap-Finish: validate (the library's objects, then the firmware's), then commit
-/// both (2.04) or roll both back (4.06).
+/// Bootstrap-Finish: validate (the library's objects, then the firmware's), then leave both
+/// staged for the caller to save and commit (2.04), or roll both back (4.06).
 fn finish(
     store: &mut Store,
     request: &Message,
@@ -177,11 +181,12 @@ fn finish(
     let mut vetoed = false;
     if let Some(fw) = firmware {
         vetoed = findings.is_empty() && !fw.validate();
-        fw.end(findings.is_empty() && !vetoed);
+        if !findings.is_empty() || vetoed {
+            fw.end(false);
+        }
     }
     if findings.is_empty() && !vetoed {
         store.staged_mut();
-        store.commit();
         (Reply::new(Code::CHANGED), Outcome::Finished)
     } else {
         store.rollback();

@@ -28,6 +28,17 @@ pub enum BootstrapFailure {
     /// The firmware reported a transport error (ICMP unreachable, connection refused) while
     /// the Bootstrap-Request was outstanding.
     Transport,
+    /// The connection to the Bootstrap-Server could not be opened (the platform's `open`
+    /// failed: for example the host name does not resolve).
+    OpenFailed,
+    /// Every LwM2M Server failed and there is no Bootstrap-Server account to fall back to:
+    /// the last failure was registering with `ssid`, because of `cause`.
+    NoFallback {
+        /// Short Server ID of the last server that failed.
+        ssid: u16,
+        /// Why its registration failed.
+        cause: crate::registration::RegistrationFailure,
+    },
     /// The secure session with the Bootstrap-Server could not be set up (DTLS handshake
     /// timeout, fatal alert, certificate refused, credentials unusable). `alert` is the TLS
     /// alert description received (or sent, for a refused certificate).
@@ -35,6 +46,10 @@ pub enum BootstrapFailure {
         /// TLS alert description, if an alert was involved.
         alert: Option<u8>,
     },
+    /// Bootstrap-Finish was accepted but the new configuration could not be saved (the
+    /// firmware reported the storage write failed, or did not report it within the Finish
+    /// deadline): the Finish was answered 5.00 and the previous configuration kept.
+    Storage,
 }
 
 impl fmt::Display for BootstrapFailure {
@@ -51,8 +66,16 @@ impl fmt::Display for BootstrapFailure {
             Self::FinishTimeout => f.write_str("no Bootstrap-Finish within EXCHANGE_LIFETIME"),
             Self::Cancelled => f.write_str("bootstrap cancelled"),
             Self::Transport => f.write_str("transport error reaching the Bootstrap-Server"),
+            Self::OpenFailed => f.write_str(
+                "could not open a connection to the Bootstrap-Server (the platform's open failed)",
+            ),
+            Self::NoFallback { ssid, cause } => write!(
+                f,
+                "registration with ssid {ssid} failed: {cause}; no Bootstrap-Server to fall back to"
+            ),
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
+            Self::Storage => f.write_str("the new configuration could not be saved"),
         }
     }
 }

@@ -5,7 +5,7 @@
 use alloc::string::String;
 
 use super::connection::Role;
-use super::{Client, ConnId, Event};
+use super::{Client, ConnId, Event, HeldFinish};
 use crate::bootstrap::{self, BootstrapFailure, BootstrapSession, OperationContext, Outcome};
 use crate::coap::{Code, FailureReason, Message, RequestId};
 use crate::model::{server_res, ServerUri, Value, OBJ_SECURITY, OBJ_SERVER};
@@ -18,8 +18,13 @@ impl Client {
     pub(super) fn fall_back_to_bootstrap(&mut self, now: u64, reason: StateReason) {
         let Some(account) = self.store.committed().bootstrap_account() else {
             self.failure_reason = StateReason::NoBootstrapAccount;
-            self.events
-                .push_back(Event::BootstrapFailed { reason: BootstrapFailure::NoBootstrapAccount });
+            let failure = match self.last_registration_failure {
+                Some((ssid, cause)) if reason == StateReason::RegistrationFailed => {
+                    BootstrapFailure::NoFallback { ssid, cause }
+                }
+                _ => BootstrapFailure::NoBootstrapAccount,
+            };
+            self.events.push_back(Event::BootstrapFailed { reason: failure });
             return self.refresh_state();
         };
         let hold_off_ms = account.hold_off_s().saturating_mul(1000);
@@ -109,6 +114,11 @@ impl Client {
             self.bootstrap = Some((conn, BootstrapSession::server_initiated(now, lifetime)));
             self.refresh_state();
         }
+        if self.held_finish.is_some() {
+            // The Finish waits for its storage write: nothing else is taken meanwhile.
+            let response = Message::response_to(&request, Code::SERVICE_UNAVAILABLE);
+            return self.respond(now, conn, &request, response);
+        }
         let Some((_, session)) = self.bootstrap.as_mut() else { return };
         session.on_operation(now);
         let ctx = OperationContext {
@@ -118,14 +128,16 @@ impl Client {
         };
         let (response, outcome) =
             bootstrap::handle(&mut self.store, &request, &ctx, self.firmware.as_mut());
+        if outcome == Outcome::Finished {
+            return self.accept_finish(now, request, response);
+        }
         self.respond(now, conn, &request, response);
         match outcome {
-            Outcome::Operation => {}
+            Outcome::Operation | Outcome::Finished => {}
             Outcome::Rejected(findings) => {
                 self.events.push_back(Event::BootstrapFinishRefused { findings: findings.len() })
             }
             Outcome::Vetoed => self.events.push_back(Event::BootstrapFinishRefused { findings: 1 }),
-            Outcome::Finished => self.complete_bootstrap(now, conn),
         }
     }
 
@@ -201,15 +213,15 @@ impl Client {
         }
     }
 
-    /// Finish accepted: the staged configuration is committed. Resets the back-off, stamps
-    /// Last Bootstrapped, starts the Bootstrap-Server Account Timeout, registers anew.
-    fn complete_bootstrap(&mut self, now: u64, conn: ConnId) {
-        self.bootstrap = None;
-        self.close_connection(conn);
-        self.sequence.backoff.reset();
-        self.sequence.retry_bootstrap_at = None;
+    /// Finish accepted (valid, the firmware agreed): Last Bootstrapped is stamped into the
+    /// staged configuration, which goes out as an [`Event::StorageWrite`]. Its 2.04, the
+    /// commit and everything after wait for the firmware's report
+    /// ([`Client::storage_write_done`] / [`Client::storage_write_failed`]), at most until the
+    /// Finish deadline. While a smartcard configuration is applied nothing is saved (see
+    /// `configuration_changed`): the bootstrap completes at once.
+    fn accept_finish(&mut self, now: u64, request: Message, response: Message) {
         if let Some(unix) = self.unix_time(now) {
-            let model = self.store.committed_mut();
+            let model = self.store.staged_mut();
             let iids: alloc::vec::Vec<u16> = model.instance_ids(OBJ_SERVER).collect();
             for iid in iids {
                 if let Some(instance) = model.instance_mut(OBJ_SERVER, iid) {
@@ -217,23 +229,59 @@ impl Client {
                 }
             }
         }
+        self.held_finish = Some(HeldFinish { request, response });
+        if self.smartcard_applied() {
+            return self.complete_bootstrap(now);
+        }
+        let write = self.slots.write(self.store.current());
+        self.events.push_back(Event::StorageWrite(write));
+    }
+
+    /// The Finish's configuration is durable: it is committed, the Finish answered 2.04 and
+    /// the session closed. Resets the back-off, starts the Bootstrap-Server Account Timeout,
+    /// registers anew.
+    pub(super) fn complete_bootstrap(&mut self, now: u64) {
+        let Some(held) = self.held_finish.take() else { return };
+        let Some((conn, _)) = self.bootstrap.take() else { return };
+        self.store.commit();
+        if let Some(firmware) = self.firmware.as_mut() {
+            firmware.end(true);
+        }
+        // Changes made to the previous configuration meanwhile went with it.
+        self.write_deferred = false;
+        self.respond(now, conn, &held.request, held.response);
+        self.close_connection(conn);
+        self.sequence.backoff.reset();
+        self.sequence.retry_bootstrap_at = None;
         let timeout_s =
             self.store.committed().bootstrap_account().map_or(0, |a| a.account_timeout_s());
         self.sequence.purge_at =
             (timeout_s > 0).then(|| now.saturating_add(timeout_s.saturating_mul(1000)));
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
-        self.configuration_changed();
+        self.events.push_back(Event::ConfigurationChanged);
         // The Finish response and the bootstrap session's close_notify go out before any
         // Register or Update that follows.
         self.flush_connection(conn);
         self.restart_registrations(now);
+        self.refresh_state();
     }
 
-    /// The running bootstrap failed: nothing of it is kept. When no registration is alive
-    /// the next bootstrap starts after the back-off (exponential, jittered, capped).
+    /// The running bootstrap failed: nothing of it is kept (an accepted Finish still waiting
+    /// for its storage write is answered 5.00). When no registration is alive the next
+    /// bootstrap starts after the back-off (exponential, jittered, capped).
     pub(super) fn fail_bootstrap(&mut self, now: u64, reason: BootstrapFailure) {
+        let held = self.held_finish.take();
         if let Some((conn, _)) = self.bootstrap.take() {
+            if let Some(held) = held {
+                // An accepted Finish whose configuration is not durable: 5.00, never 2.04.
+                let response = Message::response_to(&held.request, Code::INTERNAL_SERVER_ERROR);
+                self.respond(now, conn, &held.request, response);
+                if reason != BootstrapFailure::Storage {
+                    // Stopped or cut off while the write was pending: it counts as failed.
+                    self.slots.write_failed();
+                }
+            }
             self.close_connection(conn);
         }
         self.store.rollback();
@@ -241,6 +289,10 @@ impl Client {
             firmware.end(false);
         }
         self.events.push_back(Event::BootstrapFailed { reason });
+        if core::mem::take(&mut self.write_deferred) {
+            // A change of the configuration kept, made while the Finish's write was pending.
+            self.configuration_changed();
+        }
         if !self.is_running() || reason == BootstrapFailure::Cancelled {
             return;
         }

@@ -65,6 +65,46 @@ impl Config {
     }
 }
 
+/// A [`Config`] value the wire cannot carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgumentError {
+    /// The Endpoint Client Name is empty.
+    EmptyEndpoint,
+    /// The Endpoint Client Name is longer than [`MAX_ENDPOINT_LEN`] bytes: its length. It
+    /// travels as the Uri-Query option `ep=NAME`, whose value is at most 255 bytes (RFC 7252
+    /// §5.10), so NAME is at most 252.
+    EndpointTooLong(usize),
+}
+
+/// The longest Endpoint Client Name: 255 bytes of Uri-Query option value minus `ep=`.
+pub const MAX_ENDPOINT_LEN: usize = crate::model::MAX_OPTION_VALUE - "ep=".len();
+
+impl core::fmt::Display for ArgumentError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Self::EmptyEndpoint => f.write_str("Endpoint Client Name is empty"),
+            Self::EndpointTooLong(len) => write!(
+                f,
+                "Endpoint Client Name of {len} bytes is too long: ep=NAME must fit one \
+                 255-byte Uri-Query option, so NAME is at most {MAX_ENDPOINT_LEN} bytes"
+            ),
+        }
+    }
+}
+
+impl Config {
+    /// Checks what the wire limits: the Endpoint Client Name is 1..=[`MAX_ENDPOINT_LEN`]
+    /// bytes. (Numbers such as the lifetime always fit; account strings are checked when
+    /// provisioned.)
+    pub fn check(&self) -> Result<(), ArgumentError> {
+        match self.endpoint.len() {
+            0 => Err(ArgumentError::EmptyEndpoint),
+            n if n > MAX_ENDPOINT_LEN => Err(ArgumentError::EndpointTooLong(n)),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Security material of one account (/0/x/0, 2, 3, 4, 5).
 #[derive(Clone, Debug)]
 pub struct SecurityConfig {

@@ -55,11 +55,27 @@ pub enum Event {
         /// Why.
         reason: BootstrapFailure,
     },
-    /// Write `image` into storage slot `slot`, in place (see [`StorageWrite`]). Comes right
-    /// before the [`Event::ConfigurationChanged`] it persists.
+    /// Write `image` into storage slot `slot`, in place (see [`StorageWrite`]), then report
+    /// the outcome with [`crate::client::Client::storage_write_done`] or
+    /// [`crate::client::Client::storage_write_failed`]. A write of a configuration change
+    /// comes right before the [`Event::ConfigurationChanged`] it persists; the write of a
+    /// Bootstrap-Finish comes first and the Finish stays unanswered (and the new configuration
+    /// uncommitted) until its outcome is reported (see `docs/persistence.md`).
     StorageWrite(StorageWrite),
     /// The committed configuration changed; its [`Event::StorageWrite`] came just before.
     ConfigurationChanged,
+    /// A [`Event::StorageWrite`] was reported failed (or, for a Bootstrap-Finish, not reported
+    /// within the Finish deadline): the slot may be torn, the other slot still holds the
+    /// previous image and the next write goes to `slot` again. After a Bootstrap-Finish the
+    /// new configuration is discarded (Finish answered 5.00, [`Event::BootstrapFailed`] with
+    /// [`BootstrapFailure::Storage`] follows); after any other change the configuration in
+    /// memory stays as it is and is saved again with the next write.
+    StorageFailed {
+        /// The slot of the failed write (0 or 1).
+        slot: u8,
+        /// The generation of the failed write.
+        generation: u32,
+    },
     /// [`crate::client::Client::restore`] found something in a storage slot that it ignored.
     StorageIgnored {
         /// 0 or 1.

@@ -38,7 +38,8 @@ pub use event::{ConnId, Event, State, Transmit};
 pub use crate::bootstrap::FirmwareObjects;
 use crate::bootstrap::{BootstrapFailure, BootstrapSession, FirmwareTransaction};
 use crate::coap::{EndpointEvent, FailureReason, Message, Rng};
-use crate::model::{DataModel, SecurityMode, ServerUri, Store, OBJ_SECURITY, OBJ_SERVER};
+pub use crate::model::AccountError;
+use crate::model::{check_account, DataModel, Store, MAX_OPTION_VALUE, OBJ_SECURITY, OBJ_SERVER};
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
 use crate::security::{ChannelFailure, SavedSession};
@@ -47,6 +48,7 @@ use crate::sequence::{BootstrapBackoff, RegistrationPlan, Sequence};
 pub use crate::sequence::{
     CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection,
 };
+pub use config::{ArgumentError, MAX_ENDPOINT_LEN};
 
 /// Why a command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,8 +63,8 @@ pub enum ClientError {
     BootstrapInProgress,
     /// The datagram's connection is not open.
     UnknownConnection,
-    /// The account is invalid (URI, mode, credentials or Short Server ID).
-    InvalidAccount,
+    /// The account is invalid (URI, mode, credentials or Short Server ID): why.
+    InvalidAccount(AccountError),
 }
 
 /// An LwM2M client's Bootstrap Interface and registration engine.
@@ -99,9 +101,23 @@ pub struct Client {
     slots: Slots,
     /// The firmware's smartcard and the card configuration in effect.
     smartcard: Option<Smartcard>,
+    /// The last registration failure (Short Server ID, why): named when the fallback to
+    /// bootstrap finds no Bootstrap-Server account.
+    last_registration_failure: Option<(u16, RegistrationFailure)>,
     /// Bumped whenever a card change replaces the configuration (loops over the old
     /// registration procedure stop).
     card_epoch: u32,
+    /// An accepted Bootstrap-Finish waiting for the outcome of its storage write.
+    held_finish: Option<HeldFinish>,
+    /// The committed configuration changed while `held_finish` waited: saved when the Finish
+    /// fails (when it succeeds the new configuration replaces that change).
+    write_deferred: bool,
+}
+
+/// An accepted Bootstrap-Finish whose answer waits for its storage write.
+struct HeldFinish {
+    request: Message,
+    response: Message,
 }
 
 impl Client {
@@ -135,6 +151,9 @@ impl Client {
             slots: Slots::default(),
             smartcard: None,
             card_epoch: 0,
+            last_registration_failure: None,
+            held_finish: None,
+            write_deferred: false,
         }
     }
 
@@ -201,7 +220,12 @@ impl Client {
     ) -> Result<(), ClientError> {
         self.check_provisionable(&account.security)?;
         if !(1..=65534).contains(&account.ssid) {
-            return Err(ClientError::InvalidAccount);
+            return Err(ClientError::InvalidAccount(AccountError::ShortServerId(account.ssid)));
+        }
+        if account.binding.len() + 2 > MAX_OPTION_VALUE {
+            return Err(ClientError::InvalidAccount(AccountError::BindingTooLong(
+                account.binding.len(),
+            )));
         }
         let (security, server) = account.to_instances();
         let model = self.store.committed_mut();
@@ -231,19 +255,15 @@ impl Client {
         if self.state != State::Idle {
             return Err(ClientError::AlreadyStarted);
         }
-        let uri = ServerUri::parse(&security.uri).map_err(|_| ClientError::InvalidAccount)?;
-        let secure = uri.scheme == crate::model::Scheme::Coaps;
-        if secure == (security.mode == SecurityMode::NoSec)
-            || !(self.config.policy.supports_mode)(security.mode)
-            || !crate::security::credentials_complete(
-                security.mode,
-                &security.identity,
-                &security.server_key,
-                &security.secret_key,
-            )
-        {
-            return Err(ClientError::InvalidAccount);
-        }
+        check_account(
+            &security.uri,
+            security.mode,
+            &security.identity,
+            &security.server_key,
+            &security.secret_key,
+            self.config.policy.supports_mode,
+        )
+        .map_err(ClientError::InvalidAccount)?;
         Ok(())
     }
 
@@ -298,6 +318,7 @@ impl Client {
         self.close_listen_connection();
         self.state = State::Registering;
         self.failure_reason = StateReason::None;
+        self.last_registration_failure = None;
         let card = self.smartcard_step(now);
         self.sequence.provisioning_steps_tried(card);
         let reason = if card { StateReason::Smartcard } else { StateReason::FactoryConfiguration };
@@ -377,6 +398,42 @@ impl Client {
         Ok(())
     }
 
+    /// The firmware could not open `conn` (its `open` failed: the host does not resolve, no
+    /// socket): the connection is forgotten (nothing of it is sent, no Disconnect follows) and
+    /// what waits on it fails now, as after [`Client::handle_transport_error`]: the bootstrap
+    /// with [`BootstrapFailure::OpenFailed`], a Register attempt with
+    /// [`RegistrationFailure::OpenFailed`]; a listening connection is dropped.
+    pub fn handle_open_failure(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
+        let role = self.connections.get(&conn).ok_or(ClientError::UnknownConnection)?.role;
+        if self.listen_conn == Some(conn) {
+            self.listen_conn = None;
+        }
+        match role {
+            Role::Bootstrap => {
+                if self.bootstrap.as_ref().is_some_and(|(c, _)| *c == conn) {
+                    self.fail_bootstrap(now, BootstrapFailure::OpenFailed);
+                }
+            }
+            Role::Server(ssid) => {
+                let pending = self
+                    .registrations
+                    .get(&ssid)
+                    .and_then(|(c, reg)| reg.pending().filter(|_| *c == conn));
+                if let Some(id) = pending {
+                    self.on_registration_response(
+                        now,
+                        ssid,
+                        id,
+                        Err(RegistrationFailure::OpenFailed),
+                    );
+                }
+            }
+        }
+        self.connections.remove(&conn);
+        self.refresh_state();
+        Ok(())
+    }
+
     /// Time passed: retransmissions, the Finish deadline, Updates, the hold-off, the
     /// registration retry timers, the bootstrap back-off, the Bootstrap-Server account purge.
     pub fn handle_timeout(&mut self, now: u64) {
@@ -393,7 +450,12 @@ impl Client {
         }
         if let Some((_, session)) = &self.bootstrap {
             if let Err(failure) = session.check_timeout(now) {
-                self.fail_bootstrap(now, failure);
+                if self.held_finish.is_some() {
+                    // The Finish's write was not reported by the Finish deadline: not durable.
+                    self.storage_write_failed(now);
+                } else {
+                    self.fail_bootstrap(now, failure);
+                }
             }
         }
         self.sequence_timeouts(now);

@@ -164,10 +164,7 @@ impl Client {
         }
         self.plan.on_attempt(ssid);
         if !self.register(now, ssid) {
-            self.events.push_back(Event::RegistrationFailed {
-                ssid,
-                reason: RegistrationFailure::Unusable,
-            });
+            self.registration_failed(ssid, RegistrationFailure::Unusable);
             self.plan.on_failure(ssid, AttemptFailure::Rejected, now);
         }
     }
@@ -298,11 +295,18 @@ impl Client {
         match reg.pending() {
             Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
             None => {
-                self.events.push_back(Event::RegistrationFailed { ssid, reason });
+                self.registration_failed(ssid, reason);
                 self.plan.on_lost(ssid, now);
                 self.run_due_registrations(now);
             }
         }
+    }
+
+    /// Reports a failed registration with `ssid`, remembered as the root cause should the
+    /// fallback to bootstrap find no Bootstrap-Server account.
+    fn registration_failed(&mut self, ssid: u16, reason: RegistrationFailure) {
+        self.last_registration_failure = Some((ssid, reason));
+        self.events.push_back(Event::RegistrationFailed { ssid, reason });
     }
 
     /// Keeps the TLS alert of `ssid`'s failed session in its TLS-DTLS Alert Code (/1/x/11),
@@ -358,7 +362,7 @@ impl Client {
                 self.run_due_registrations(now);
             }
             ResponseOutcome::Failed(reason) => {
-                self.events.push_back(Event::RegistrationFailed { ssid, reason });
+                self.registration_failed(ssid, reason);
                 self.registrations.remove(&ssid);
                 self.close_connection(conn);
                 let kind = match reason {

@@ -2,8 +2,12 @@
 //!
 //! The client never touches storage. Every committed change comes out as an
 //! [`Event::StorageWrite`] (before the [`Event::ConfigurationChanged`] that announces it, and
-//! before the datagrams of the same step: drain events first, as documented, and a
-//! Bootstrap-Finish is acknowledged only after its configuration was handed out for writing).
+//! before the datagrams of the same step: drain events first, as documented). The firmware
+//! reports the outcome of each write with [`Client::storage_write_done`] or
+//! [`Client::storage_write_failed`]. A Bootstrap-Finish is answered 2.04 only after its
+//! configuration was reported written (the durability contract of `docs/persistence.md`):
+//! until then the Finish is unanswered and the new configuration uncommitted; a failed write
+//! answers it 5.00 and keeps the previous configuration.
 //! At start the firmware reads both slots and calls [`Client::restore`].
 
 use super::{Client, ClientError, Event, State};
@@ -36,16 +40,47 @@ impl Client {
 
     /// Hands out the committed configuration as an [`Event::StorageWrite`] now, for example
     /// after factory provisioning so that it survives a restart without provisioning again.
-    /// (The client does this by itself after every bootstrap.)
+    /// (The client does this by itself after every change it makes.) If that write fails
+    /// ([`Client::storage_write_failed`]), the configuration in memory stays as provisioned and
+    /// the previous image stays the valid one in storage: call this again to retry.
     pub fn persist_configuration(&mut self) {
         self.configuration_changed();
     }
 
+    /// The firmware completed the last [`Event::StorageWrite`]: the image is durable. When it
+    /// was the write of an accepted Bootstrap-Finish, the new configuration is committed now,
+    /// the Finish answered 2.04 ([`Event::BootstrapFinished`] then
+    /// [`Event::ConfigurationChanged`]) and registration starts. Reporting a write that was
+    /// already reported, or none, changes nothing.
+    pub fn storage_write_done(&mut self, now: u64) {
+        self.slots.write_done();
+        if self.held_finish.is_some() {
+            self.complete_bootstrap(now);
+        }
+    }
+
     /// The firmware could not complete the last [`Event::StorageWrite`]: its slot may be torn.
-    /// The other slot still holds the previous image, so the next write goes to the same slot
-    /// again. The configuration in memory stays as it is.
-    pub fn storage_write_failed(&mut self) {
-        self.slots.write_failed();
+    /// [`Event::StorageFailed`] reports it; the other slot still holds the previous image, so
+    /// the next write goes to the same slot again (same generation).
+    /// - The write of an accepted Bootstrap-Finish: the new configuration is discarded, the
+    ///   previous one stays in memory (and in storage), the Finish is answered 5.00 Internal
+    ///   Server Error and the bootstrap fails with [`crate::bootstrap::BootstrapFailure::Storage`]
+    ///   (retried after the back-off when no registration is alive).
+    /// - Any other write (factory provisioning, a DM server's write to /1, the TLS alert
+    ///   code, the Bootstrap-Server account purge, stripping card data from an old image): the
+    ///   configuration in memory stays as it is (a purged account stays purged) and goes into
+    ///   storage with the next write.
+    ///
+    /// Reporting a write that was already reported, or none, changes nothing.
+    pub fn storage_write_failed(&mut self, now: u64) {
+        if let Some((slot, generation)) = self.slots.write_failed() {
+            self.events.push_back(Event::StorageFailed { slot, generation });
+        } else if self.held_finish.is_none() {
+            return;
+        }
+        if self.held_finish.is_some() {
+            self.fail_bootstrap(now, crate::bootstrap::BootstrapFailure::Storage);
+        }
     }
 
     /// The generation counter of the last image handed out or restored (0: none).
@@ -57,7 +92,14 @@ impl Client {
     /// announce it with [`Event::ConfigurationChanged`]. While a smartcard configuration is
     /// applied nothing is written: that configuration comes from the card (read again at every
     /// start) and what is stored stays the configuration from before the card.
+    ///
+    /// While an accepted Bootstrap-Finish waits for its own write, the write is deferred: the
+    /// slot after the Finish's must not be written before the Finish's outcome is known.
     pub(super) fn configuration_changed(&mut self) {
+        if self.held_finish.is_some() {
+            self.write_deferred = true;
+            return;
+        }
         if !self.smartcard_applied() {
             let write = self.slots.write(self.store.committed());
             self.events.push_back(Event::StorageWrite(write));

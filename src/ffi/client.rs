@@ -15,8 +15,8 @@ use super::event::{lwbs_state, lwbs_state_reason, OwnedEvent};
 use super::panic::catch_or;
 use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::result::lwbs_result::{self, *};
-use super::result::{to_result, Status};
-use crate::client::{Client, ConnId, Event};
+use super::result::{to_result, Refusal, Status};
+use crate::client::{Client, ClientError, ConnId, Event};
 use crate::persist::SLOT_COUNT;
 
 /// An LwM2M client (Bootstrap Interface and registration). Opaque: created by
@@ -36,6 +36,22 @@ pub(crate) struct Inner {
 /// The mutable part: only reachable through `Inner::engine`.
 pub(crate) struct Engine {
     pub(crate) client: Client,
+    /// Why the last call failed, when it said (`lwbs_client_last_error`); every call clears it.
+    detail: Option<alloc::string::String>,
+    /// Whether the fixed-seed warning was logged (once per client).
+    warned_fixed_seed: bool,
+}
+
+impl Engine {
+    /// Keeps `refusal`'s reason for `lwbs_client_last_error`, logs it (`function: reason`,
+    /// WARNING) and returns its code.
+    fn refuse(&mut self, platform: &Platform, function: &str, refusal: Refusal) -> lwbs_result {
+        if let Some(detail) = &refusal.detail {
+            platform.log(Level::Warning, &alloc::format!("{function}: {detail}"));
+        }
+        self.detail = refusal.detail;
+        refusal.code
+    }
 }
 
 /// Runs `body` with the client's engine, behind the NULL check, the poison flag, the
@@ -56,6 +72,7 @@ pub(crate) unsafe fn with_client(
         return LWBS_ERR_PANIC;
     }
     let Ok(mut engine) = inner.engine.try_borrow_mut() else { return LWBS_ERR_BUSY };
+    engine.detail = None;
     let result = catch_or(|| to_result(body(&inner.platform, &mut engine)), LWBS_ERR_PANIC);
     if result == LWBS_ERR_PANIC {
         inner.poisoned.set(true);
@@ -79,13 +96,18 @@ unsafe fn with_client_ref(
 /// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
-fn drain(platform: &Platform, engine: &mut Engine) -> Status {
+///
+/// `save` is synchronous: its outcome is reported to the engine (`storage_write_done` /
+/// `storage_write_failed`) as soon as it returns, while the event queue is still being
+/// drained and before any datagram of the same step is sent. So a Bootstrap-Finish is never
+/// answered before its `save` returned: 2.04 only after `save` returned 0, else 5.00.
+fn drain(platform: &Platform, engine: &mut Engine, now: u64) -> Status {
     let mut status = Ok(());
     loop {
         let mut progressed = false;
         while let Some(event) = engine.client.poll_event() {
             progressed = true;
-            if let Err(e) = dispatch(platform, engine, &event) {
+            if let Err(e) = dispatch(platform, engine, &event, now) {
                 status = Err(e);
             }
         }
@@ -99,10 +121,22 @@ fn drain(platform: &Platform, engine: &mut Engine) -> Status {
     }
 }
 
-fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
+fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event, now: u64) -> Status {
     let status = match event {
         Event::Connect { conn, uri } => {
-            platform.open(conn.0, uri);
+            if uri.starts_with("coaps") && !platform.has_entropy() && !engine.warned_fixed_seed {
+                engine.warned_fixed_seed = true;
+                platform.log(
+                    Level::Warning,
+                    "DTLS runs on the fixed test seed: no entropy callback was given, so the \
+                     session randomness is predictable; set lwbs_platform.entropy",
+                );
+            }
+            if !platform.open(conn.0, uri) {
+                // Nothing was opened (name resolution, no socket): what waits on the
+                // connection fails now, not after its retransmissions.
+                let _ = engine.client.handle_open_failure(now, *conn);
+            }
             return Ok(());
         }
         Event::Disconnect { conn } => {
@@ -119,9 +153,10 @@ fn dispatch(platform: &Platform, engine: &mut Engine, event: &Event) -> Status {
                         write.slot
                     ),
                 );
+                engine.client.storage_write_done(now);
                 return Ok(());
             }
-            engine.client.storage_write_failed();
+            engine.client.storage_write_failed(now);
             return Err(LWBS_ERR_STORAGE);
         }
         Event::StorageIgnored { slot, reason } => {
@@ -165,7 +200,8 @@ fn restore(platform: &Platform, engine: &mut Engine) -> Status {
         ),
         None => platform.log(Level::Info, "no stored configuration"),
     }
-    drain(platform, engine)
+    // Idle: nothing here waits for time.
+    drain(platform, engine, 0)
 }
 
 /// Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
@@ -177,8 +213,11 @@ fn restore(platform: &Platform, engine: &mut Engine) -> Status {
 ///
 /// Returns `LWBS_OK` and writes `*out` (only then); `LWBS_ERR_NULL` (any argument, or
 /// `config->endpoint`); `LWBS_ERR_INVALID_ARGUMENT` (`struct_size`, empty or non-UTF-8
-/// endpoint, a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close` missing,
-/// or `entropy` failed); `LWBS_ERR_PANIC`.
+/// endpoint, an endpoint longer than 252 bytes (`ep=` and the name must fit one 255-byte
+/// Uri-Query option), a value out of range); `LWBS_ERR_PLATFORM` (`open`, `send` or `close`
+/// missing, or `entropy` failed); `LWBS_ERR_PANIC`. The reason of an
+/// `LWBS_ERR_INVALID_ARGUMENT` is logged (ERROR) through `platform->log` when the platform
+/// is valid; `lwbs_config_check` gives it as text.
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_new(
     config: *const lwbs_config,
@@ -190,9 +229,21 @@ pub unsafe extern "C" fn lwbs_client_new(
             to_result((|| {
                 let out = Out::new(out)?;
                 // SAFETY: the caller passes valid structs (or NULL, refused).
-                let mut engine_config = unsafe { config::engine_config(config) }?;
+                let engine_config = unsafe { config::engine_config(config) };
                 // SAFETY: as above.
-                let platform = unsafe { Platform::new(platform) }?;
+                let platform = unsafe { Platform::new(platform) };
+                let mut engine_config = match (engine_config, &platform) {
+                    (Ok(c), _) => c,
+                    (Err(refusal), Ok(platform)) => {
+                        if let Some(detail) = &refusal.detail {
+                            platform
+                                .log(Level::Error, &alloc::format!("lwbs_client_new: {detail}"));
+                        }
+                        return Err(refusal.code);
+                    }
+                    (Err(refusal), Err(_)) => return Err(refusal.code),
+                };
+                let platform = platform?;
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
                 let mut client = Client::new(engine_config);
@@ -203,7 +254,7 @@ pub unsafe extern "C" fn lwbs_client_new(
                 client
                     .set_smartcard(super::smartcard::smartcard(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
-                let mut engine = Engine { client };
+                let mut engine = Engine { client, detail: None, warned_fixed_seed: false };
                 restore(&platform, &mut engine)?;
                 let inner =
                     Inner { platform, engine: RefCell::new(engine), poisoned: Cell::new(false) };
@@ -245,20 +296,35 @@ unsafe fn provision(
     bootstrap: bool,
 ) -> lwbs_result {
     // SAFETY: `client` is NULL or a live handle; `account` NULL or a valid struct.
+    let function = if bootstrap {
+        "lwbs_client_provision_bootstrap_server"
+    } else {
+        "lwbs_client_provision_server"
+    };
+    // SAFETY: `client` is NULL or a live handle; `account` NULL or a valid struct.
     unsafe {
-        with_client(client, |_, engine| {
-            let account = config::read_account(account)?;
-            if bootstrap {
-                let mut bs = account.bootstrap();
-                let result = engine.client.provision_bootstrap_account(&bs);
-                config::wipe(&mut bs.security);
-                result.map_err(lwbs_result::from)
-            } else {
-                let mut server = account.server()?;
-                let result = engine.client.provision_server_account(&server);
-                config::wipe(&mut server.security);
-                result.map_err(lwbs_result::from)
-            }
+        with_client(client, |platform, engine| {
+            let result = (|| {
+                let account = config::read_account(account)?;
+                let uri = account.security.uri.clone();
+                let result = if bootstrap {
+                    let mut bs = account.bootstrap();
+                    let result = engine.client.provision_bootstrap_account(&bs);
+                    config::wipe(&mut bs.security);
+                    result
+                } else {
+                    let mut server = account.server()?;
+                    let result = engine.client.provision_server_account(&server);
+                    config::wipe(&mut server.security);
+                    result
+                };
+                result.map_err(|e| match e {
+                    ClientError::InvalidAccount(why) => Refusal::new(lwbs_result::from(e), why)
+                        .about(&alloc::format!("account {uri}")),
+                    e => Refusal::from(lwbs_result::from(e)),
+                })
+            })();
+            result.map_err(|refusal| engine.refuse(platform, function, refusal))
         })
     }
 }
@@ -299,13 +365,14 @@ pub unsafe extern "C" fn lwbs_client_provision_server(
 /// `client` is NULL or a live handle.
 unsafe fn command(
     client: *mut lwbs_client,
+    now: u64,
     run: impl FnOnce(&mut Client) -> Result<(), crate::client::ClientError>,
 ) -> lwbs_result {
     // SAFETY: `client` is NULL or a live handle.
     unsafe {
         with_client(client, |platform, engine| {
             run(&mut engine.client)?;
-            drain(platform, engine)
+            drain(platform, engine, now)
         })
     }
 }
@@ -321,7 +388,7 @@ unsafe fn command(
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_start(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.start(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.start(now_ms)) }
 }
 
 /// Stops the client: deregisters from every server (Core 1.1 §6.2.3), abandons a running
@@ -334,7 +401,7 @@ pub unsafe extern "C" fn lwbs_client_start(client: *mut lwbs_client, now_ms: u64
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_stop(client: *mut lwbs_client, now_ms: u64) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.stop(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.stop(now_ms)) }
 }
 
 /// Starts a client-initiated bootstrap now (Core 1.1 §5.2.3.3), for example after a firmware
@@ -349,7 +416,7 @@ pub unsafe extern "C" fn lwbs_client_trigger_bootstrap(
     now_ms: u64,
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.trigger_bootstrap(now_ms)) }
+    unsafe { command(client, now_ms, |c| c.trigger_bootstrap(now_ms)) }
 }
 
 /// Feeds one datagram received on `conn` (LwM2M Transport 1.1 §6.1: CoAP over UDP) and runs
@@ -373,7 +440,7 @@ pub unsafe extern "C" fn lwbs_client_recv(
         with_client(client, |platform, engine| {
             let data = cast::try_bytes(data, len)?;
             engine.client.handle_datagram(now_ms, ConnId(conn), data)?;
-            drain(platform, engine)
+            drain(platform, engine, now_ms)
         })
     }
 }
@@ -399,7 +466,7 @@ pub unsafe extern "C" fn lwbs_client_tick(
     let result = unsafe {
         with_client(client, |platform, engine| {
             engine.client.handle_timeout(now_ms);
-            let status = drain(platform, engine);
+            let status = drain(platform, engine, now_ms);
             deadline = engine.client.poll_timeout().unwrap_or(u64::MAX);
             status
         })
@@ -465,7 +532,7 @@ pub unsafe extern "C" fn lwbs_client_conn_error(
     now_ms: u64,
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
-    unsafe { command(client, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
+    unsafe { command(client, now_ms, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
 }
 
 /// Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the
@@ -482,7 +549,7 @@ pub unsafe extern "C" fn lwbs_client_set_time(
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
     unsafe {
-        command(client, |c| {
+        command(client, now_ms, |c| {
             c.set_time(now_ms, unix_s);
             Ok(())
         })
@@ -656,4 +723,79 @@ pub unsafe extern "C" fn lwbs_client_has_bootstrap_server(
             Ok(())
         })
     }
+}
+
+/// Copies the reason of the last call on `client` that failed with one (for example
+/// "account coaps://dm.example: coaps:// URI with Security Mode NoSec: coaps needs PSK or
+/// certificate credentials" after `LWBS_ERR_INVALID_ACCOUNT`) into `buf`, as
+/// `lwbs_client_server_uri` does; "" when the last call gave no reason. Every other call on
+/// the client clears it. The text is English, for logs and people; never key material.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_BUFFER_TOO_SMALL`, `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`,
+/// `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_last_error(
+    client: *const lwbs_client,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    catch_or(
+        || {
+            // SAFETY: `client` is NULL or a live handle.
+            let inner = match unsafe { cast::try_inner::<Inner, _>(client) } {
+                Ok(inner) => inner,
+                Err(e) => return e,
+            };
+            if inner.poisoned.get() {
+                return LWBS_ERR_PANIC;
+            }
+            let Ok(engine) = inner.engine.try_borrow() else { return LWBS_ERR_BUSY };
+            to_result((|| {
+                // SAFETY: buffers per `StringOut::new`.
+                let out = unsafe { StringOut::new(buf, capacity, out_len) }?;
+                out.write(engine.detail.as_deref().unwrap_or(""))
+            })())
+        },
+        LWBS_ERR_PANIC,
+    )
+}
+
+/// Checks `*config` as `lwbs_client_new` does and returns the same result for it
+/// (`LWBS_OK`, `LWBS_ERR_NULL`, `LWBS_ERR_INVALID_ARGUMENT`); copies the reason ("" when
+/// valid or without one) into `buf` as `lwbs_client_server_uri` does, for example
+/// "Endpoint Client Name of 300 bytes is too long: ...". `buf` may be `(NULL, 0)` with
+/// `out_len` NULL to get the result only.
+///
+/// Returns the check's result, or `LWBS_ERR_BUFFER_TOO_SMALL` when the reason does not fit
+/// (`*out_len` is its length), `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_config_check(
+    config: *const lwbs_config,
+    buf: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> lwbs_result {
+    catch_or(
+        || {
+            // SAFETY: `config` is NULL or a valid struct.
+            let (code, detail) = match unsafe { config::engine_config(config) } {
+                Ok(_) => (LWBS_OK, None),
+                Err(refusal) => (refusal.code, refusal.detail),
+            };
+            if out_len.is_null() && capacity == 0 {
+                return code;
+            }
+            // SAFETY: buffers per `StringOut::new`.
+            let out = match unsafe { StringOut::new(buf, capacity, out_len) } {
+                Ok(out) => out,
+                Err(e) => return e,
+            };
+            match out.write(detail.as_deref().unwrap_or("")) {
+                Ok(()) => code,
+                Err(e) => e,
+            }
+        },
+        LWBS_ERR_PANIC,
+    )
 }

@@ -9,6 +9,7 @@ use zeroize::Zeroize;
 
 use super::cast;
 use super::result::lwbs_result::{self, *};
+use super::result::Refusal;
 use crate::client::{BootstrapAccountConfig, Config, SecurityConfig, ServerAccountConfig};
 use crate::coap::TransmissionParams;
 use crate::model::{SecurityMode, Version, DEFAULT_LIFETIME_S};
@@ -178,9 +179,15 @@ pub unsafe extern "C" fn lwbs_account_init(account: *mut lwbs_account) {
 /// # Safety
 /// `config` is NULL or points to a readable `lwbs_config` whose `endpoint` is NULL or a
 /// NUL-terminated string.
-pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config, lwbs_result> {
+pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config, Refusal> {
     // SAFETY: forwarded to the caller.
-    let (mut c, size) = unsafe { cast::read_versioned(config, CONFIG_V0_1_SIZE, NO_CONFIG) }?;
+    let (mut c, size) = unsafe { cast::read_versioned(config, CONFIG_V0_1_SIZE, NO_CONFIG) }
+        .map_err(|e| match e {
+            LWBS_ERR_INVALID_ARGUMENT => Refusal::argument(alloc::format!(
+                "struct_size smaller than the 0.1 lwbs_config ({CONFIG_V0_1_SIZE} bytes)"
+            )),
+            e => Refusal::from(e),
+        })?;
     cast::reset_absent_fields!(
         c,
         NO_CONFIG,
@@ -197,15 +204,13 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
     );
     let c = &c;
     // SAFETY: forwarded to the caller.
-    let endpoint = unsafe { cast::try_str(c.endpoint) }?;
-    if endpoint.is_empty() {
-        return Err(LWBS_ERR_INVALID_ARGUMENT);
-    }
+    let endpoint = unsafe { cast::try_str(c.endpoint) }.map_err(|e| not_utf8(e, "endpoint"))?;
     let mut engine = Config::new(&endpoint);
+    engine.check().map_err(Refusal::argument)?;
     engine.version = match c.lwm2m_version {
         0 | 11 => Version::V1_1,
         10 => Version::V1_0,
-        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+        v => return Err(Refusal::argument(alloc::format!("lwm2m_version {v}: 0, 10 or 11"))),
     };
     let defaults = TransmissionParams::default();
     engine.transmission.ack_timeout_ms = match c.ack_timeout_ms {
@@ -214,12 +219,16 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
     };
     engine.transmission.max_retransmit = match c.max_retransmit {
         u32::MAX => defaults.max_retransmit,
-        n => u8::try_from(n).map_err(|_| LWBS_ERR_INVALID_ARGUMENT)?,
+        n => u8::try_from(n).map_err(|_| {
+            Refusal::argument(alloc::format!("max_retransmit {n}: 0..255 or UINT32_MAX"))
+        })?,
     };
     engine.policy.require_server_account = match c.require_server_account {
         0 | 1 => true,
         2 => false,
-        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+        v => {
+            return Err(Refusal::argument(alloc::format!("require_server_account {v}: 0, 1 or 2")))
+        }
     };
     engine.bootstrap_backoff_base_ms = u64::from(c.bootstrap_backoff_base_s) * 1000;
     engine.bootstrap_backoff_cap_ms = u64::from(c.bootstrap_backoff_cap_s) * 1000;
@@ -229,6 +238,14 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
     retry.sequence_retry_count = c.registration_sequence_retry_count.max(1);
     retry.sequence_delay_s = c.registration_sequence_delay_s.into();
     Ok(engine)
+}
+
+/// A string field that is not UTF-8 (NULL stays `LWBS_ERR_NULL`, without a reason).
+fn not_utf8(e: lwbs_result, field: &str) -> Refusal {
+    match e {
+        LWBS_ERR_INVALID_ARGUMENT => Refusal::argument(alloc::format!("{field} is not UTF-8")),
+        e => Refusal::from(e),
+    }
 }
 
 /// A checked, copied `lwbs_account`: the security part and the account it points to.
@@ -252,13 +269,13 @@ impl Drop for Account<'_> {
 /// documentation.
 pub(crate) unsafe fn read_account<'a>(
     account: *const lwbs_account,
-) -> Result<Account<'a>, lwbs_result> {
+) -> Result<Account<'a>, Refusal> {
     // SAFETY: forwarded to the caller.
     let raw = unsafe { cast::try_sized(account, |a: &lwbs_account| a.struct_size) }?;
     // SAFETY: forwarded to the caller (each pointer with its length).
     let (uri, identity, server_key, secret_key) = unsafe {
         (
-            cast::try_str(raw.uri)?,
+            cast::try_str(raw.uri).map_err(|e| not_utf8(e, "uri"))?,
             cast::try_bytes(raw.identity, raw.identity_len)?,
             cast::try_bytes(raw.server_key, raw.server_key_len)?,
             cast::try_bytes(raw.secret_key, raw.secret_key_len)?,
@@ -269,7 +286,7 @@ pub(crate) unsafe fn read_account<'a>(
         1 => SecurityMode::Rpk,
         2 => SecurityMode::Certificate,
         3 => SecurityMode::NoSec,
-        _ => return Err(LWBS_ERR_INVALID_ARGUMENT),
+        m => return Err(Refusal::argument(alloc::format!("security_mode {m}: 0..3"))),
     };
     let security = SecurityConfig {
         uri,
@@ -295,9 +312,10 @@ impl Account<'_> {
     ///
     /// # Safety
     /// `binding` is NULL or a NUL-terminated string.
-    pub(crate) unsafe fn server(&self) -> Result<ServerAccountConfig, lwbs_result> {
+    pub(crate) unsafe fn server(&self) -> Result<ServerAccountConfig, Refusal> {
         // SAFETY: forwarded to the caller.
-        let binding = unsafe { cast::try_opt_str(self.raw.binding) }?;
+        let binding =
+            unsafe { cast::try_opt_str(self.raw.binding) }.map_err(|e| not_utf8(e, "binding"))?;
         Ok(ServerAccountConfig {
             ssid: self.raw.ssid,
             security: self.security.clone(),

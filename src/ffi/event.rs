@@ -142,6 +142,15 @@ pub enum lwbs_event_kind {
     /// slot. `detail` names the slot and the reason ("slot 1: corrupt image (CRC-32
     /// mismatch)"). Reported during `lwbs_client_new`; the other slot, if valid, was used.
     LWBS_EVENT_STORAGE_IGNORED = 12,
+    /// `save` returned non-zero: the image was not stored. `detail` names the slot and the
+    /// generation ("slot 1 generation 3: save failed"); the other slot still holds the
+    /// previous image and the next save goes to the same slot. After an accepted
+    /// Bootstrap-Finish the new configuration is discarded: the Finish is answered 5.00
+    /// (never 2.04), the previous configuration stays in effect, and
+    /// `LWBS_EVENT_BOOTSTRAP_FAILED` with `LWBS_BOOTSTRAP_FAILURE_STORAGE` follows (retried
+    /// after the back-off). After any other change the configuration in memory stays and is
+    /// saved with the next write. The call that drained it returns `LWBS_ERR_STORAGE`.
+    LWBS_EVENT_STORAGE_FAILED = 13,
     /// The smartcard's Bootstrap Information was applied (Core 1.1 §5.2.3.2): `accounts` =
     /// its LwM2M Server accounts; `detail` says whether it has a Bootstrap-Server account and
     /// how many of its other objects were ignored. Its servers are used; the factory servers
@@ -165,7 +174,9 @@ pub enum lwbs_event_kind {
 pub enum lwbs_bootstrap_failure {
     /// Not a failure.
     LWBS_BOOTSTRAP_FAILURE_NONE = 0,
-    /// No Bootstrap-Server account to bootstrap from.
+    /// No Bootstrap-Server account to bootstrap from. When every LwM2M Server failed first,
+    /// `ssid` is the last one that failed and `detail` names its failure ("registration with
+    /// ssid 1 failed: transport error; no Bootstrap-Server to fall back to").
     LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT = 1,
     /// The Bootstrap-Server URI is unusable.
     LWBS_BOOTSTRAP_FAILURE_BAD_URI = 2,
@@ -182,11 +193,15 @@ pub enum lwbs_bootstrap_failure {
     /// The client was stopped during the bootstrap.
     LWBS_BOOTSTRAP_FAILURE_CANCELLED = 8,
     /// The firmware reported a transport error (`lwbs_client_conn_error`) while the
-    /// Bootstrap-Request was outstanding.
+    /// Bootstrap-Request was outstanding, or the platform's `open` of the connection failed
+    /// (`detail` says which).
     LWBS_BOOTSTRAP_FAILURE_TRANSPORT = 9,
     /// The DTLS session with the Bootstrap-Server failed (handshake timeout, fatal alert,
     /// certificate refused, unusable credentials); `detail` names the alert, if any.
     LWBS_BOOTSTRAP_FAILURE_HANDSHAKE = 10,
+    /// Bootstrap-Finish was accepted but `save` failed (`LWBS_EVENT_STORAGE_FAILED` came
+    /// first): the Finish was answered 5.00 and the previous configuration kept.
+    LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
 }
 
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
@@ -201,8 +216,12 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::Reset => LWBS_BOOTSTRAP_FAILURE_RESET,
             BootstrapFailure::FinishTimeout => LWBS_BOOTSTRAP_FAILURE_FINISH_TIMEOUT,
             BootstrapFailure::Cancelled => LWBS_BOOTSTRAP_FAILURE_CANCELLED,
-            BootstrapFailure::Transport => LWBS_BOOTSTRAP_FAILURE_TRANSPORT,
+            BootstrapFailure::Transport | BootstrapFailure::OpenFailed => {
+                LWBS_BOOTSTRAP_FAILURE_TRANSPORT
+            }
+            BootstrapFailure::NoFallback { .. } => LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT,
             BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
+            BootstrapFailure::Storage => LWBS_BOOTSTRAP_FAILURE_STORAGE,
         }
     }
 }
@@ -215,7 +234,8 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
 pub struct lwbs_event {
     /// An `lwbs_event_kind` value.
     pub kind: u32,
-    /// Short Server ID; 0 when not applicable.
+    /// Short Server ID; 0 when not applicable (BOOTSTRAP_FAILED with reason NO_ACCOUNT after
+    /// every server failed: the last server that failed).
     pub ssid: u16,
     /// BOOTSTRAP_FINISHED: LwM2M Server accounts; BOOTSTRAP_FINISH_REFUSED: inconsistencies;
     /// else 0.
@@ -264,6 +284,9 @@ impl OwnedEvent {
             Event::BootstrapFailed { reason } => {
                 out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
                 out.reason = (*reason).into();
+                if let BootstrapFailure::NoFallback { ssid, .. } = reason {
+                    out.ssid = *ssid;
+                }
                 out.detail = CString::new(reason.to_string()).ok();
             }
             Event::ConfigurationChanged => out.kind = LWBS_EVENT_CONFIGURATION_CHANGED,
@@ -290,6 +313,13 @@ impl OwnedEvent {
             Event::StorageIgnored { slot, reason } => {
                 out.kind = LWBS_EVENT_STORAGE_IGNORED;
                 out.detail = CString::new(alloc::format!("slot {slot}: {reason}")).ok();
+            }
+            Event::StorageFailed { slot, generation } => {
+                out.kind = LWBS_EVENT_STORAGE_FAILED;
+                out.detail = CString::new(alloc::format!(
+                    "slot {slot} generation {generation}: save failed"
+                ))
+                .ok();
             }
             Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
                 out.kind = LWBS_EVENT_SMARTCARD_APPLIED;

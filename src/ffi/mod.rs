@@ -48,11 +48,12 @@ use core::ffi::c_char;
 
 pub use client::{
     lwbs_client, lwbs_client_conn_error, lwbs_client_free, lwbs_client_has_bootstrap_server,
-    lwbs_client_new, lwbs_client_provision_bootstrap_server, lwbs_client_provision_server,
-    lwbs_client_recv, lwbs_client_registration_location, lwbs_client_server_count,
-    lwbs_client_server_lifetime, lwbs_client_server_ssid, lwbs_client_server_uri,
-    lwbs_client_set_time, lwbs_client_start, lwbs_client_state, lwbs_client_state_reason,
-    lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
+    lwbs_client_last_error, lwbs_client_new, lwbs_client_provision_bootstrap_server,
+    lwbs_client_provision_server, lwbs_client_recv, lwbs_client_registration_location,
+    lwbs_client_server_count, lwbs_client_server_lifetime, lwbs_client_server_ssid,
+    lwbs_client_server_uri, lwbs_client_set_time, lwbs_client_start, lwbs_client_state,
+    lwbs_client_state_reason, lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
+    lwbs_config_check,
 };
 pub use config::{
     lwbs_account, lwbs_account_init, lwbs_config, lwbs_config_init, lwbs_security_mode,

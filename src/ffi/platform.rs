@@ -99,8 +99,11 @@ pub struct lwbs_platform {
     /// Passed as the first argument of every callback; the library never dereferences it.
     pub userdata: *mut c_void,
     /// Required. Open a datagram association to `uri` ("coap://host:port") for `conn`. Return
-    /// 0 on success; a failure is logged and the CoAP timeouts turn it into a failed
-    /// bootstrap or registration. Datagrams for `conn` follow.
+    /// 0 on success; a failure (the host does not resolve, no socket) is logged and what
+    /// waits on `conn` fails at once, as after `lwbs_client_conn_error`: the bootstrap fails
+    /// (`LWBS_BOOTSTRAP_FAILURE_TRANSPORT`, "could not open ...") or the Register attempt
+    /// does. `conn` is then forgotten: no datagram, no `close` for it. Datagrams for `conn`
+    /// follow a successful open.
     pub open: Option<
         unsafe extern "C" fn(userdata: *mut c_void, conn: lwbs_conn, uri: *const c_char) -> i32,
     >,
@@ -143,7 +146,11 @@ pub struct lwbs_platform {
     /// slot being written never holds the last complete image: a write cut off by a power loss
     /// leaves a torn image, which the next `load` detects by its CRC, next to the intact
     /// previous one. No rename or copy is needed. After a failure (return != 0) the next write
-    /// goes to the same slot again.
+    /// goes to the same slot again. A Bootstrap-Finish is answered 2.04 only after `save`
+    /// returned 0 for its configuration; a failure answers it 5.00 and keeps the previous
+    /// configuration (`LWBS_EVENT_STORAGE_FAILED`, then `LWBS_EVENT_BOOTSTRAP_FAILED` with
+    /// `LWBS_BOOTSTRAP_FAILURE_STORAGE`; the bootstrap is retried after the back-off). With no
+    /// `save` at all nothing is persisted and every Finish is answered 2.04.
     pub save: Option<
         unsafe extern "C" fn(userdata: *mut c_void, slot: u32, data: *const u8, len: usize) -> i32,
     >,
@@ -156,7 +163,8 @@ pub struct lwbs_platform {
     /// Optional. Fill `buf` with `len` random bytes, return 0. Seeds CoAP message IDs and
     /// tokens, and the DTLS sessions' random generators (called once for 8 and once for 32
     /// bytes at `lwbs_client_new`). NULL = a fixed seed (tests only: predictable tokens and
-    /// predictable DTLS randomness).
+    /// predictable DTLS randomness; the first DTLS connection of such a client logs a
+    /// WARNING). Required for anything real.
     pub entropy:
         Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, len: usize) -> i32>,
     /// Optional. Answer a DM server's request for one of the firmware's own objects (not /0,
@@ -396,18 +404,28 @@ impl Platform {
         unsafe { log(self.userdata, level as u32, text.as_ptr()) }
     }
 
-    /// `open(conn, uri)`; a failure is logged.
-    pub(crate) fn open(&self, conn: lwbs_conn, uri: &str) {
+    /// `open(conn, uri)`; false (and logged) when it failed.
+    pub(crate) fn open(&self, conn: lwbs_conn, uri: &str) -> bool {
         let Ok(text) = CString::new(uri) else {
-            return self.log(Level::Error, "server URI contains NUL; connection not opened");
+            self.log(Level::Error, "server URI contains NUL; connection not opened");
+            return false;
         };
         // SAFETY: the callback contract of `lwbs_platform::open`.
         let rc = unsafe { (self.open)(self.userdata, conn, text.as_ptr()) };
         if rc != 0 {
-            self.log(Level::Error, &alloc::format!("open of connection {conn} failed ({rc})"));
+            self.log(
+                Level::Error,
+                &alloc::format!("open of connection {conn} to {uri} failed ({rc})"),
+            );
         } else {
             self.log(Level::Debug, &alloc::format!("connection {conn} opened to {uri}"));
         }
+        rc == 0
+    }
+
+    /// Whether the firmware gave an `entropy` callback.
+    pub(crate) fn has_entropy(&self) -> bool {
+        self.entropy.is_some()
     }
 
     /// `close(conn)`.

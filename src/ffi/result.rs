@@ -53,13 +53,53 @@ impl From<ClientError> for lwbs_result {
             ClientError::NoBootstrapAccount => lwbs_result::LWBS_ERR_NO_BOOTSTRAP_ACCOUNT,
             ClientError::BootstrapInProgress => lwbs_result::LWBS_ERR_BOOTSTRAP_IN_PROGRESS,
             ClientError::UnknownConnection => lwbs_result::LWBS_ERR_UNKNOWN_CONNECTION,
-            ClientError::InvalidAccount => lwbs_result::LWBS_ERR_INVALID_ACCOUNT,
+            ClientError::InvalidAccount(e) if e.is_length() => {
+                lwbs_result::LWBS_ERR_INVALID_ARGUMENT
+            }
+            ClientError::InvalidAccount(_) => lwbs_result::LWBS_ERR_INVALID_ACCOUNT,
         }
     }
 }
 
 /// `Ok(())` or the failure, for `?` inside the exported functions.
 pub(crate) type Status = Result<(), lwbs_result>;
+
+/// A failure with the reason behind it (for `lwbs_client_last_error`, `lwbs_config_check` and
+/// the log); a plain `lwbs_result` converts into one without a reason.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// The result returned to C.
+    pub code: lwbs_result,
+    /// Why, in English; never key material.
+    pub detail: Option<alloc::string::String>,
+}
+
+impl From<lwbs_result> for Refusal {
+    fn from(code: lwbs_result) -> Refusal {
+        Refusal { code, detail: None }
+    }
+}
+
+impl Refusal {
+    /// `code` because of `why`.
+    pub(crate) fn new(code: lwbs_result, why: impl core::fmt::Display) -> Refusal {
+        Refusal { code, detail: Some(alloc::format!("{why}")) }
+    }
+
+    /// `LWBS_ERR_INVALID_ARGUMENT` because of `why`.
+    pub(crate) fn argument(why: impl core::fmt::Display) -> Refusal {
+        Refusal::new(lwbs_result::LWBS_ERR_INVALID_ARGUMENT, why)
+    }
+
+    /// Adds `what` in front of the reason (or makes it the reason).
+    pub(crate) fn about(self, what: &str) -> Refusal {
+        let detail = match self.detail {
+            Some(d) => alloc::format!("{what}: {d}"),
+            None => alloc::format!("{what}: {}", message(self.code as u32).to_str().unwrap_or("")),
+        };
+        Refusal { code: self.code, detail: Some(detail) }
+    }
+}
 
 /// Folds a [`Status`] into the value returned to C.
 pub(crate) fn to_result(status: Status) -> lwbs_result {

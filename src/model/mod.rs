@@ -2,6 +2,7 @@
 //! Access Control (/2) object definitions, instances, and the store holding the committed
 //! configuration and the staged copy of a bootstrap transaction.
 
+mod account_error;
 mod definitions;
 mod instance;
 mod path;
@@ -12,6 +13,9 @@ mod uri;
 mod value;
 mod version;
 
+pub use account_error::{
+    check_account, check_uri_lengths, AccountError, UriPart, MAX_OPTION_VALUE,
+};
 pub use definitions::{
     object_definition, ObjectDefinition, Operations, ResourceDefinition, ACCESS_CONTROL, SECURITY,
     SERVER,

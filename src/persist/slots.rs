@@ -155,12 +155,22 @@ impl Slots {
         }
     }
 
+    /// The last write completed: it can no longer be reported as failed.
+    pub fn write_done(&mut self) {
+        self.rewindable = false;
+    }
+
     /// The last write did not complete: its slot may be torn, the other still holds the last
-    /// good image, so the next write goes to the same slot again (same generation).
-    pub fn write_failed(&mut self) {
-        if core::mem::take(&mut self.rewindable) {
-            self.generation = self.generation.wrapping_sub(1);
+    /// good image, so the next write goes to the same slot again (same generation). Returns
+    /// the slot and generation of the failed write; `None` when there was no write to report
+    /// (none since the last restore, or it was already reported done or failed).
+    pub fn write_failed(&mut self) -> Option<(u8, u32)> {
+        if !core::mem::take(&mut self.rewindable) {
+            return None;
         }
+        let failed = (slot_for(self.generation), self.generation);
+        self.generation = self.generation.wrapping_sub(1);
+        Some(failed)
     }
 
     /// Reads both slots (`None` = nothing stored) and returns the configuration of the valid
@@ -250,10 +260,13 @@ mod tests {
     fn a_failed_write_is_retried_in_the_same_slot_once() {
         let mut slots = Slots::default();
         slots.write(&model(1));
-        slots.write_failed();
-        slots.write_failed();
+        assert_eq!(slots.write_failed(), Some((1, 1)));
+        assert_eq!(slots.write_failed(), None);
         let retry = slots.write(&model(1));
         assert_eq!((retry.slot, retry.generation), (1, 1));
+        slots.write_done();
+        assert_eq!(slots.write_failed(), None, "a write reported done cannot fail later");
+        assert_eq!(slots.generation(), 1);
         let (_, report) = Slots::default().restore([None, None]);
         assert_eq!((report.used, report.generation), (None, 0));
     }

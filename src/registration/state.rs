@@ -19,6 +19,9 @@ pub enum RegistrationFailure {
     Unusable,
     /// The firmware reported a transport error (ICMP unreachable, connection refused).
     Transport,
+    /// The connection could not be opened (the platform's `open` failed: for example the
+    /// host name does not resolve).
+    OpenFailed,
     /// The secure session could not be set up or broke (DTLS handshake timeout, fatal
     /// alert, certificate refused, credentials unusable); `alert` is kept for /1/x/11.
     Handshake {
@@ -35,6 +38,9 @@ impl fmt::Display for RegistrationFailure {
             Self::Reset => f.write_str("reset by the server"),
             Self::Unusable => f.write_str("server account unusable"),
             Self::Transport => f.write_str("transport error"),
+            Self::OpenFailed => {
+                f.write_str("could not open a connection (the platform's open failed)")
+            }
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
         }

@@ -129,7 +129,7 @@ for config in "${CONFIGS[@]}"; do
 
     # shellcheck disable=SC2086
     gcc -O2 -Iinclude -Ic-examples -Wl,--gc-sections $WRAP -o "$WORK/demo" \
-        "${demo_main[@]}" c-examples/posix_platform.c c-examples/sim_card.c tests/bench/heapcount.c \
+        "${demo_main[@]}" c-examples/lwbs_events.c c-examples/posix_platform.c c-examples/sim_card.c tests/bench/heapcount.c \
         "$archive" $NATIVE 2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; fail "link demo ($name)"; }
     bs_peak=$(heap_until_registered "$WORK/demo" --bootstrap-uri "coap://127.0.0.1:$BS" --exit-after 60)
     reg_peak=$(heap_until_registered "$WORK/demo" --server-uri "coap://127.0.0.1:$DM" --ssid 1 \

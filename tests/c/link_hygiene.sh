@@ -63,8 +63,10 @@ build_coexist() {
     gcc "${cflags[@]}" -D_POSIX_C_SOURCE=200809L \
       -c "$ROOT/c-examples/posix_platform.c" -o "$HYG/platform.o" &&
     gcc "${cflags[@]}" -D_POSIX_C_SOURCE=200809L \
-      -c "$ROOT/c-examples/sim_card.c" -o "$HYG/sim_card.o" || return 1
-  local objs=("$HYG/coexist.o" "$HYG/demo.o" "$HYG/platform.o" "$HYG/sim_card.o")
+      -c "$ROOT/c-examples/sim_card.c" -o "$HYG/sim_card.o" &&
+    gcc "${cflags[@]}" -D_POSIX_C_SOURCE=200809L \
+      -c "$ROOT/c-examples/lwbs_events.c" -o "$HYG/events.o" || return 1
+  local objs=("$HYG/coexist.o" "$HYG/demo.o" "$HYG/events.o" "$HYG/platform.o" "$HYG/sim_card.o")
   local other=$BUILD/other_rust_lib/release/libother_rust_lib.a
   local mbed=(-lmbedtls -lmbedx509 -lmbedcrypto)
   local ours=("$SHIPPED_A" $LWBS_NATIVE)

@@ -19,6 +19,9 @@
 #   - the no_std archive (-DLWBS_NO_STD=ON): exports only lwbs_*, leaves lwbs_port_* to the
 #     firmware; tests/c/nostd_port.c (port layer over malloc/free/abort) runs the demo's
 #     bootstrap + registration against the aiocoap servers, and a DTLS-PSK registration.
+#   - the cross build for Cortex-M (tests/cross/run_cross_tests.sh): Rust target derived from
+#     the toolchain file's CPU flags, the missing-target error, a bare-metal consumer linking the
+#     no_std archive through add_subdirectory() and through find_package() of a cross install.
 # Needs `bash tests/setup.sh` (cmake, pkg-config, .venv with aiocoap). Ends with
 # "C tests: N passed, M failed" and exits non-zero if any check failed.
 # Environment: BUILD_DIR (default build; the ASan build goes to $BUILD_DIR/asan).
@@ -306,7 +309,9 @@ build_nostd_port() {
   gcc "${cflags[@]}" -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nostd_port.o" &&
     gcc "${cflags[@]}" -Dmain=lwbs_demo_main -c "$ROOT/c-examples/lwbs_demo.c" \
       -o "$HYG/nostd_demo.o" &&
+    gcc "${cflags[@]}" -c "$ROOT/c-examples/lwbs_events.c" -o "$HYG/nostd_events.o" &&
     gcc -Wl,--gc-sections -o "$HYG/nostd-port" "$HYG/nostd_port.o" "$HYG/nostd_demo.o" \
+      "$HYG/nostd_events.o" \
       "$HYG/platform.o" "$HYG/sim_card.o" "$NOSTD_A"
 }
 check "nostd_port: links the no_std archive with the posix platform and demo" build_nostd_port
@@ -318,6 +323,10 @@ check "nostd_port: bootstrap + register + deregister over NoSec, every block fre
   nostd_scenario
 check "nostd_port: DTLS-PSK registration (no_std Mbed TLS, psk profile)" \
   dtls_psk_registration "$HYG/nostd-port"
+
+# ---- cross build for Cortex-M (cmake/toolchains/arm-none-eabi.cmake) ---------------------------
+# shellcheck source=../cross/run_cross_tests.sh
+source "$ROOT/tests/cross/run_cross_tests.sh"
 
 echo "C tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

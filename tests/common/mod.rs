@@ -23,6 +23,14 @@ pub struct Harness {
     pub outbox: VecDeque<(ConnId, Message, Vec<u8>)>,
     /// Every event, in order.
     pub events: Vec<Event>,
+    /// The outcome the firmware reports for each storage write, in order (`false`: the write
+    /// failed); once exhausted every write succeeds.
+    pub storage_results: VecDeque<bool>,
+    /// Storage writes handed out so far.
+    pub storage_writes: usize,
+    /// Report storage outcomes at all (`false`: a firmware that never calls
+    /// `storage_write_done` / `storage_write_failed`).
+    pub report_storage: bool,
     next_mid: u16,
 }
 
@@ -34,6 +42,9 @@ impl Harness {
             conns: BTreeMap::new(),
             outbox: VecDeque::new(),
             events: Vec::new(),
+            storage_results: VecDeque::new(),
+            storage_writes: 0,
+            report_storage: true,
             next_mid: 0x4000,
         }
     }
@@ -123,6 +134,15 @@ impl Harness {
                     Event::Disconnect { conn } => {
                         self.conns.remove(conn);
                     }
+                    Event::StorageWrite(_) if self.report_storage => {
+                        self.storage_writes += 1;
+                        if self.storage_results.pop_front().unwrap_or(true) {
+                            self.client.storage_write_done(self.now);
+                        } else {
+                            self.client.storage_write_failed(self.now);
+                        }
+                    }
+                    Event::StorageWrite(_) => self.storage_writes += 1,
                     _ => {}
                 }
                 self.events.push(ev);

@@ -47,6 +47,11 @@ impl Net {
                     Event::Disconnect { conn } => {
                         self.sockets.remove(conn);
                     }
+                    // No storage here: every write counts as durable.
+                    Event::StorageWrite(_) => {
+                        let now = self.now();
+                        self.client.storage_write_done(now);
+                    }
                     _ => {}
                 }
                 self.events.push(event);

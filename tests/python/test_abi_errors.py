@@ -406,8 +406,102 @@ def test_python_exception_in_a_callback_is_reraised(make_client):
     client.provision_bootstrap_server("coap://127.0.0.1:5683")
     with pytest.raises(RuntimeError, match="no network"):
         client.start()
-    assert client.state == State.BOOTSTRAPPING, "a failing open is not fatal to the engine"
+    # A failing open fails the bootstrap at once (retried after the back-off); the engine
+    # itself is fine.
+    assert client.state == State.FAILED
+    assert [e.reason for e in client.events if e.kind == EventKind.BOOTSTRAP_FAILED] == [
+        BootstrapFailure.TRANSPORT]
     client.close()
     client.close()      # idempotent
     with pytest.raises(ValueError):
         client.handle
+
+
+# ----- reasons in the exception messages (issue 17) --------------------------------------------
+
+@pytest.mark.parametrize("uri,kwargs,code,reason", [
+    ("http://127.0.0.1", {}, Result.ERR_INVALID_ACCOUNT,
+     "account http://127.0.0.1: unknown URI scheme (coap:// or coaps:// expected)"),
+    ("coap://:5683", {}, Result.ERR_INVALID_ACCOUNT,
+     "account coap://:5683: missing or malformed host in the URI"),
+    ("coap://h:70000", {}, Result.ERR_INVALID_ACCOUNT,
+     "account coap://h:70000: bad port in the URI (1..65535)"),
+    ("coaps://h", {"security_mode": SecurityMode.NOSEC}, Result.ERR_INVALID_ACCOUNT,
+     "account coaps://h: coaps:// URI with Security Mode NoSec: coaps needs PSK or certificate "
+     "credentials"),
+    ("coaps://h", {}, Result.ERR_INVALID_ACCOUNT,
+     "account coaps://h: PSK credentials missing or out of bounds (identity 1..128 bytes, key "
+     "1..64 bytes)"),
+    ("coap://h", {"security_mode": SecurityMode.PSK, "identity": b"id", "secret_key": b"k"},
+     Result.ERR_INVALID_ACCOUNT,
+     "account coap://h: Security Mode PSK needs a coaps:// URI, not coap://"),
+    ("coaps://h", {"identity": b"i" * 129, "secret_key": b"k"}, Result.ERR_INVALID_ARGUMENT,
+     "account coaps://h: PSK identity of 129 bytes is longer than 128 bytes"),
+    ("coap://" + "h" * 256, {}, Result.ERR_INVALID_ARGUMENT,
+     f"account coap://{'h' * 256}: URI host of 256 bytes exceeds the 255-byte Uri-Host option"),
+])
+def test_the_exception_names_why_an_account_is_invalid(make_client, uri, kwargs, code, reason):
+    client = make_client("urn:dev:reasons")
+    with pytest.raises(LwbsError) as exc:
+        client.provision_server(1, uri, **kwargs)
+    assert exc.value.code == code
+    assert exc.value.detail == reason
+    assert str(exc.value) == (
+        f"lwbs_client_provision_server: {result_str(code)} ({code.name}): {reason}")
+    assert (2, f"lwbs_client_provision_server: {reason}") in client.logs
+    client.provision_server(2, "coap://127.0.0.1:5683")   # a good call clears the reason
+    assert client._detail("lwbs_client_provision_server") == ""
+
+
+def test_a_bad_short_server_id_and_a_long_binding_are_named(make_client):
+    client = make_client("urn:dev:reasons")
+    with pytest.raises(LwbsError, match=r"Short Server ID 0 outside 1\.\.65534$"):
+        client.provision_server(0, "coap://127.0.0.1:5683")
+    with pytest.raises(LwbsError) as exc:
+        client.provision_server(1, "coap://127.0.0.1:5683", binding="U" * 254)
+    assert exc.value.code == Result.ERR_INVALID_ARGUMENT
+    assert exc.value.detail.endswith("binding of 254 bytes exceeds the 255-byte Uri-Query "
+                                     "option (b=)")
+
+
+@pytest.mark.parametrize("length,ok", [(252, True), (253, False), (5000, False)])
+def test_the_endpoint_name_must_fit_the_ep_uri_query_option(make_client, length, ok):
+    if ok:
+        make_client("e" * length)
+        return
+    with pytest.raises(LwbsError) as exc:
+        make_client("e" * length)
+    assert exc.value.code == Result.ERR_INVALID_ARGUMENT
+    assert str(exc.value) == (
+        f"lwbs_client_new: invalid argument (ERR_INVALID_ARGUMENT): Endpoint Client Name of "
+        f"{length} bytes is too long: ep=NAME must fit one 255-byte Uri-Query option, so NAME "
+        f"is at most 252 bytes")
+
+
+def test_config_check_gives_each_reason(lib):
+    buf = ctypes.create_string_buffer(256)
+    out_len = c_size_t()
+    bad = config()
+    bad.max_retransmit = 300
+    assert lib.lwbs_config_check(byref(bad), buf, 256, byref(out_len)) == \
+        Result.ERR_INVALID_ARGUMENT
+    assert buf.value == b"max_retransmit 300: 0..255 or UINT32_MAX"
+    assert out_len.value == len(buf.value)
+    assert lib.lwbs_config_check(byref(config()), buf, 256, byref(out_len)) == Result.OK
+    assert (buf.value, out_len.value) == (b"", 0)
+
+
+def test_an_unresolvable_host_fails_the_bootstrap_at_once(make_client):
+    """RFC 6761 .invalid: the transport's open fails, and the bootstrap with it, during
+    start() rather than after the Bootstrap-Request's retransmissions."""
+    client = make_client("urn:dev:unresolvable")
+    client.provision_bootstrap_server("coap://bs.lwbs-test.invalid:5683")
+    client.start()
+    assert client.state == State.FAILED
+    (failed,) = [e for e in client.events if e.kind == EventKind.BOOTSTRAP_FAILED]
+    assert failed.reason == BootstrapFailure.TRANSPORT
+    assert failed.detail == ("could not open a connection to the Bootstrap-Server (the "
+                             "platform's open failed)")
+    (conn, why), = client.transport.open_errors
+    assert conn != 0 and why
+    assert client.transport.sent == [] and client.transport.closed == []

@@ -360,3 +360,146 @@ def test_full_run_under_valgrind_is_clean(demo, servers, tmp_path):
     assert run.returncode == 0, run.stderr
     assert events(run.stdout) == FULL_RUN_EVENTS
     assert "==" not in run.stderr, run.stderr  # valgrind -q prints only errors
+
+
+# ----- errors that say what is wrong (issue 17) ------------------------------------------------
+
+def test_unknown_option_is_named_even_as_the_last_argument(demo, tmp_path):
+    run = run_demo(demo, "--endpoint", "e", "--bogus", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[0] == "lwbs-demo: unknown option: --bogus"
+
+
+def test_a_value_starting_with_dashes_is_a_missing_value(demo, tmp_path):
+    run = run_demo(demo, "--endpoint", "--server-uri", "coap://127.0.0.1:1", "--ssid", "1",
+                   cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[0] == "lwbs-demo: missing value for: --endpoint"
+    assert not (tmp_path / "lwbs-state").exists()
+
+
+@pytest.mark.parametrize("uri,psk,reason", [
+    ("http://127.0.0.1:1", False, "unknown URI scheme (coap:// or coaps:// expected)"),
+    ("coap://:5683", False, "missing or malformed host in the URI"),
+    ("coap://127.0.0.1:99999", False, "bad port in the URI (1..65535)"),
+    ("coaps://127.0.0.1:1", False,
+     "coaps:// URI with Security Mode NoSec: coaps needs PSK or certificate credentials"),
+    ("coap://127.0.0.1:1", True, "Security Mode PSK needs a coaps:// URI, not coap://"),
+])
+def test_an_invalid_account_says_why(demo, tmp_path, uri, psk, reason):
+    args = ["--endpoint", "e", "--state-dir", str(tmp_path / "state"), "--server-uri", uri,
+            "--ssid", "1"]
+    if psk:
+        args += ["--psk-identity", "id", "--psk-key", "00112233"]
+    run = run_demo(demo, *args)
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == (
+        f"lwbs-demo: cannot use the server account: invalid account (account {uri}: {reason})")
+    assert "not in this build" not in run.stderr
+
+
+def test_an_endpoint_longer_than_its_uri_query_option_is_refused_with_the_reason(demo, tmp_path):
+    run = run_demo(demo, "--endpoint", "e" * 5000, "--state-dir", str(tmp_path / "state"),
+                   "--server-uri", "coap://127.0.0.1:1", "--ssid", "1")
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == (
+        "lwbs-demo: cannot create the client: invalid argument (Endpoint Client Name of 5000 "
+        "bytes is too long: ep=NAME must fit one 255-byte Uri-Query option, so NAME is at most "
+        "252 bytes)")
+
+
+def test_an_unresolvable_host_fails_at_once_naming_the_resolution(demo, tmp_path):
+    """RFC 6761: names under .invalid never resolve. The bootstrap fails as soon as the
+    platform's open fails, not after the Bootstrap-Request's 72 s of retransmissions."""
+    started = time.monotonic()
+    run = run_demo(demo, "--endpoint", "e", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", "coap://bootstrap.lwbs-test.invalid:5683",
+                   "--exit-after", "registered", timeout=30)
+    elapsed = time.monotonic() - started
+    assert run.returncode == 1
+    assert elapsed < 5.0, elapsed
+    assert events(run.stdout) == [
+        "EVENT bootstrap-started",
+        'EVENT bootstrap-failed reason="could not open a connection to the Bootstrap-Server '
+        '(the platform\'s open failed)"']
+    assert "cannot resolve bootstrap.lwbs-test.invalid:5683" in run.stderr
+    assert run.stderr.splitlines()[-1].startswith("lwbs-demo: bootstrap failed: could not open")
+
+
+def test_a_dm_only_setup_whose_server_fails_names_the_root_cause(demo, tmp_path):
+    from conftest import free_udp_port
+    dead = free_udp_port()
+    run = run_demo(demo, "--endpoint", "e", "--state-dir", str(tmp_path / "state"),
+                   "--server-uri", f"coap://127.0.0.1:{dead}", "--ssid", "3",
+                   "--retry-count", "1", "--seq-retry-count", "1", "--exit-after", "registered",
+                   timeout=30)
+    assert run.returncode == 1
+    assert events(run.stdout)[-1] == (
+        'EVENT bootstrap-failed reason="registration with ssid 3 failed: transport error; '
+        'no Bootstrap-Server to fall back to"')
+    assert run.stderr.splitlines()[-1] == (
+        "lwbs-demo: bootstrap failed: registration with ssid 3 failed: transport error; "
+        "no Bootstrap-Server to fall back to")
+
+
+def test_sigint_before_the_goal_exits_130(demo, tmp_path):
+    """A Bootstrap-Server that never answers: SIGINT while bootstrapping stops the run before
+    --exit-after registered, so the status says so (128 + SIGINT)."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    proc = subprocess.Popen([str(demo), "--endpoint", "e", "--state-dir", str(tmp_path / "state"),
+                             "--bootstrap-uri", f"coap://127.0.0.1:{silent.getsockname()[1]}",
+                             "--exit-after", "registered"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "EVENT bootstrap-started"
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        silent.close()
+    assert proc.returncode == 130, err
+    assert "interrupted by signal 2 before the --exit-after goal" in err
+    assert events(rest)[-1] == "EVENT stopped"
+
+
+def test_a_configuration_that_cannot_be_saved_is_not_acknowledged(demo, start_server, tmp_path):
+    """The durability contract (docs/persistence.md): the first run bootstraps and saves
+    generation 1 into slot 1. The DM server goes away, so the second run falls back to a
+    bootstrap whose generation 2 belongs to slot 0, which is a directory (a save that really
+    fails, also as root): the Bootstrap-Server gets 5.00 to its Finish, never 2.04, the demo
+    exits non-zero and slot 1 still holds the first configuration, byte for byte."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}")
+    state = tmp_path / "state"
+    first = run_demo(demo, *bootstrap_args(bs, state, "--exit-after", "registered"))
+    assert first.returncode == 0, first.stderr
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    saved = (state / "slot1.img").read_bytes()
+    dm.stop()
+    (state / "slot0.img").mkdir()
+    second = run_demo(demo, *bootstrap_args(bs, state, "--exit-after", "registered",
+                                            "--retry-count", "1", "--seq-retry-count", "1"))
+    assert second.returncode != 0, second.stdout
+    got = events(second.stdout)
+    assert 'EVENT storage-failed detail="slot 0 generation 2: save failed"' in got, got
+    assert 'EVENT bootstrap-failed reason="the new configuration could not be saved"' in got
+    assert "EVENT bootstrap-finished accounts=1" not in got
+    finishes = [line for line in bs.output() if line.startswith("FINISH")]
+    assert finishes == ["FINISH 2.04", "FINISH 5.00"], bs.output()
+    assert (state / "slot1.img").read_bytes() == saved, "the old configuration is intact"
+    assert (state / "slot0.img").is_dir()
+    assert "could not be saved" in second.stderr
+
+
+def test_a_state_dir_that_is_not_a_directory_is_refused_up_front(demo, tmp_path):
+    not_a_dir = tmp_path / "state"
+    not_a_dir.write_text("a file")
+    run = run_demo(demo, "--endpoint", "demo-1", "--bootstrap-uri", "coap://127.0.0.1:9",
+                   "--state-dir", str(not_a_dir))
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"lwbs-demo: --state-dir {not_a_dir} is not a directory"
+    assert run.stdout == ""
+    assert not_a_dir.read_text() == "a file"

@@ -228,3 +228,27 @@ def test_python_wrapper_scp03_keys(make_client):
         client.set_smartcard(scp03_keys=(b"\x40" * n, b"\x50" * n, b"\x60" * n),
                              scp03_key_version=0x30)
     client.set_smartcard()  # no keys: no secure channel
+
+
+def test_a_missing_card_file_at_start_gets_a_hint(demo, servers, tmp_path):
+    bs, _ = servers
+    absent = tmp_path / "absent.bin"
+    run = run_demo(demo, "--endpoint", "card-7", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}",
+                   "--smartcard", str(absent), "--exit-after", "registered")
+    assert run.returncode == 0, run.stderr
+    assert (f"lwbs-demo: note: --smartcard {absent} does not exist (No such file or directory): "
+            "no card is inserted until the file is created") in run.stderr.splitlines()
+
+
+def test_an_oversized_card_file_is_rejected_with_its_real_size(demo, servers, tmp_path):
+    bs, _ = servers
+    card = tmp_path / "ef.bin"
+    put_card(card, bytes(40000))
+    run = run_demo(demo, "--endpoint", "card-8", "--state-dir", str(tmp_path / "state"),
+                   "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}", "--smartcard", str(card),
+                   "--exit-after", "registered")
+    assert run.returncode == 0, run.stderr
+    rejected = events(run.stdout)[0]
+    assert rejected.startswith('EVENT smartcard-rejected reason="'), rejected
+    assert "file of 40000 bytes is larger than allowed" in rejected, rejected

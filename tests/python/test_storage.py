@@ -127,3 +127,52 @@ def test_a_bootstrap_after_restore_writes_the_other_slot(make_client, bootstrap_
     assert storage.slots[1] == old
     assert struct.unpack(">I", storage.slots[0][8:12]) == (2,)
     assert client.servers == {1: {"uri": dm_uri, "lifetime_s": 900}}
+
+
+class FailingStorage(MemoryStorage):
+    """A storage whose ``save`` returns -28 (a non-zero status: the write failed, e.g. a full
+    disk) the first ``failures`` times."""
+
+    def __init__(self, *slots, failures: int = 1):
+        super().__init__(*slots)
+        self.failures = failures
+        self.attempts: list[int] = []
+
+    def save(self, slot: int, data: bytes) -> int:
+        self.attempts.append(slot)
+        if len(self.attempts) <= self.failures:
+            return -28
+        super().save(slot, data)
+        return 0
+
+
+def test_a_failing_save_answers_the_finish_5_00_and_keeps_the_old_configuration(
+        make_client, bootstrap_server_factory, dm_server):
+    """The durability contract (docs/persistence.md): the save of generation 2 (slot 0)
+    fails, so the Bootstrap-Server sees 5.00 to its Finish, not 2.04; the client keeps the
+    restored configuration (no server), slot 1 is untouched and the bootstrap counts as failed
+    (retried after the back-off)."""
+    from lwm2m_bootstrap import BootstrapFailure, StorageError
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    bs = bootstrap_server_factory(server_uri=dm_uri, scenario="int0", lifetime=900)
+    old = image(1, {0: tlv.security_instance(0, f"coap://127.0.0.1:{bs.port}", 0,
+                                             bootstrap=True)}, [(0, 0, 0)])
+    storage = FailingStorage(None, old)
+    client = make_client("urn:dev:full-disk", storage=storage)
+    client.start()
+    try:
+        client.wait_event(EventKind.STORAGE_FAILED, TIMEOUT)
+    except StorageError:
+        pass  # the recv that carried the Finish reports the failed save
+    bs.wait_for(lambda: any(s.operation.name == "finish" for s in bs.steps), TIMEOUT)
+    assert [s.code for s in bs.steps if s.operation.name == "finish"] == ["5.00"]
+    failed = [e for e in client.events if e.kind == EventKind.STORAGE_FAILED]
+    assert [e.detail for e in failed] == ["slot 0 generation 2: save failed"]
+    reasons = [e.reason for e in client.events if e.kind == EventKind.BOOTSTRAP_FAILED]
+    assert reasons == [BootstrapFailure.STORAGE]
+    assert EventKind.BOOTSTRAP_FINISHED not in client.event_kinds()
+    assert EventKind.REGISTERED not in client.event_kinds()
+    assert client.servers == {} and client.has_bootstrap_server
+    assert storage.attempts == [0] and storage.writes == []
+    assert storage.slots == [None, old], "the old configuration is intact"
+    assert (client.state.name, client.state_reason.name) == ("FAILED", "BOOTSTRAP_FAILED")

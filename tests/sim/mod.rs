@@ -520,6 +520,7 @@ impl World {
             Event::StorageWrite(w) => {
                 self.check(u32::from(w.slot) == w.generation % 2, || "slot parity".into());
                 self.flash[usize::from(w.slot)] = Some(w.image.clone());
+                self.client.storage_write_done(now);
             }
             Event::ConfigurationChanged => {}
             Event::BootstrapStarted => self.on_bootstrap_started(),

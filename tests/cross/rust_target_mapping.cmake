@@ -1,0 +1,66 @@
+# cmake -P tests/cross/rust_target_mapping.cmake
+# Asserts the Rust target lwbs_rust_target_from_flags() derives from C compiler flags (and
+# CMAKE_SYSTEM_PROCESSOR) for each Cortex-M core and float ABI; prints one line per case and
+# ends with FATAL_ERROR if any case chose another triple.
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/LwbsCargo.cmake")
+
+set(failures 0)
+set(count 0)
+# expect(<expected triple or "">, <flags>, [<processor>])
+function(expect expected flags)
+  set(processor "${ARGN}")
+  lwbs_rust_target_from_flags(got "${flags}" "${processor}")
+  math(EXPR n "${count} + 1")
+  set(count ${n} PARENT_SCOPE)
+  if(got STREQUAL expected)
+    message("ok   '${flags}' '${processor}' -> '${got}'")
+  else()
+    message("FAIL '${flags}' '${processor}' -> '${got}', expected '${expected}'")
+    math(EXPR f "${failures} + 1")
+    set(failures ${f} PARENT_SCOPE)
+  endif()
+endfunction()
+
+expect(thumbv6m-none-eabi "-mcpu=cortex-m0 -mthumb")
+expect(thumbv6m-none-eabi "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft")
+expect(thumbv6m-none-eabi "-mthumb -mcpu=cortex-m1")
+expect(thumbv6m-none-eabi "-mcpu=cortex-m0plus.small-multiply -mthumb")
+expect(thumbv7m-none-eabi "-mcpu=cortex-m3 -mthumb")
+expect(thumbv7em-none-eabi "-mcpu=cortex-m4 -mthumb")
+expect(thumbv7em-none-eabi "-mcpu=cortex-m4 -mthumb -mfloat-abi=soft")
+expect(thumbv7em-none-eabi "-mcpu=cortex-m4 -mthumb -mfloat-abi=softfp -mfpu=fpv4-sp-d16")
+expect(thumbv7em-none-eabihf "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16")
+expect(thumbv7em-none-eabihf "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16")
+expect(thumbv7em-none-eabi "-mcpu=cortex-m7 -mthumb")
+expect(thumbv8m.base-none-eabi "-mcpu=cortex-m23 -mthumb")
+# No FPU on v8m.base: hard is not a Rust target there, the soft-float one is chosen.
+expect(thumbv8m.base-none-eabi "-mcpu=cortex-m23 -mthumb -mfloat-abi=hard")
+expect(thumbv8m.main-none-eabi "-mcpu=cortex-m33 -mthumb")
+expect(thumbv8m.main-none-eabihf "-mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16")
+expect(thumbv8m.main-none-eabihf "-mcpu=cortex-m35p+nodsp -mthumb -mfloat-abi=hard")
+expect(thumbv8m.main-none-eabihf "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard")
+expect(thumbv8m.main-none-eabi "-mcpu=cortex-m55 -mthumb -mfloat-abi=softfp")
+# The last -mcpu / -mfloat-abi wins, as with GCC; case does not matter.
+expect(thumbv7m-none-eabi "-mcpu=cortex-m4 -mfloat-abi=hard -mcpu=cortex-m3")
+expect(thumbv7em-none-eabi "-mcpu=Cortex-M4 -mfloat-abi=hard -mfloat-abi=soft")
+# -march when there is no -mcpu.
+expect(thumbv6m-none-eabi "-march=armv6s-m -mthumb")
+expect(thumbv7m-none-eabi "-march=armv7-m -mthumb")
+expect(thumbv7em-none-eabihf "-march=armv7e-m+fp -mthumb -mfloat-abi=hard")
+expect(thumbv8m.base-none-eabi "-march=armv8-m.base")
+expect(thumbv8m.main-none-eabihf "-march=armv8-m.main+fp -mfloat-abi=hard")
+expect(thumbv8m.main-none-eabi "-march=armv8.1-m.main+mve")
+# CMAKE_SYSTEM_PROCESSOR when the flags name no core; -mcpu beats it.
+expect(thumbv7m-none-eabi "-mthumb" cortex-m3)
+expect(thumbv7em-none-eabihf "-mthumb -mfloat-abi=hard" cortex-m7)
+expect(thumbv6m-none-eabi "-mcpu=cortex-m0" cortex-m4)
+# Nothing Cortex-M: empty (the build then asks for LWBS_RUST_TARGET).
+expect("" "-mthumb" arm)
+expect("" "-mcpu=cortex-a53" aarch64)
+expect("" "-mcpu=cortex-r5 -mfloat-abi=hard")
+expect("" "")
+
+if(failures GREATER 0)
+  message(FATAL_ERROR "rust target mapping: ${failures} of ${count} cases failed")
+endif()
+message("rust target mapping: ${count} cases passed")

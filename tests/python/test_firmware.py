@@ -1,0 +1,180 @@
+"""The bare-metal firmware example (c-examples/firmware, docs/firmware.md) under QEMU mps2-an386,
+end to end over real UDP on 127.0.0.1 against the aiocoap test servers: the no_std engine and
+the C ABI as a firmware links them, only the host bridge (bridge.py) is emulation.
+
+The image is built once per session (CMake, cmake/toolchains/arm-none-eabi.cmake, into
+build-fw/; about a minute the first time); ``LWBS_FW_ELF`` points at an image instead. Every
+run goes through run.sh, which stops QEMU and the bridge on every path.
+
+The DTLS-PSK tests (the same scenario over coaps://, image built with LWBS_NO_STD_DTLS=ON into
+build-fw-dtls/) go at the end of this file, under "DTLS-PSK"."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from test_demo import ServerProcess, start_server  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+FW = ROOT / "c-examples" / "firmware"
+RUN = FW / "run.sh"
+RUN_TIMEOUT_S = 60
+
+FULL_CYCLE = [
+    "EVENT bootstrap-started",
+    "EVENT bootstrap-finished accounts=1",
+    "EVENT configuration-changed",
+    "EVENT registered ssid=1 location=/rd/1",
+    "EVENT updated ssid=1",
+    "EVENT deregistered ssid=1",
+    "EVENT stopped",
+]
+
+
+def build_image(build: Path, dtls: bool) -> Path:
+    if not (build / "CMakeCache.txt").exists():
+        subprocess.run(["cmake", "-S", str(FW), "-B", str(build),
+                        f"-DCMAKE_TOOLCHAIN_FILE={ROOT}/cmake/toolchains/arm-none-eabi.cmake",
+                        f"-DLWBS_NO_STD_DTLS={'ON' if dtls else 'OFF'}"],
+                       check=True, capture_output=True, text=True)
+    run = subprocess.run(["cmake", "--build", str(build), "--target", "lwbs-fw"],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        pytest.fail(f"firmware build failed:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    return build / "lwbs-fw.elf"
+
+
+@pytest.fixture(scope="session")
+def fw_elf() -> Path:
+    if os.environ.get("LWBS_FW_ELF"):
+        return Path(os.environ["LWBS_FW_ELF"])
+    return build_image(ROOT / "build-fw", dtls=False)
+
+
+def run_fw(elf: Path, *args: str, timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
+    env = dict(os.environ, LWBS_FW_ELF=str(elf))
+    return subprocess.run(["bash", str(RUN), *args, "--timeout", str(timeout - 10)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def events(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("EVENT ")]
+
+
+def figures(stderr: str) -> dict[str, int]:
+    line = next(l for l in stderr.splitlines() if l.startswith("FIGURES "))
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+@pytest.fixture
+def servers(start_server):  # noqa: F811
+    """(BS, DM): the BS writes a NoSec account for the DM with a 2 s lifetime (Update after 1 s)."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}",
+                      "--lifetime", "2")
+    return bs, dm
+
+
+def test_firmware_bootstraps_registers_updates_deregisters(fw_elf, servers, tmp_path):
+    bs, dm = servers
+    run = run_fw(fw_elf, "--endpoint", "fw-1", "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}",
+                 "--state-dir", str(tmp_path / "state"), "--exit-after", "deregistered")
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_CYCLE
+    # The wire, as the servers saw it.
+    assert bs.wait_for("BOOTSTRAP-REQUEST").startswith("BOOTSTRAP-REQUEST ep=fw-1")
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=fw-1 location=/rd/1 lt=2")
+    assert dm.wait_for("UPDATED") == "UPDATED location=/rd/1"
+    assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
+    # Storage went to the bridge's slot files: generation 1 in slot 1.
+    assert (tmp_path / "state" / "slot1.img").read_bytes()[:4] == b"LWBS"
+    fig = figures(run.stderr)
+    assert 0 < fig["heap_peak"] <= fig["heap_arena"] <= fig["heap_size"]
+    assert 0 < fig["stack_peak"] < fig["stack_size"]
+
+
+def test_firmware_restart_with_kept_storage_registers_without_bootstrap(fw_elf, servers, tmp_path):
+    bs, dm = servers
+    args = ["--endpoint", "fw-2", "--bootstrap-uri", f"coap://127.0.0.1:{bs.port}",
+            "--state-dir", str(tmp_path / "state"), "--exit-after", "registered"]
+    first = run_fw(fw_elf, *args)
+    assert first.returncode == 0, first.stderr
+    second = run_fw(fw_elf, *args)
+    assert second.returncode == 0, second.stderr
+    assert events(second.stdout) == ["EVENT registered ssid=1 location=/rd/2",
+                                     "EVENT deregistered ssid=1", "EVENT stopped"]
+    assert len([l for l in bs.output() if l.startswith("BOOTSTRAP-REQUEST")]) == 1
+    regs = [l for l in dm.output() if l.startswith("REGISTERED ")]
+    assert [r.split()[1:3] for r in regs] == [["ep=fw-2", "location=/rd/1"],
+                                              ["ep=fw-2", "location=/rd/2"]]
+    assert dm.wait_for("DEREGISTERED location=/rd/2") == "DEREGISTERED location=/rd/2"
+
+
+def test_firmware_sigint_deregisters_and_stops_qemu(fw_elf, servers, tmp_path):
+    bs, dm = servers
+    env = dict(os.environ, LWBS_FW_ELF=str(fw_elf))
+    proc = subprocess.Popen(["bash", str(RUN), "--endpoint", "fw-3", "--bootstrap-uri",
+                             f"coap://127.0.0.1:{bs.port}", "--state-dir", str(tmp_path / "s"),
+                             "--exit-after", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stdout:
+            if line.startswith("EVENT registered"):
+                break
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert events(rest)[-2:] == ["EVENT deregistered ssid=1", "EVENT stopped"]
+    assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
+
+
+def test_firmware_timeout_exits_1_and_stops_qemu(fw_elf, tmp_path):
+    """A Bootstrap-Server that never answers: the run ends at --timeout with the reason, and
+    QEMU is gone."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        started = time.monotonic()
+        run = run_fw(fw_elf, "--endpoint", "fw-4", "--bootstrap-uri",
+                     f"coap://127.0.0.1:{silent.getsockname()[1]}",
+                     "--state-dir", str(tmp_path / "s"), timeout=13)
+        assert run.returncode == 1
+        assert "lwbs-fw: timeout: no end state within 3 s" in run.stderr, run.stderr
+        assert time.monotonic() - started < 12
+        assert len(silent.recv(2048)) > 0, "the Bootstrap-Request reached the socket"
+    finally:
+        silent.close()
+    assert subprocess.run(["pgrep", "-f", f"qemu-system-arm.*{fw_elf}"],
+                          capture_output=True).stdout == b""
+
+
+def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, tmp_path):
+    """ICMP port unreachable reaches the firmware as a transport error (bridge 'e' frame)."""
+    from conftest import free_udp_port
+    run = run_fw(fw_elf, "--endpoint", "fw-5", "--bootstrap-uri",
+                 f"coap://127.0.0.1:{free_udp_port()}", "--state-dir", str(tmp_path / "s"),
+                 timeout=30)
+    assert run.returncode == 1
+    assert events(run.stdout) == [
+        "EVENT bootstrap-started",
+        'EVENT bootstrap-failed reason="transport error reaching the Bootstrap-Server"']
+    assert run.stderr.splitlines()[-1] == (
+        "lwbs-fw: bootstrap failed: transport error reaching the Bootstrap-Server")
+
+
+# ---- DTLS-PSK ----------------------------------------------------------------------------------
+# (helper fw-dtls: the image of build_image(ROOT / "build-fw-dtls", dtls=True), run.sh with
+# --psk-identity/--psk-key, against lwbs_testservers.dtls.DtlsBootstrapServer.)
