@@ -16,6 +16,9 @@
 /* TARGET_LIKE_MBED is only our switch for the hook: the network module must go with it. */
 #undef MBEDTLS_NET_C
 
+/* no_std DTLS build: mbedtls_calloc/free through the port allocator (LWBS_MBEDTLS_PORT_ALLOC). */
+#include "port_alloc.h"
+
 /* Record buffers sized for CoAP over DTLS: a CoAP message with Block1/Block2 of 1024 bytes plus
  * headers fits a 1536-byte record; handshake messages are far smaller for PSK and for one
  * P-256 certificate. Reassembly of out-of-order handshake fragments: 4 KB. Peak heap of a
