@@ -287,3 +287,22 @@ def test_firmware_dtls_psk_bootstraps_registers_updates_deregisters(fw_dtls_elf,
     fig = figures(run.stderr)
     assert 0 < fig["heap_peak"] <= fig["heap_arena"] <= fig["heap_size"]
     assert 0 < fig["stack_peak"] < fig["stack_size"]
+
+
+def test_firmware_dtls_image_allocates_mbedtls_through_the_port(fw_dtls_elf):
+    """Mbed TLS's calloc/free are the library's port glue (cmake/mbedtls/port_alloc.h): the
+    cross-built archive leaves no calloc/free to the C library, and the image links no
+    calloc at all, so every heap block goes through lwbs_port_malloc, whose count is the
+    FIGURES heap_peak (measured: 26,976 bytes before this change, 32,036 after)."""
+    archive = fw_dtls_elf.parent / "lwm2m_bootstrap" / "lib" / "liblwm2m_bootstrap.a"
+    undefined = set(subprocess.run(["arm-none-eabi-nm", "-u", str(archive)], check=True,
+                                   capture_output=True, text=True).stdout.split())
+    assert {"lwbs_port_malloc", "lwbs_port_free"} <= undefined
+    assert not undefined & {"calloc", "free", "malloc", "realloc"}, sorted(undefined)
+    nm = subprocess.run(["arm-none-eabi-nm", "--defined-only", str(fw_dtls_elf)],
+                        check=True, capture_output=True, text=True).stdout
+    defined = {f[2]: f[1] for f in (line.split() for line in nm.splitlines()) if len(f) == 3}
+    assert defined.get("mbedtls_ssl_setup") == "t"  # Mbed TLS is in, local to the library
+    assert defined.get("lwbsint_mbedtls_calloc") == "t"
+    assert defined.get("lwbs_port_malloc") == "T"
+    assert "calloc" not in defined and "_calloc_r" not in defined
