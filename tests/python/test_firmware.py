@@ -6,8 +6,10 @@ The image is built once per session (CMake, cmake/toolchains/arm-none-eabi.cmake
 build-fw/; about a minute the first time); ``LWBS_FW_ELF`` points at an image instead. Every
 run goes through run.sh, which stops QEMU and the bridge on every path.
 
-The DTLS-PSK tests (the same scenario over coaps://, image built with LWBS_NO_STD_DTLS=ON into
-build-fw-dtls/) go at the end of this file, under "DTLS-PSK"."""
+The DTLS-PSK tests (the same scenario over coaps:// against aiocoap on the tinydtls server
+transport, image built once per session with LWBS_NO_STD_DTLS=ON into build-fw-dtls/, about
+four minutes the first time; ``LWBS_FW_DTLS_ELF`` points at an image instead) are at the end
+of this file, under "DTLS-PSK"."""
 
 from __future__ import annotations
 
@@ -19,8 +21,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import aiocoap
 import pytest
+from aiocoap.credentials import CredentialsMap
 
+from conftest import free_udp_port
+from lwbs_testservers import bootstrap_server as bsmod, tlv
+from lwbs_testservers.dm_server import DmServer
+from lwbs_testservers.dtls import DtlsBootstrapServer
 from test_demo import ServerProcess, start_server  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,7 +171,6 @@ def test_firmware_timeout_exits_1_and_stops_qemu(fw_elf, tmp_path):
 
 def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, tmp_path):
     """ICMP port unreachable reaches the firmware as a transport error (bridge 'e' frame)."""
-    from conftest import free_udp_port
     run = run_fw(fw_elf, "--endpoint", "fw-5", "--bootstrap-uri",
                  f"coap://127.0.0.1:{free_udp_port()}", "--state-dir", str(tmp_path / "s"),
                  timeout=30)
@@ -176,20 +183,11 @@ def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, t
 
 
 # ---- DTLS-PSK ----------------------------------------------------------------------------------
-# (helper fw-dtls: the image of build_image(ROOT / "build-fw-dtls", dtls=True), run.sh with
-# --psk-identity/--psk-key, against lwbs_testservers.dtls.DtlsBootstrapServer.)
 # The image with DTLS (dtls-nostd, Mbed TLS built by arm-none-eabi-gcc, psk profile), built once
 # per session into build-fw-dtls/ (LWBS_FW_DTLS_ELF points at an image instead). The
 # Bootstrap-Server is aiocoap's on the tinydtls server transport (lwbs_testservers.dtls), the
-# DM server the same DmServer as above on that transport (DtlsDmServer): an independent DTLS
+# DM server lwbs_testservers.dm_server.DmServer on that transport (DtlsDmServer): an independent DTLS
 # stack on both ends. tinydtls caps PSKs at 16 bytes.
-
-from aiocoap.credentials import CredentialsMap  # noqa: E402
-
-from conftest import free_udp_port  # noqa: E402
-from lwbs_testservers import bootstrap_server as bsmod, tlv  # noqa: E402
-from lwbs_testservers.dm_server import DmServer  # noqa: E402
-from lwbs_testservers.dtls import DtlsBootstrapServer, tinydtls_server  # noqa: E402
 
 BS_IDENTITY, BS_KEY = "fw-dtls-bs", bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 DM_IDENTITY, DM_KEY = "fw-dtls-dm", b"DmSecret-16bytes"
@@ -223,8 +221,6 @@ class DtlsDmServer(DmServer):
         self.emit(f"READY port={self.port}")
         return self.port
 
-
-import aiocoap  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -288,6 +284,23 @@ def test_firmware_dtls_psk_bootstraps_registers_updates_deregisters(fw_dtls_elf,
     assert 0 < fig["heap_peak"] <= fig["heap_arena"] <= fig["heap_size"]
     assert 0 < fig["stack_peak"] < fig["stack_size"]
 
+
+def test_firmware_dtls_restart_with_kept_storage_registers_over_dtls(fw_dtls_elf, dtls_servers,
+                                                                     tmp_path):
+    """The PSK account the Bootstrap-Server wrote (identity and key) survives in the slots: a
+    restarted image registers over DTLS-PSK with it, without bootstrapping."""
+    bs, dm = dtls_servers
+    args = [*dtls_args(bs, "fw-dtls-2", tmp_path / "state"), "--exit-after", "registered"]
+    first = run_fw(fw_dtls_elf, *args)
+    assert first.returncode == 0, first.stderr
+    second = run_fw(fw_dtls_elf, *args)
+    assert second.returncode == 0, second.stderr
+    assert events(second.stdout) == ["EVENT registered ssid=1 location=/rd/2",
+                                     "EVENT deregistered ssid=1", "EVENT stopped"]
+    assert [r["ep"] for r in bs.requests] == ["fw-dtls-2"]
+    assert dm.wait_for_line("DEREGISTERED location=/rd/2") == "DEREGISTERED location=/rd/2"
+    assert [(r["ep"], r["location"], r["scheme"]) for r in dm.history] == [
+        ("fw-dtls-2", "/rd/1", "coaps"), ("fw-dtls-2", "/rd/2", "coaps")]
 
 def test_firmware_dtls_image_allocates_mbedtls_through_the_port(fw_dtls_elf):
     """Mbed TLS's calloc/free are the library's port glue (cmake/mbedtls/port_alloc.h): the
