@@ -304,6 +304,17 @@ nostd_archive_ok() {
 }
 check "no_std archive: only lwbs_* defined, lwbs_port_* left to the firmware, no std" \
   nostd_archive_ok
+# Mbed TLS allocates through the port hooks (cmake/mbedtls/port_alloc.h): nothing of the C
+# library's allocator is left undefined (the nostd_port scenario's live=0 then also covers
+# Mbed TLS's blocks).
+nostd_no_libc_alloc() {
+  local libc
+  libc=$(nm -u "$NOSTD_A" | awk '$2 ~ /^(calloc|malloc|realloc|free)$/ { print $2 }' | sort -u | xargs)
+  echo "undefined libc allocator: [$libc]"
+  [ -z "$libc" ] && nm "$NOSTD_A" | grep -q ' t lwbsint_mbedtls_calloc$'
+}
+check "no_std DTLS archive: no calloc/malloc/realloc/free left undefined (Mbed TLS uses lwbs_port_*)" \
+  nostd_no_libc_alloc
 build_nostd_port() {
   local cflags=(-std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -D_POSIX_C_SOURCE=200809L)
   gcc "${cflags[@]}" -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nostd_port.o" &&
