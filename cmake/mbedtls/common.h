@@ -16,6 +16,9 @@
 /* TARGET_LIKE_MBED is only our switch for the hook: the network module must go with it. */
 #undef MBEDTLS_NET_C
 
+/* no_std DTLS build: mbedtls_calloc/free through the port allocator (LWBS_MBEDTLS_PORT_ALLOC). */
+#include "port_alloc.h"
+
 /* Record buffers sized for CoAP over DTLS: a CoAP message with Block1/Block2 of 1024 bytes plus
  * headers fits a 1536-byte record; handshake messages are far smaller for PSK and for one
  * P-256 certificate. Reassembly of out-of-order handshake fragments: 4 KB. Peak heap of a
@@ -25,6 +28,14 @@
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 1536
 #undef MBEDTLS_SSL_DTLS_MAX_BUFFERING
 #define MBEDTLS_SSL_DTLS_MAX_BUFFERING 4096
+
+/* AES tables in flash, not RAM: without these, Mbed TLS generates 8 KB of forward/reverse
+ * tables (FT0-3, RT0-3) plus the S-boxes into .bss at first use. ROM_TABLES makes them const
+ * (.rodata), FEWER_TABLES keeps one table per direction and rotates at run time. Measured on
+ * the Cortex-M4 image (bash tests/bench.sh --firmware, the library's share): DTLS-PSK bss
+ * 8,736 -> -16 bytes, rodata +2,600, text -640. */
+#define MBEDTLS_AES_ROM_TABLES
+#define MBEDTLS_AES_FEWER_TABLES
 
 /* Key exchanges we never offer (src/security/dtls.rs offers TLS_PSK_WITH_AES_128_CCM_8 and
  * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 only). */

@@ -137,3 +137,40 @@ extern "C" fn _Unwind_Resume(_exception: *mut c_void) -> ! {
     // SAFETY: MSG is valid for its length; the function does not return.
     unsafe { lwbs_port_panic(MSG.as_ptr() as *const c_char, MSG.len()) }
 }
+
+/// Mbed TLS's `mbedtls_calloc` in the no_std DTLS build (`MBEDTLS_PLATFORM_CALLOC_MACRO`,
+/// cmake/mbedtls/port_alloc.h): `n * size` zeroed bytes from `lwbs_port_malloc`, so the
+/// firmware's allocator sees Mbed TLS's blocks too. NULL when `n * size` overflows or the port
+/// allocator fails (Mbed TLS then reports an allocation error). A zero-byte request gets a
+/// one-byte block (the port hook never sees 0), which `lwbsint_mbedtls_free` accepts.
+/// Local to the shipped archive (cmake/lwbs_localize.sh keeps only `lwbs_*` global), not in
+/// the header.
+///
+/// cbindgen:ignore
+#[cfg(feature = "dtls-nostd")]
+#[no_mangle]
+unsafe extern "C" fn lwbsint_mbedtls_calloc(n: usize, size: usize) -> *mut c_void {
+    let Some(total) = n.checked_mul(size) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: plain C call with a non-zero size.
+    let ptr = unsafe { lwbs_port_malloc(total.max(1)) };
+    if !ptr.is_null() {
+        // SAFETY: the block holds at least `total` bytes.
+        unsafe { core::ptr::write_bytes(ptr as *mut u8, 0, total) };
+    }
+    ptr
+}
+
+/// Mbed TLS's `mbedtls_free` in the no_std DTLS build (`MBEDTLS_PLATFORM_FREE_MACRO`): a
+/// block of [`lwbsint_mbedtls_calloc`] back to `lwbs_port_free`; NULL does nothing.
+///
+/// cbindgen:ignore
+#[cfg(feature = "dtls-nostd")]
+#[no_mangle]
+unsafe extern "C" fn lwbsint_mbedtls_free(ptr: *mut c_void) {
+    if !ptr.is_null() {
+        // SAFETY: ptr came from lwbsint_mbedtls_calloc, i.e. from lwbs_port_malloc.
+        unsafe { lwbs_port_free(ptr) }
+    }
+}

@@ -5,20 +5,43 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use mbedtls::ssl::context::TimerCallback;
 use mbedtls::ssl::{Config, Context};
 use mbedtls_sys::types::raw_types::{c_int, c_void};
 use zeroize::Zeroizing;
 
+/// A u64 in two `AtomicU32` halves: Cortex-M (thumbv6m/v7m/v7em) has no 64-bit atomics. Not
+/// atomic as a whole, which is enough here: the channel and the Mbed TLS callbacks that share
+/// it run on one thread at a time (the channel holds `&mut` while Mbed TLS runs); the atomics
+/// only make the sharing through `Arc` sound.
+#[derive(Debug, Default)]
+struct SplitU64 {
+    lo: AtomicU32,
+    hi: AtomicU32,
+}
+
+impl SplitU64 {
+    /// The stored value.
+    fn load(&self, order: Ordering) -> u64 {
+        (u64::from(self.hi.load(order)) << 32) | u64::from(self.lo.load(order))
+    }
+
+    /// Stores `value`.
+    fn store(&self, value: u64, order: Ordering) {
+        self.lo.store(value as u32, order);
+        self.hi.store((value >> 32) as u32, order);
+    }
+}
+
 /// The DTLS retransmission timer, fed from the engine's `now_ms` (never a wall clock).
 /// Shared between the channel (which sets `now` and reads the deadline) and Mbed TLS (which
 /// arms and polls it through [`EngineTimer`]).
 #[derive(Debug, Default)]
 pub(crate) struct TimerShared {
-    now: AtomicU64,
-    start: AtomicU64,
+    now: SplitU64,
+    start: SplitU64,
     int_ms: AtomicU32,
     fin_ms: AtomicU32,
 }

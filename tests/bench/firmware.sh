@@ -5,7 +5,9 @@
 # arm-none-eabi-size -A), and, from a run under QEMU through bootstrap + register + update +
 # de-register against the aiocoap test servers, the heap high-water marks (peak of live bytes
 # through lwbs_port_*, and the arena's) and the painted stack's high-water mark. The DTLS-PSK
-# row is filled when build-fw-dtls builds (LWBS_NO_STD_DTLS=ON).
+# row: the image of build-fw-dtls (LWBS_NO_STD_DTLS=ON), the same cycle over DTLS-PSK against
+# the aiocoap/tinydtls servers of tests/python/test_firmware.py (Mbed TLS's allocations are
+# counted: they go through lwbs_port_malloc/free).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -61,8 +63,32 @@ echo
 echo "| image | text | rodata | data | bss | heap peak | heap arena | stack peak |"
 echo "|---|---|---|---|---|---|---|---|"
 row "NoSec" build-fw --endpoint bench-fw --bootstrap-uri "coap://127.0.0.1:$BS" --exit-after deregistered
-if build build-fw-dtls ON 2>/dev/null; then
-    echo "| DTLS-PSK | (fw-dtls: run against lwbs_testservers.dtls) | | | | | | |"
-else
-    echo "| DTLS-PSK | not built (build-fw-dtls: LWBS_NO_STD_DTLS=ON does not build yet) | | | | | | |"
-fi
+echo "== building build-fw-dtls (DTLS-PSK, LWBS_NO_STD_DTLS=ON)" >&2
+build build-fw-dtls ON || { tail -30 "$WORK/build.log" >&2; echo "bench firmware: build-fw-dtls failed" >&2; exit 1; }
+# The DTLS-PSK Bootstrap-Server and DM server of tests/python/test_firmware.py (aiocoap on the
+# tinydtls server transport), in one background process that prints their ports.
+cat >"$WORK/dtls_servers.py" <<'EOF'
+import signal, sys, threading
+sys.path.insert(0, "tests/python")
+from test_firmware import dtls_servers
+gen = dtls_servers.__wrapped__()
+bs, dm = next(gen)
+print(f"READY port={bs.port} dm={dm.port}", flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+next(gen, None)
+EOF
+"$PY" "$WORK/dtls_servers.py" >"$WORK/dtls_servers.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+    PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$WORK/dtls_servers.log")
+    [[ -n $PORT ]] && break
+    sleep 0.1
+done
+[[ -n $PORT ]] || { cat "$WORK/dtls_servers.log" >&2; echo "bench firmware: DTLS servers did not start" >&2; exit 1; }
+row "DTLS-PSK" build-fw-dtls --endpoint bench-fw-dtls --bootstrap-uri "coaps://127.0.0.1:$PORT" \
+    --psk-identity fw-dtls-bs --psk-key 000102030405060708090a0b0c0d0e0f --exit-after deregistered
+echo
+echo "DTLS-PSK: Mbed TLS 2.28 (psk profile: TLS_PSK_WITH_AES_128_CCM_8, 1536-byte records) built by"
+echo "arm-none-eabi-gcc; its calloc/free go through lwbs_port_malloc/free, so the heap figures include it."

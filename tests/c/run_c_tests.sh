@@ -316,6 +316,22 @@ nostd_archive_ok() {
 }
 check "no_std archive: only lwbs_* defined, lwbs_port_* left to the firmware, no std" \
   nostd_archive_ok
+# Mbed TLS allocates through the port hooks (cmake/mbedtls/port_alloc.h): nothing of the C
+# library's allocator is left undefined (the nostd_port scenario's live=0 then also covers
+# Mbed TLS's blocks).
+nostd_no_libc_alloc() {
+  local libc glue
+  libc=$(nm -u "$NOSTD_A" | awk '$2 ~ /^(calloc|malloc|realloc|free)$/ { print $2 }' | sort -u | xargs)
+  echo "undefined libc allocator: [$libc]"
+  [ -z "$libc" ] || return 1
+  # The glue is there, local (a variable, not nm | grep -q: pipefail and SIGPIPE).
+  glue=$(readelf -sW "$NOSTD_A" | awk '$5 == "LOCAL" && $8 ~ /^lwbsint_mbedtls_(calloc|free)$/ { print $8 }' |
+    sort -u | xargs)
+  echo "local glue: [$glue]"
+  [ "$glue" = "lwbsint_mbedtls_calloc lwbsint_mbedtls_free" ]
+}
+check "no_std DTLS archive: no calloc/malloc/realloc/free left undefined (Mbed TLS uses lwbs_port_*)" \
+  nostd_no_libc_alloc
 build_nostd_port() {
   local cflags=(-std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -D_POSIX_C_SOURCE=200809L)
   gcc "${cflags[@]}" -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nostd_port.o" &&

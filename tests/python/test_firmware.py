@@ -6,8 +6,10 @@ The image is built once per session (CMake, cmake/toolchains/arm-none-eabi.cmake
 build-fw/; about a minute the first time); ``LWBS_FW_ELF`` points at an image instead. Every
 run goes through run.sh, which stops QEMU and the bridge on every path.
 
-The DTLS-PSK tests (the same scenario over coaps://, image built with LWBS_NO_STD_DTLS=ON into
-build-fw-dtls/) go at the end of this file, under "DTLS-PSK"."""
+The DTLS-PSK tests (the same scenario over coaps:// against aiocoap on the tinydtls server
+transport, image built once per session with LWBS_NO_STD_DTLS=ON into build-fw-dtls/, about
+four minutes the first time; ``LWBS_FW_DTLS_ELF`` points at an image instead) are at the end
+of this file, under "DTLS-PSK"."""
 
 from __future__ import annotations
 
@@ -19,8 +21,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import aiocoap
 import pytest
+from aiocoap.credentials import CredentialsMap
 
+from conftest import free_udp_port
+from lwbs_testservers import bootstrap_server as bsmod, tlv
+from lwbs_testservers.dm_server import DmServer
+from lwbs_testservers.dtls import DtlsBootstrapServer
 from test_demo import ServerProcess, start_server  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,7 +171,6 @@ def test_firmware_timeout_exits_1_and_stops_qemu(fw_elf, tmp_path):
 
 def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, tmp_path):
     """ICMP port unreachable reaches the firmware as a transport error (bridge 'e' frame)."""
-    from conftest import free_udp_port
     run = run_fw(fw_elf, "--endpoint", "fw-5", "--bootstrap-uri",
                  f"coap://127.0.0.1:{free_udp_port()}", "--state-dir", str(tmp_path / "s"),
                  timeout=30)
@@ -176,5 +183,139 @@ def test_firmware_unreachable_bootstrap_server_exits_1_with_the_reason(fw_elf, t
 
 
 # ---- DTLS-PSK ----------------------------------------------------------------------------------
-# (the image of build_image(ROOT / "build-fw-dtls", dtls=True), run.sh with
-# --psk-identity/--psk-key, against lwbs_testservers.dtls.DtlsBootstrapServer.)
+# The image with DTLS (dtls-nostd, Mbed TLS built by arm-none-eabi-gcc, psk profile), built once
+# per session into build-fw-dtls/ (LWBS_FW_DTLS_ELF points at an image instead). The
+# Bootstrap-Server is aiocoap's on the tinydtls server transport (lwbs_testservers.dtls), the
+# DM server lwbs_testservers.dm_server.DmServer on that transport (DtlsDmServer): an independent DTLS
+# stack on both ends. tinydtls caps PSKs at 16 bytes.
+
+BS_IDENTITY, BS_KEY = "fw-dtls-bs", bytes.fromhex("000102030405060708090a0b0c0d0e0f")
+DM_IDENTITY, DM_KEY = "fw-dtls-dm", b"DmSecret-16bytes"
+
+
+class DtlsDmServer(DmServer):
+    """:class:`DmServer` over DTLS-PSK only (aiocoap's tinydtls server transport), accepting
+    ``identity`` with ``key``. ``bind`` port P serves DTLS on P+1; :attr:`port` is the DTLS
+    port. Each registration records the scheme its Register came in on (``coaps``)."""
+
+    def __init__(self, identity: str, key: bytes, **kwargs):
+        super().__init__(**kwargs)
+        self.identity, self.key = identity, key
+
+    def _register(self, request):
+        response = super()._register(request)
+        if self.history:
+            self.history[-1]["scheme"] = request.remote.scheme
+        return response
+
+    async def start(self) -> int:
+        creds = CredentialsMap()
+        creds.load_from_dict({":client": {"dtls": {
+            "psk": {"hex": self.key.hex()},
+            "client-identity": {"ascii": self.identity}}}})
+        self.context = await aiocoap.Context.create_server_context(
+            self._site(), bind=self.bind, transports=["tinydtls_server"],
+            server_credentials=creds)
+        iface = self.context.request_interfaces[0].token_interface.message_interface
+        self.port = iface._pool._transport.get_extra_info("socket").getsockname()[1]
+        self.emit(f"READY port={self.port}")
+        return self.port
+
+
+
+@pytest.fixture(scope="session")
+def fw_dtls_elf() -> Path:
+    if os.environ.get("LWBS_FW_DTLS_ELF"):
+        return Path(os.environ["LWBS_FW_DTLS_ELF"])
+    return build_image(ROOT / "build-fw-dtls", dtls=True)
+
+
+@pytest.fixture
+def dtls_servers():
+    """(BS, DM) over DTLS-PSK: the BS (identity BS_IDENTITY) writes a PSK account (mode 0,
+    DM_IDENTITY/DM_KEY) for the DM at coaps://, lifetime 2 s (Update after 1 s)."""
+    dm = DtlsDmServer(DM_IDENTITY, DM_KEY, bind=("127.0.0.1", free_udp_port(pair=True)))
+    dm.start_in_thread()
+    ops = [bsmod.discover(), bsmod.delete("/0"), bsmod.delete("/1"),
+           bsmod.write("/0", tlv.security_instance(1, f"coaps://127.0.0.1:{dm.port}", 1, mode=0,
+                                                   identity=DM_IDENTITY.encode(),
+                                                   secret_key=DM_KEY)),
+           bsmod.write("/1", tlv.server_instance(0, 1, 2)), bsmod.finish()]
+    try:
+        bs = DtlsBootstrapServer(BS_IDENTITY, BS_KEY, scenario=ops,
+                                 bind=("127.0.0.1", free_udp_port(pair=True)))
+        bs.start_in_thread()
+    except BaseException:
+        dm.stop_thread()
+        raise
+    yield bs, dm
+    bs.stop_thread()
+    dm.stop_thread()
+
+
+def dtls_args(bs, endpoint: str, state: Path) -> list[str]:
+    return ["--endpoint", endpoint, "--bootstrap-uri", f"coaps://127.0.0.1:{bs.port}",
+            "--psk-identity", BS_IDENTITY, "--psk-key", BS_KEY.hex(), "--state-dir", str(state)]
+
+
+def test_firmware_dtls_psk_bootstraps_registers_updates_deregisters(fw_dtls_elf, dtls_servers,
+                                                                    tmp_path):
+    bs, dm = dtls_servers
+    run = run_fw(fw_dtls_elf, *dtls_args(bs, "fw-dtls-1", tmp_path / "state"),
+                 "--exit-after", "deregistered")
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_CYCLE
+    # The wire: the Bootstrap-Server got the Request and the client's answers inside the
+    # DTLS session it accepted with BS_KEY ...
+    steps = bs.wait_done(timeout=20)
+    assert [r["ep"] for r in bs.requests] == ["fw-dtls-1"]
+    assert [(s.operation.label(), s.code) for s in steps] == [
+        ("DISCOVER /", "2.05"), ("DELETE /0", "2.02"), ("DELETE /1", "2.02"),
+        ("WRITE /0", "2.04"), ("WRITE /1", "2.04"), ("FINISH", "2.04")]
+    assert b"</0/0>" in steps[0].payload  # the Bootstrap-Server account, before the Writes
+    # ... and the DM server the Register, Update and De-register inside the session it
+    # accepted with the account the Bootstrap-Server wrote (DM_IDENTITY/DM_KEY).
+    assert dm.wait_for_line("DEREGISTERED") == "DEREGISTERED location=/rd/1"
+    assert [l for l in dm.lines if not l.startswith("READY")] == [
+        "REGISTERED ep=fw-dtls-1 location=/rd/1 lt=2", "UPDATED location=/rd/1",
+        "DEREGISTERED location=/rd/1"]
+    assert [(r["ep"], r["scheme"]) for r in dm.history] == [("fw-dtls-1", "coaps")]
+    fig = figures(run.stderr)
+    assert 0 < fig["heap_peak"] <= fig["heap_arena"] <= fig["heap_size"]
+    assert 0 < fig["stack_peak"] < fig["stack_size"]
+
+
+def test_firmware_dtls_restart_with_kept_storage_registers_over_dtls(fw_dtls_elf, dtls_servers,
+                                                                     tmp_path):
+    """The PSK account the Bootstrap-Server wrote (identity and key) survives in the slots: a
+    restarted image registers over DTLS-PSK with it, without bootstrapping."""
+    bs, dm = dtls_servers
+    args = [*dtls_args(bs, "fw-dtls-2", tmp_path / "state"), "--exit-after", "registered"]
+    first = run_fw(fw_dtls_elf, *args)
+    assert first.returncode == 0, first.stderr
+    second = run_fw(fw_dtls_elf, *args)
+    assert second.returncode == 0, second.stderr
+    assert events(second.stdout) == ["EVENT registered ssid=1 location=/rd/2",
+                                     "EVENT deregistered ssid=1", "EVENT stopped"]
+    assert [r["ep"] for r in bs.requests] == ["fw-dtls-2"]
+    assert dm.wait_for_line("DEREGISTERED location=/rd/2") == "DEREGISTERED location=/rd/2"
+    assert [(r["ep"], r["location"], r["scheme"]) for r in dm.history] == [
+        ("fw-dtls-2", "/rd/1", "coaps"), ("fw-dtls-2", "/rd/2", "coaps")]
+
+def test_firmware_dtls_image_allocates_mbedtls_through_the_port(fw_dtls_elf):
+    """Mbed TLS's calloc/free are the library's port glue (cmake/mbedtls/port_alloc.h): the
+    cross-built archive leaves no calloc/free to the C library, and the image links no
+    calloc at all, so every heap block goes through lwbs_port_malloc, whose count is the
+    FIGURES heap_peak (measured: 26,976 bytes before this change, 32,036 after)."""
+    archive = fw_dtls_elf.parent / "lwm2m_bootstrap" / "lib" / "liblwm2m_bootstrap.a"
+    undefined = set(subprocess.run(["arm-none-eabi-nm", "-u", str(archive)], check=True,
+                                   capture_output=True, text=True).stdout.split())
+    assert {"lwbs_port_malloc", "lwbs_port_free"} <= undefined
+    assert not undefined & {"calloc", "free", "malloc", "realloc"}, sorted(undefined)
+    nm = subprocess.run(["arm-none-eabi-nm", "--defined-only", str(fw_dtls_elf)],
+                        check=True, capture_output=True, text=True).stdout
+    defined = {f[2]: f[1] for f in (line.split() for line in nm.splitlines()) if len(f) == 3}
+    assert defined.get("mbedtls_ssl_setup") == "t"  # Mbed TLS is in, local to the library
+    assert defined.get("lwbsint_mbedtls_calloc") == "t"
+    assert defined.get("lwbs_port_malloc") == "T"
+    assert "calloc" not in defined and "_calloc_r" not in defined
