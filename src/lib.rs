@@ -7,7 +7,7 @@
 //! Layers, each depending only on those below it:
 //! - [`client`]: the façade ([`client::Client`]);
 //! - [`bootstrap`]: Bootstrap-Request, the BS operations, the transaction and Finish validation;
-//! - [`sequence`]: the Bootstrap Sequence's rules the client drives: the 1.1 registration
+//! - [`rules`]: the Bootstrap Sequence's rules the client drives: the 1.1 registration
 //!   retry procedure, the bootstrap back-off, the smartcard step, the state reasons;
 //! - [`registration`]: Register / Update / Deregister;
 //! - [`persist`]: the persisted image of the committed configuration and its two slots;
@@ -35,6 +35,6 @@ pub mod ffi;
 pub mod model;
 pub mod persist;
 pub mod registration;
+pub mod rules;
 pub mod security;
-pub mod sequence;
 pub mod smartcard;

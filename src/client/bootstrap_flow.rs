@@ -13,7 +13,7 @@ use crate::bootstrap::{
 };
 use crate::coap::{Code, FailureReason, Message, RequestId};
 use crate::model::{server_res, AccountError, Value, OBJ_SECURITY, OBJ_SERVER};
-use crate::sequence::{BootstrapBackoff, StateReason};
+use crate::rules::{BootstrapBackoff, StateReason};
 
 /// A bootstrap on a connection to the Bootstrap-Server.
 pub(super) struct Running {

@@ -9,8 +9,8 @@ use crate::model::{
     security_res as sec, server_res as srv, Instance, ObjectInfo, Origin, Secret, SecurityMode,
     Value, Version,
 };
+use crate::rules::{backoff, RetryParams};
 use crate::security::{DtlsParams, Entropy};
-use crate::sequence::{backoff, RetryParams};
 
 /// What the client is and how it behaves.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::bootstrap::BootstrapFailure;
 use crate::persist::{Rejection, StorageWrite};
 use crate::registration::RegistrationFailure;
-use crate::sequence::SmartcardRejection;
+use crate::rules::SmartcardRejection;
 
 /// Identifies one connection (one server account's transport association).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,7 +156,7 @@ pub enum State {
     /// Registered with at least one server.
     Registered,
     /// Every path failed: no server reachable and no bootstrap possible or it failed. With
-    /// reason [`crate::sequence::StateReason::BootstrapFailed`] the next bootstrap starts by
+    /// reason [`crate::rules::StateReason::BootstrapFailed`] the next bootstrap starts by
     /// itself after the back-off.
     Failed,
     /// Deregistering before stopping.

@@ -32,11 +32,11 @@ pub use crate::bootstrap::BootstrapFailure;
 pub use crate::coap::{Code, TransmissionParams};
 pub use crate::model::{Path, Secret, SecurityMode, Version, DEFAULT_LIFETIME_S};
 pub use crate::persist::SLOT_COUNT;
-pub use crate::security::Entropy;
-pub use crate::sequence::backoff::{
+pub use crate::rules::backoff::{
     DEFAULT_BASE_MS as BOOTSTRAP_BACKOFF_BASE_MS, DEFAULT_CAP_MS as BOOTSTRAP_BACKOFF_CAP_MS,
 };
-pub use crate::sequence::retry::defaults as registration_retry_defaults;
+pub use crate::rules::retry::defaults as registration_retry_defaults;
+pub use crate::security::Entropy;
 #[cfg(feature = "dtls")]
 pub use crate::smartcard::MbedtlsAes;
 pub use crate::smartcard::{scp03::level as scp03_level, Pin, StaticKeys};
@@ -60,12 +60,10 @@ use crate::model::{
 };
 use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
+pub use crate::rules::StateReason;
+use crate::rules::{BootstrapBackoff, RegistrationPlan};
+pub use crate::rules::{CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection};
 use crate::security::Target;
-pub use crate::sequence::StateReason;
-use crate::sequence::{BootstrapBackoff, RegistrationPlan};
-pub use crate::sequence::{
-    CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection,
-};
 use bootstrap_flow::{BootstrapSide, Lifecycle};
 pub use config::{ArgumentError, MAX_ENDPOINT_NAME_LEN};
 use registration_flow::Registrations;

@@ -14,8 +14,8 @@ use crate::model::{server_res, Value, OBJ_SERVER};
 use crate::registration::{
     self, Registration, RegistrationFailure, RegistrationState, ResponseOutcome,
 };
+use crate::rules::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
 use crate::security::session_material;
-use crate::sequence::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
 
 /// The client's registration side: every server's registration on its connection, the 1.1
 /// procedure that decides when to try, and why the client registers.

@@ -14,8 +14,8 @@ use super::{Client, ClientError, ConnId, Event, Run};
 use crate::bootstrap::BootstrapFailure;
 use crate::coap::content_format;
 use crate::model::{Path, Store};
-use crate::sequence::card_step::{prepare, strip_smartcard, Applied, CardRead};
-use crate::sequence::{Smartcard, SmartcardRejection, StateReason};
+use crate::rules::card_step::{prepare, strip_smartcard, Applied, CardRead};
+use crate::rules::{Smartcard, SmartcardRejection, StateReason};
 use crate::smartcard::EfContent;
 
 /// The client's card side: the firmware's smartcard (with the configuration applied from

@@ -43,7 +43,7 @@ use lwm2m_bootstrap::client::{
     State, StateReason, Transmit,
 };
 use lwm2m_bootstrap::coap::{Code, Message, MessageType};
-use lwm2m_bootstrap::sequence::RetryParams;
+use lwm2m_bootstrap::rules::RetryParams;
 
 use crate::common::{BS_URI, DM_URI};
 use net::{Addr, Delivery, NetParams, Network, ServerId};
