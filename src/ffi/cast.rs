@@ -251,9 +251,9 @@ impl Output for StringOut<'_> {
     }
 }
 
-/// Moves `value` to the heap and hands C an opaque pointer `*mut Opaque` to it.
-pub(crate) fn box_into_raw<Inner, Opaque>(value: Inner) -> *mut Opaque {
-    Box::into_raw(Box::new(value)).cast()
+/// Hands C an opaque pointer `*mut Opaque` to the boxed `value`.
+pub(crate) fn box_into_raw<Inner, Opaque>(value: Box<Inner>) -> *mut Opaque {
+    Box::into_raw(value).cast()
 }
 
 /// A shared reference to the `Inner` behind an opaque pointer made by [`box_into_raw`].

@@ -5,6 +5,7 @@
 //! the pointer. Calls never create a second `&mut Handle`: a callback that calls back into the
 //! same client finds the cell borrowed and gets `LWBS_ERR_BUSY`.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::cell::{RefCell, RefMut};
 
@@ -24,8 +25,8 @@ pub struct lwbs_client {
 
 /// What an `lwbs_client` owns (inside its `RefCell`): the client and the platform glue.
 pub(crate) struct Handle {
-    /// The sans-IO engine.
-    pub(crate) client: Client,
+    /// The sans-IO engine (boxed on its own: moving the handle then copies no client).
+    pub(crate) client: Box<Client>,
     /// The firmware's callbacks.
     pub(crate) platform: Platform,
     /// Why the last call failed, when it said (`lwbs_client_last_error`); every call clears it.
@@ -37,14 +38,18 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
-    /// A handle for `client` calling `platform`.
-    pub(crate) fn new(client: Client, platform: Platform) -> Handle {
-        Handle { client, platform, detail: None, warned_fixed_seed: false, poisoned: false }
+    /// A handle for `client` calling `platform`, on the heap in its cell. Not inlined: its
+    /// caller's stack frame then holds no copy of the handle.
+    #[inline(never)]
+    pub(crate) fn boxed(client: Box<Client>, platform: Platform) -> Box<RefCell<Handle>> {
+        let handle =
+            Handle { client, platform, detail: None, warned_fixed_seed: false, poisoned: false };
+        Box::new(RefCell::new(handle))
     }
 
-    /// Moves the handle to the heap: the pointer C holds until `lwbs_client_free`.
-    pub(crate) fn into_raw(self) -> *mut lwbs_client {
-        cast::box_into_raw::<RefCell<Handle>, lwbs_client>(RefCell::new(self))
+    /// The pointer C holds until `lwbs_client_free`.
+    pub(crate) fn into_raw(boxed: Box<RefCell<Handle>>) -> *mut lwbs_client {
+        cast::box_into_raw::<RefCell<Handle>, lwbs_client>(boxed)
     }
 
     /// Keeps `refusal`'s reason for `lwbs_client_last_error`, logs it (`function: reason`,

@@ -93,16 +93,20 @@ pub unsafe extern "C" fn lwbs_client_new(
                 let platform = platform?;
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
-                let mut client = Client::new(engine_config);
+                // On the heap at once, set up there: the handle is the library's largest
+                // value, and firmware stacks are small.
+                let mut boxed =
+                    Handle::boxed(alloc::boxed::Box::new(Client::new(engine_config)), platform);
+                let handle = boxed.get_mut();
+                let client = &mut handle.client;
                 client.set_dm_handler(objects::dm_handler(platform));
                 client
                     .set_bootstrap_handler(objects::firmware_objects(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
                 client.set_smartcard(smartcard::card(platform)).map_err(|_| LWBS_ERR_PANIC)?;
-                let mut handle = Handle::new(client, platform);
-                restore(&mut handle)?;
+                restore(handle)?;
                 // SAFETY: `out` is a writable `lwbs_client *` slot.
-                unsafe { out.write(handle.into_raw()) };
+                unsafe { out.write(Handle::into_raw(boxed)) };
                 Ok(())
             })())
         },
