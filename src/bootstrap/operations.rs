@@ -12,7 +12,7 @@ use crate::coap::{content_format as cf, Code, Message};
 use crate::codec::{link, text, tlv};
 use crate::model::{
     object_definition, DataModel, ObjectInfo, Origin, Path, PathError, ResourceValue, Store,
-    Version, OBJ_DEVICE, OBJ_SECURITY,
+    VecMap, Version, OBJ_DEVICE, OBJ_SECURITY,
 };
 
 /// What the client knows about itself that the operations need.
@@ -222,7 +222,7 @@ fn write(store: &mut Store, request: &Message, path: &Path) -> Reply {
 }
 
 /// Decoded instances of a write: instance ID and its resources.
-pub(crate) type Instances = Vec<(u16, alloc::collections::BTreeMap<u16, ResourceValue>)>;
+pub(crate) type Instances = Vec<(u16, VecMap<u16, ResourceValue>)>;
 
 /// Decodes the payload of a write to `path` (TLV at any level; plain text and opaque at
 /// resource level).
@@ -246,7 +246,7 @@ pub(crate) fn decode_write(
         _ => return Err(Code::UNSUPPORTED_CONTENT_FORMAT),
     }
     .map_err(|_| Code::BAD_REQUEST)?;
-    let mut resources = alloc::collections::BTreeMap::new();
+    let mut resources = VecMap::new();
     resources.insert(rid, ResourceValue::Single(value));
     Ok(alloc::vec![(iid, resources)])
 }

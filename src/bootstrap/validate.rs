@@ -1,7 +1,7 @@
 //! Bootstrap-Finish validation (LwM2M Core 1.1 §5.2.6): is the loaded
 //! configuration consistent? Any finding means 4.06 Not Acceptable.
 
-use alloc::collections::BTreeSet;
+use crate::model::VecSet;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -138,11 +138,11 @@ fn check_security(
 }
 
 fn check_pairing(model: &DataModel, found: &mut Vec<Inconsistency>) {
-    let mut security_ssids = BTreeSet::new();
+    let mut security_ssids = VecSet::new();
     for account in model.security_accounts().filter(|a| !a.is_bootstrap()) {
         match account.ssid() {
             None => found.push(Inconsistency::BadShortServerId(OBJ_SECURITY, account.instance_id)),
-            Some(ssid) if !security_ssids.insert(ssid) => {
+            Some(ssid) if !security_ssids.add(ssid) => {
                 found.push(Inconsistency::DuplicateShortServerId(OBJ_SECURITY, ssid))
             }
             Some(ssid) if model.server_for_ssid(ssid).is_none() => {
@@ -151,17 +151,17 @@ fn check_pairing(model: &DataModel, found: &mut Vec<Inconsistency>) {
             Some(_) => {}
         }
     }
-    let mut server_ssids = BTreeSet::new();
+    let mut server_ssids = VecSet::new();
     for server in model.server_accounts() {
         match server.ssid() {
             None if server.instance.has(0) => {
                 found.push(Inconsistency::BadShortServerId(OBJ_SERVER, server.instance_id))
             }
             None => {}
-            Some(ssid) if !server_ssids.insert(ssid) => {
+            Some(ssid) if !server_ssids.add(ssid) => {
                 found.push(Inconsistency::DuplicateShortServerId(OBJ_SERVER, ssid))
             }
-            Some(ssid) if !security_ssids.contains(&ssid) => {
+            Some(ssid) if !security_ssids.contains_key(&ssid) => {
                 found.push(Inconsistency::Unpaired(OBJ_SERVER, server.instance_id))
             }
             Some(_) => {}

@@ -2,7 +2,8 @@
 //! handed out, and the DTLS session cache (one saved session per LwM2M Server account, for an
 //! abbreviated handshake on its next connection).
 
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::model::VecMap;
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::connection::{Connection, Role};
@@ -13,23 +14,23 @@ use crate::security::{session_material, ChannelFailure, SavedSession, Target};
 
 /// Open connections, outgoing datagrams and saved sessions.
 pub(crate) struct Connections {
-    open: BTreeMap<ConnId, Connection>,
+    open: VecMap<ConnId, Connection>,
     next_id: u32,
     /// Datagrams handed out by [`Connections::poll_transmit`], in order.
     transmits: VecDeque<Transmit>,
     /// Per Short Server ID, the DTLS session of its last connection and the fingerprint of
     /// the security material it was built from.
-    saved_sessions: BTreeMap<u16, (u64, SavedSession)>,
+    saved_sessions: VecMap<u16, (u64, SavedSession)>,
 }
 
 impl Connections {
     /// No connection.
     pub fn new() -> Connections {
         Connections {
-            open: BTreeMap::new(),
+            open: VecMap::new(),
             next_id: 1,
             transmits: VecDeque::new(),
-            saved_sessions: BTreeMap::new(),
+            saved_sessions: VecMap::new(),
         }
     }
 

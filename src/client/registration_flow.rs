@@ -1,7 +1,7 @@
 //! The client's registration side of the Bootstrap Sequence: step 3 with the 1.1 procedure
 //! (the [`RegistrationPlan`]), Update, De-register, Disable, and DM requests.
 
-use alloc::collections::BTreeMap;
+use crate::model::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -21,7 +21,7 @@ use crate::security::session_material;
 /// procedure that decides when to try, and why the client registers.
 pub(super) struct Registrations {
     /// Per Short Server ID, its connection and registration.
-    pub by_ssid: BTreeMap<u16, (ConnId, Registration)>,
+    pub by_ssid: VecMap<u16, (ConnId, Registration)>,
     /// The registration procedure of every configured server.
     pub plan: RegistrationPlan,
     /// Why the client registers: the factory configuration, a smartcard or a bootstrap.
@@ -35,7 +35,7 @@ impl Registrations {
     /// No registration, no procedure.
     pub fn new() -> Registrations {
         Registrations {
-            by_ssid: BTreeMap::new(),
+            by_ssid: VecMap::new(),
             plan: RegistrationPlan::default(),
             reason: StateReason::FactoryConfiguration,
             last_failure: None,

@@ -17,7 +17,8 @@ use super::dedup::DedupCache;
 use super::message::{Message, Token};
 use super::params::TransmissionParams;
 use super::rng::Rng;
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::model::VecMap;
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 /// Identifies one of our requests in [`EndpointEvent`]s.
@@ -87,7 +88,7 @@ pub struct Endpoint {
     rng: Rng,
     next_mid: u16,
     next_id: u32,
-    outgoing: BTreeMap<RequestId, Outgoing>,
+    outgoing: VecMap<RequestId, Outgoing>,
     incoming: DedupCache,
     responses_seen: DedupCache,
     reassembly: Option<Reassembly>,
@@ -106,7 +107,7 @@ impl Endpoint {
             rng,
             next_mid,
             next_id: 1,
-            outgoing: BTreeMap::new(),
+            outgoing: VecMap::new(),
             incoming: DedupCache::default(),
             responses_seen: DedupCache::default(),
             reassembly: None,

@@ -7,7 +7,7 @@ use super::block::BlockOption;
 use super::error::DecodeError;
 use super::opt;
 use super::wire;
-use alloc::collections::BTreeMap;
+use crate::model::VecMap;
 use alloc::vec::Vec;
 
 pub use super::code::{Code, MessageType};
@@ -26,7 +26,7 @@ pub struct Message {
     pub message_id: u16,
     /// The token used to match responses to requests.
     pub token: Token,
-    options: BTreeMap<u16, Vec<Vec<u8>>>,
+    options: VecMap<u16, Vec<Vec<u8>>>,
     /// The payload (empty when there is none).
     pub payload: Vec<u8>,
 }
@@ -39,7 +39,7 @@ impl Message {
             code,
             message_id: 0,
             token: Token::new(),
-            options: BTreeMap::new(),
+            options: VecMap::new(),
             payload: Vec::new(),
         }
     }
@@ -91,7 +91,7 @@ impl Message {
 
     /// Appends a value of option `number` after any existing ones.
     pub fn add_option(&mut self, number: u16, value: Vec<u8>) {
-        self.options.entry(number).or_default().push(value);
+        self.options.get_or_insert_with(number, Vec::new).push(value);
     }
 
     /// Replaces all values of option `number` with `value`.

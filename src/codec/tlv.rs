@@ -10,7 +10,7 @@
 //!                          LL  = length field size in bytes (0: length is lll)
 //! ```
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::model::{VecMap, VecSet};
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
@@ -65,7 +65,7 @@ pub struct Tlv<'a> {
 }
 
 /// Resources of one decoded instance, by resource ID.
-pub type Resources = BTreeMap<u16, ResourceValue>;
+pub type Resources = VecMap<u16, ResourceValue>;
 
 /// Parses one level of TLVs: a sequence that must fill `bytes` exactly. Nested values are not
 /// parsed. Accepts 8- or 16-bit identifiers and any length encoding (minimal or not).
@@ -286,13 +286,13 @@ fn decode_object_level(
     tlvs: &[Tlv<'_>],
     def: &ObjectDefinition,
 ) -> Result<Vec<(u16, Resources)>, CodecError> {
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     let mut instances = Vec::with_capacity(tlvs.len());
     for tlv in tlvs {
         if tlv.kind != TlvKind::ObjectInstance {
             return Err(CodecError::UnexpectedTlv);
         }
-        if !seen.insert(tlv.id) {
+        if !seen.add(tlv.id) {
             return Err(CodecError::Duplicate);
         }
         instances.push((tlv.id, decode_resources(&parse(tlv.value)?, def)?));
@@ -329,17 +329,17 @@ fn decode_resource_level(
         return Err(CodecError::IdMismatch);
     }
     Ok(match decode_resource(tlv, def)? {
-        Some(value) => alloc::vec![(iid, BTreeMap::from([(rid, value)]))],
+        Some(value) => alloc::vec![(iid, VecMap::from([(rid, value)]))],
         None => Vec::new(),
     })
 }
 
 /// Decodes the Resource / Multiple Resource TLVs of one instance.
 fn decode_resources(tlvs: &[Tlv<'_>], def: &ObjectDefinition) -> Result<Resources, CodecError> {
-    let mut seen = BTreeSet::new();
-    let mut resources = BTreeMap::new();
+    let mut seen = VecSet::new();
+    let mut resources = VecMap::new();
     for tlv in tlvs {
-        if !seen.insert(tlv.id) {
+        if !seen.add(tlv.id) {
             return Err(CodecError::Duplicate);
         }
         if let Some(value) = decode_resource(tlv, def)? {
@@ -373,8 +373,8 @@ fn decode_resource(
     Ok(Some(value))
 }
 
-fn decode_multiple(bytes: &[u8], data_type: DataType) -> Result<BTreeMap<u16, Value>, CodecError> {
-    let mut values = BTreeMap::new();
+fn decode_multiple(bytes: &[u8], data_type: DataType) -> Result<VecMap<u16, Value>, CodecError> {
+    let mut values = VecMap::new();
     for tlv in parse(bytes)? {
         if tlv.kind != TlvKind::ResourceInstance {
             return Err(CodecError::UnexpectedTlv);
@@ -548,7 +548,7 @@ mod tests {
         let path = Path::resource(3, 0, 6);
         let decoded = decode_instances(&bytes, &path, &DEVICE).unwrap();
         let expected = multi(&[(0, 1), (1, 5)]);
-        assert_eq!(decoded, vec![(0, BTreeMap::from([(6, expected.clone())]))]);
+        assert_eq!(decoded, vec![(0, VecMap::from([(6, expected.clone())]))]);
         assert_eq!(encode_resource(6, &expected), bytes);
     }
 
@@ -591,7 +591,7 @@ mod tests {
         payload.extend_from_slice(b"coap://leshan.eclipseprojects.io:5783");
         payload.extend_from_slice(&[0xC1, 0x01, 0x01, 0xC1, 0x02, 0x03]);
         let decoded = decode_instances(&payload, &Path::object(0), &SECURITY).unwrap();
-        let expected = BTreeMap::from([
+        let expected = VecMap::from([
             (0, single(string("coap://leshan.eclipseprojects.io:5783"))),
             (1, single(Value::Boolean(true))),
             (2, single(Value::Integer(3))),
@@ -621,13 +621,13 @@ mod tests {
             decode_instances(&wrapped(3, &body), &path, &SECURITY),
             Err(CodecError::IdMismatch)
         );
-        let expected = vec![(4, BTreeMap::from([(2, single(Value::Integer(3)))]))];
+        let expected = vec![(4, VecMap::from([(2, single(Value::Integer(3)))]))];
         assert_eq!(decode_instances(&wrapped(4, &body), &path, &SECURITY).unwrap(), expected);
         assert_eq!(decode_instances(&body, &path, &SECURITY).unwrap(), expected);
         let two = [wrapped(4, &body), wrapped(4, &body)].concat();
         assert_eq!(decode_instances(&two, &path, &SECURITY), Err(CodecError::UnexpectedTlv));
         let empty = decode_instances(&[], &path, &SECURITY).unwrap();
-        assert_eq!(empty, vec![(4, BTreeMap::new())]);
+        assert_eq!(empty, vec![(4, VecMap::new())]);
     }
 
     #[test]
@@ -635,7 +635,7 @@ mod tests {
         // Resource 99 (unknown single) and 98 (unknown multiple with garbage inside).
         let payload = [0xC1, 0x63, 0x07, 0x82, 0x62, 0xFF, 0xFF, 0xC1, 0x02, 0x03];
         let decoded = decode_instances(&payload, &Path::instance(0, 0), &SECURITY).unwrap();
-        assert_eq!(decoded, vec![(0, BTreeMap::from([(2, single(Value::Integer(3)))]))]);
+        assert_eq!(decoded, vec![(0, VecMap::from([(2, single(Value::Integer(3)))]))]);
         let at_resource =
             decode_instances(&[0xC1, 0x63, 0x07], &Path::resource(0, 0, 99), &SECURITY);
         assert_eq!(at_resource, Ok(Vec::new()));
@@ -645,7 +645,7 @@ mod tests {
     fn resource_level_checks() {
         let path = Path::resource(0, 0, 1);
         let ok = decode_instances(&[0xC1, 0x01, 0x00], &path, &SECURITY).unwrap();
-        assert_eq!(ok, vec![(0, BTreeMap::from([(1, single(Value::Boolean(false)))]))]);
+        assert_eq!(ok, vec![(0, VecMap::from([(1, single(Value::Boolean(false)))]))]);
         let bad = |bytes: &[u8]| decode_instances(bytes, &path, &SECURITY).unwrap_err();
         assert_eq!(bad(&[0xC2, 0x01, 0x00, 0x01]), CodecError::BadLength); // 2-byte boolean
         assert_eq!(bad(&[0xC1, 0x01, 0x02]), CodecError::BadValue);
@@ -869,7 +869,7 @@ mod tests {
             let value = value_of(def.data_type);
             let strategy = if def.multiple {
                 proptest::collection::btree_map(any::<u16>(), value, 0..4)
-                    .prop_map(ResourceValue::Multiple)
+                    .prop_map(|m| ResourceValue::Multiple(m.into_iter().collect()))
                     .boxed()
             } else {
                 value.prop_map(ResourceValue::Single).boxed()

@@ -1,6 +1,6 @@
 //! An object instance: resources by ID, plus where it came from.
 
-use alloc::collections::BTreeMap;
+use super::VecMap;
 
 use super::value::{ResourceValue, Value};
 
@@ -20,7 +20,7 @@ pub enum Origin {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Instance {
     /// Resources by resource ID.
-    pub resources: BTreeMap<u16, ResourceValue>,
+    pub resources: VecMap<u16, ResourceValue>,
     /// Who provisioned it.
     pub origin: Origin,
 }
@@ -28,7 +28,7 @@ pub struct Instance {
 impl Instance {
     /// An empty instance with the given origin.
     pub fn new(origin: Origin) -> Instance {
-        Instance { resources: BTreeMap::new(), origin }
+        Instance { resources: VecMap::new(), origin }
     }
 
     /// The single value of resource `id`.

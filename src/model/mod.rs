@@ -12,6 +12,7 @@ mod server;
 mod store;
 mod uri;
 mod value;
+mod vec_map;
 mod version;
 
 pub use account_error::{
@@ -29,6 +30,7 @@ pub use server::{server_res, ServerAccount, DEFAULT_LIFETIME_S};
 pub use store::{DataModel, Store};
 pub use uri::{Scheme, ServerUri, UriError};
 pub use value::{DataType, ResourceValue, Value};
+pub use vec_map::{VecMap, VecSet};
 pub use version::{ObjectInfo, Version};
 
 /// Object ID of the LwM2M Security object.

@@ -1,7 +1,7 @@
 //! The store: the committed configuration and, during a bootstrap, a staged copy that is
 //! committed at a successful Bootstrap-Finish or dropped (rolled back) otherwise.
 
-use alloc::collections::BTreeMap;
+use super::VecMap;
 
 use super::instance::Instance;
 use super::security::SecurityAccount;
@@ -12,7 +12,7 @@ use super::{OBJ_SECURITY, OBJ_SERVER};
 /// Instances of the objects the library owns (/0, /1, /2), by object ID then instance ID.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataModel {
-    objects: BTreeMap<u16, BTreeMap<u16, Instance>>,
+    objects: VecMap<u16, VecMap<u16, Instance>>,
 }
 
 impl DataModel {
@@ -43,7 +43,7 @@ impl DataModel {
 
     /// Inserts or replaces an instance.
     pub fn insert(&mut self, object: u16, instance_id: u16, instance: Instance) {
-        self.objects.entry(object).or_default().insert(instance_id, instance);
+        self.objects.get_or_insert_with(object, VecMap::new).insert(instance_id, instance);
     }
 
     /// Writes resources into an instance, creating it when missing; resources not in
@@ -52,15 +52,13 @@ impl DataModel {
         &mut self,
         object: u16,
         instance_id: u16,
-        resources: BTreeMap<u16, ResourceValue>,
+        resources: VecMap<u16, ResourceValue>,
         origin: super::Origin,
     ) {
         let instance = self
             .objects
-            .entry(object)
-            .or_default()
-            .entry(instance_id)
-            .or_insert_with(|| Instance::new(origin));
+            .get_or_insert_with(object, VecMap::new)
+            .get_or_insert_with(instance_id, || Instance::new(origin));
         instance.origin = origin;
         instance.resources.extend(resources);
     }
@@ -221,7 +219,7 @@ mod tests {
     fn write_merges_resources() {
         let mut model = DataModel::new();
         model.insert(0, 0, account(1));
-        let mut res = BTreeMap::new();
+        let mut res = VecMap::new();
         res.insert(security_res::SSID, ResourceValue::Single(Value::Integer(9)));
         model.write(0, 0, res, Origin::BootstrapServer);
         let inst = model.instance(0, 0).unwrap();

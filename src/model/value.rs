@@ -1,6 +1,6 @@
 //! Typed resource values (LwM2M Core Appendix C data types).
 
-use alloc::collections::BTreeMap;
+use super::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -141,7 +141,7 @@ pub enum ResourceValue {
     /// A single-instance resource.
     Single(Value),
     /// A multiple-instance resource, keyed by resource-instance ID.
-    Multiple(BTreeMap<u16, Value>),
+    Multiple(VecMap<u16, Value>),
 }
 
 impl ResourceValue {

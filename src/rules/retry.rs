@@ -9,7 +9,7 @@
 //! Pure bookkeeping: the client asks [`RegistrationPlan`] which server to try when, and tells
 //! it what happened.
 
-use alloc::collections::BTreeMap;
+use crate::model::VecMap;
 use alloc::vec::Vec;
 
 use crate::model::{DataModel, ServerAccount};
@@ -205,7 +205,7 @@ pub enum Verdict {
 /// The registration procedure of every configured server.
 #[derive(Clone, Debug, Default)]
 pub struct RegistrationPlan {
-    servers: BTreeMap<u16, ServerProgress>,
+    servers: VecMap<u16, ServerProgress>,
 }
 
 impl RegistrationPlan {

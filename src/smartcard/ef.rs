@@ -17,7 +17,7 @@
 //! the same transaction, like a Bootstrap-Write on `/O`. Parsing is all or nothing: any error
 //! and the caller gets no data at all.
 
-use alloc::collections::BTreeSet;
+use crate::model::VecSet;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -100,7 +100,7 @@ pub fn parse_ef(ef: &[u8]) -> Result<BootstrapData, EfError> {
         return Err(EfError::TrailingBytes);
     }
     let mut data = BootstrapData::default();
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     let mut rest = body;
     for _ in 0..count {
         let object_id = be16(rest, 0)?;
@@ -113,7 +113,7 @@ pub fn parse_ef(ef: &[u8]) -> Result<BootstrapData, EfError> {
         let start = at + 2;
         let tlv = rest.get(start..start + len).ok_or(EfError::SizeMismatch)?;
         rest = rest.get(start + len..).unwrap_or_default();
-        if !seen.insert(object_id) {
+        if !seen.add(object_id) {
             return Err(EfError::DuplicateObject(object_id));
         }
         match object_definition(object_id) {
