@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+mod decimal;
 pub mod link;
 pub mod text;
 pub mod tlv;

@@ -103,7 +103,7 @@ fn parse_float(text: &str) -> Result<f64, CodecError> {
     if !is_decimal_float(text) {
         return Err(CodecError::BadNumber);
     }
-    text.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(CodecError::BadNumber)
+    Some(super::decimal::parse(text)).filter(|v| v.is_finite()).ok_or(CodecError::BadNumber)
 }
 
 fn parse_bool(text: &str) -> Result<bool, CodecError> {
