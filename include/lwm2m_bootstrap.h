@@ -128,6 +128,11 @@ enum lwbs_result
      * Internal error: the client is poisoned and every later call on it returns this; free it.
      */
     LWBS_ERR_PANIC = 13,
+    /**
+     * The call needs a part this build leaves out (Bootstrap from Smartcard in a build
+     * without it).
+     */
+    LWBS_ERR_UNSUPPORTED = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1270,7 +1275,8 @@ void lwbs_smartcard_config_init(struct lwbs_smartcard_config *config);
  * (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8, `scp03_key_len` not 16/24/32 or
  * only some keys set, `scp03_security_level` not 0x01/0x03/0x11/0x13/0x33, SCP03 keys in a
  * build without `dtls`), `LWBS_ERR_INVALID_STATE` (started), `LWBS_ERR_NULL`,
- * `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ * `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`; `LWBS_ERR_UNSUPPORTED` in a build without Bootstrap from
+ * Smartcard (CMake `-DLWBS_SMARTCARD=OFF`, cargo without feature `smartcard`).
  */
 lwbs_result lwbs_client_set_smartcard(struct lwbs_client *client,
                                       const struct lwbs_smartcard_config *config);

@@ -1204,7 +1204,7 @@ fn trigger_while_bootstrapping_is_in_progress_and_start_without_accounts_fails()
 #[test]
 fn every_result_has_a_static_message_and_unknown_values_are_named() {
     let text = |v: u32| unsafe { CStr::from_ptr(lwbs_result_str(v)) }.to_str().unwrap().to_string();
-    let all: Vec<String> = (0..=13).map(text).collect();
+    let all: Vec<String> = (0..=14).map(text).collect();
     assert_eq!(all[0], "success");
     assert_eq!(all[LWBS_ERR_BUSY as usize], "called from inside one of this client's callbacks");
     assert_eq!(all[LWBS_ERR_PANIC as usize], "internal error: the client is poisoned");
@@ -1212,7 +1212,7 @@ fn every_result_has_a_static_message_and_unknown_values_are_named() {
         assert!(!message.is_empty() && message != "unknown result", "value {i}");
         assert_eq!(all.iter().filter(|m| *m == message).count(), 1, "{message} is not unique");
     }
-    for unknown in [14, 1000, u32::MAX] {
+    for unknown in [15, 1000, u32::MAX] {
         assert_eq!(text(unknown), "unknown result");
     }
     assert_eq!(lwbs_result_str(3), lwbs_result_str(3), "static, not allocated per call");

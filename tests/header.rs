@@ -58,6 +58,7 @@ fn header_names_every_contract_symbol() {
         "typedef struct lwbs_client lwbs_client;",
         "typedef uint32_t lwbs_conn;",
         "LWBS_ERR_PANIC = 13",
+        "LWBS_ERR_UNSUPPORTED = 14",
         "LWBS_STATE_STOPPING = 6",
         "LWBS_SECURITY_NOSEC = 3",
         "LWBS_EVENT_STOPPED = 10",

@@ -14,8 +14,12 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
-echo "== cargo clippy, no_std NoSec (the C tests build and run no_std with DTLS)"
+echo "== cargo clippy, no_std NoSec with and without smartcard (the C tests build no_std with DTLS)"
+cargo clippy --lib --no-default-features --features smartcard --profile firmware -- -D warnings
 cargo clippy --lib --no-default-features --profile firmware -- -D warnings
+echo "== cargo clippy and test without smartcard (std, NoSec)"
+cargo clippy --all-targets --no-default-features --features std -- -D warnings
+cargo test --no-default-features --features std
 echo "== cargo test"
 cargo test --all-targets
 echo "== C: CMake build, package consumers, demo (ASan)"

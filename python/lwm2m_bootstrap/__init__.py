@@ -78,6 +78,8 @@ class PlatformError(LwbsError): """LWBS_ERR_PLATFORM."""
 class StorageError(LwbsError): """LWBS_ERR_STORAGE."""
 class BusyError(LwbsError): """LWBS_ERR_BUSY."""
 class PanicError(LwbsError): """LWBS_ERR_PANIC."""
+class UnsupportedError(LwbsError):
+    """LWBS_ERR_UNSUPPORTED: this build leaves the feature out (Bootstrap from Smartcard)."""
 
 
 _ERROR_CLASSES = {
@@ -90,6 +92,7 @@ _ERROR_CLASSES = {
     Result.ERR_BUFFER_TOO_SMALL: BufferTooSmallError, Result.ERR_NOT_FOUND: NotFoundError,
     Result.ERR_PLATFORM: PlatformError, Result.ERR_STORAGE: StorageError,
     Result.ERR_BUSY: BusyError, Result.ERR_PANIC: PanicError,
+    Result.ERR_UNSUPPORTED: UnsupportedError,
 }
 __all__ += [c.__name__ for c in _ERROR_CLASSES.values()]
 

@@ -35,6 +35,7 @@ class Result(IntEnum):
     ERR_STORAGE = 11
     ERR_BUSY = 12
     ERR_PANIC = 13
+    ERR_UNSUPPORTED = 14
 
 
 class State(IntEnum):

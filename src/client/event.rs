@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use crate::bootstrap::BootstrapFailure;
 use crate::persist::{Rejection, StorageWrite};
 use crate::registration::RegistrationFailure;
+#[cfg(feature = "smartcard")]
 use crate::rules::SmartcardRejection;
 
 /// Identifies one connection (one server account's transport association).
@@ -111,6 +112,7 @@ pub enum Event {
     Stopped,
     /// The Bootstrap-Server Account Timeout (/0/x/12) elapsed and the account was purged.
     BootstrapAccountPurged,
+    #[cfg(feature = "smartcard")]
     /// The smartcard's Bootstrap Information was applied (step 1 at `start`, or after a
     /// change): its servers are used, the factory servers are inactive until the card goes.
     SmartcardApplied {
@@ -122,16 +124,19 @@ pub enum Event {
         /// refused the write): ignored, as refused Bootstrap-Writes are.
         ignored_objects: usize,
     },
+    #[cfg(feature = "smartcard")]
     /// A card is present but its content was not applied: nothing of it is used and the
     /// sequence goes on with the factory configuration.
     SmartcardRejected {
         /// Why.
         reason: SmartcardRejection,
     },
+    #[cfg(feature = "smartcard")]
     /// The card whose configuration was applied changed: that configuration is disabled
     /// (its sessions closed); a [`Event::SmartcardApplied`] or [`Event::SmartcardRejected`]
     /// for the new content follows.
     SmartcardChanged,
+    #[cfg(feature = "smartcard")]
     /// The card whose configuration was applied is gone (removed, or unreadable: `reason`):
     /// that configuration is deleted and the factory configuration is back.
     SmartcardRemoved {

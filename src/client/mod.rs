@@ -37,8 +37,9 @@ pub use crate::rules::backoff::{
 };
 pub use crate::rules::retry::defaults as registration_retry_defaults;
 pub use crate::security::Entropy;
-#[cfg(feature = "dtls")]
+#[cfg(all(feature = "dtls", feature = "smartcard"))]
 pub use crate::smartcard::MbedtlsAes;
+#[cfg(feature = "smartcard")]
 pub use crate::smartcard::{scp03::level as scp03_level, Pin, StaticKeys};
 
 use alloc::collections::VecDeque;
@@ -62,6 +63,7 @@ use crate::persist::Slots;
 use crate::registration::{Registration, RegistrationFailure};
 pub use crate::rules::StateReason;
 use crate::rules::{BootstrapBackoff, RegistrationPlan};
+#[cfg(feature = "smartcard")]
 pub use crate::rules::{CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardRejection};
 use crate::security::Target;
 use bootstrap_flow::{BootstrapSide, Lifecycle};

@@ -341,6 +341,7 @@ impl<'a> From<&'a Event> for Route<'a> {
                 ))
                 .ok();
             }
+            #[cfg(feature = "smartcard")]
             Event::SmartcardApplied { accounts, bootstrap_account, ignored_objects } => {
                 out.kind = LWBS_EVENT_SMARTCARD_APPLIED;
                 out.accounts = count(*accounts);
@@ -350,11 +351,14 @@ impl<'a> From<&'a Event> for Route<'a> {
                 ))
                 .ok();
             }
+            #[cfg(feature = "smartcard")]
             Event::SmartcardRejected { reason } => {
                 out.kind = LWBS_EVENT_SMARTCARD_REJECTED;
                 out.detail = CString::new(reason.to_string()).ok();
             }
+            #[cfg(feature = "smartcard")]
             Event::SmartcardChanged => out.kind = LWBS_EVENT_SMARTCARD_CHANGED,
+            #[cfg(feature = "smartcard")]
             Event::SmartcardRemoved { reason } => {
                 out.kind = LWBS_EVENT_SMARTCARD_REMOVED;
                 out.detail = reason.and_then(|r| CString::new(r.to_string()).ok());

@@ -16,6 +16,7 @@ use super::platform::{lwbs_conn, lwbs_platform, Level, Platform};
 use super::pump::drain;
 use super::result::lwbs_result::{self, *};
 use super::result::{to_result, Refusal, Status};
+#[cfg(feature = "smartcard")]
 use super::smartcard;
 use crate::client::{Client, ClientError, ConnId, SLOT_COUNT};
 
@@ -103,7 +104,15 @@ pub unsafe extern "C" fn lwbs_client_new(
                 client
                     .set_bootstrap_handler(objects::firmware_objects(platform))
                     .map_err(|_| LWBS_ERR_PANIC)?;
+                #[cfg(feature = "smartcard")]
                 client.set_smartcard(smartcard::card(platform)).map_err(|_| LWBS_ERR_PANIC)?;
+                #[cfg(not(feature = "smartcard"))]
+                if platform.has_card() {
+                    platform.log(
+                        Level::Warning,
+                        "lwbs_client_new: card_transmit ignored: no Bootstrap from Smartcard in this build",
+                    );
+                }
                 restore(handle)?;
                 // SAFETY: `out` is a writable `lwbs_client *` slot.
                 unsafe { out.write(Handle::into_raw(boxed)) };

@@ -209,6 +209,7 @@ pub(crate) enum Level {
 }
 
 /// The response buffer handed to `card_transmit`: 256 data bytes, SW1 SW2, and room to spare.
+#[cfg(feature = "smartcard")]
 const CARD_RESPONSE_CAPACITY: usize = 261;
 
 /// The size of the first buffer handed to `load`.
@@ -271,6 +272,7 @@ impl Platform {
     }
 
     /// `card_present()`; true without the callback.
+    #[cfg(feature = "smartcard")]
     pub(crate) fn card_present(&self) -> bool {
         match self.table.card_present {
             // SAFETY: the callback contract of `lwbs_platform::card_present`.
@@ -281,6 +283,7 @@ impl Platform {
 
     /// `card_transmit(apdu)`: the card's answer, or `None` (no callback, no answer, or a
     /// length beyond the buffer).
+    #[cfg(feature = "smartcard")]
     pub(crate) fn card_transmit(&self, apdu: &[u8]) -> Option<Vec<u8>> {
         let transmit = self.table.card_transmit?;
         let mut buf = vec![0u8; CARD_RESPONSE_CAPACITY];

@@ -42,6 +42,9 @@ pub enum lwbs_result {
     LWBS_ERR_BUSY = 12,
     /// Internal error: the client is poisoned and every later call on it returns this; free it.
     LWBS_ERR_PANIC = 13,
+    /// The call needs a part this build leaves out (Bootstrap from Smartcard in a build
+    /// without it).
+    LWBS_ERR_UNSUPPORTED = 14,
 }
 
 impl From<ClientError> for lwbs_result {
@@ -128,6 +131,7 @@ impl lwbs_result {
             LWBS_ERR_STORAGE => c"storage failure",
             LWBS_ERR_BUSY => c"called from inside one of this client's callbacks",
             LWBS_ERR_PANIC => c"internal error: the client is poisoned",
+            LWBS_ERR_UNSUPPORTED => c"not supported by this build",
         }
     }
 }
@@ -153,6 +157,7 @@ impl TryFrom<u32> for lwbs_result {
             v if v == LWBS_ERR_STORAGE as u32 => LWBS_ERR_STORAGE,
             v if v == LWBS_ERR_BUSY as u32 => LWBS_ERR_BUSY,
             v if v == LWBS_ERR_PANIC as u32 => LWBS_ERR_PANIC,
+            v if v == LWBS_ERR_UNSUPPORTED as u32 => LWBS_ERR_UNSUPPORTED,
             v => return Err(v),
         })
     }
@@ -189,14 +194,14 @@ mod tests {
     fn every_result_of_the_header_maps_by_name_both_ways() {
         // Every enumerator of the header (so every variant) converts back from its value.
         let names = header_enumerators("lwbs_result");
-        assert_eq!(names.len(), 14, "{names:?}");
+        assert_eq!(names.len(), 15, "{names:?}");
         for (value, name) in names.iter().enumerate() {
             let result = lwbs_result::try_from(value as u32).expect("known value");
             assert_eq!(&alloc::format!("{result:?}"), name);
             assert_eq!(result as usize, value);
             assert_ne!(result.message(), c"unknown result");
         }
-        assert_eq!(lwbs_result::try_from(14), Err(14));
+        assert_eq!(lwbs_result::try_from(15), Err(15));
         assert_eq!(lwbs_result::try_from(u32::MAX), Err(u32::MAX));
     }
 
@@ -206,6 +211,7 @@ mod tests {
         let text = |v: u32| unsafe { CStr::from_ptr(lwbs_result_str(v)) };
         assert_eq!(text(0), c"success");
         assert_eq!(text(13), c"internal error: the client is poisoned");
-        assert_eq!(text(14), c"unknown result");
+        assert_eq!(text(14), c"not supported by this build");
+        assert_eq!(text(15), c"unknown result");
     }
 }

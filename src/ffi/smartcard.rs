@@ -5,27 +5,32 @@
 //! `lwbs_smartcard_config` and runs on the AES of the bundled Mbed TLS ([`MbedtlsAes`], feature
 //! `dtls`); a build without `dtls` has no AES and refuses SCP03 keys.
 
+#[cfg(feature = "smartcard")]
 use alloc::boxed::Box;
+#[cfg(feature = "smartcard")]
 use alloc::vec::Vec;
 
+#[cfg(feature = "smartcard")]
 use zeroize::Zeroizing;
 
 use super::cast;
 use super::handle::{self, lwbs_client};
 use super::panic::catch_or;
+#[cfg(feature = "smartcard")]
 use super::platform::Platform;
 use super::result::lwbs_result::{self, *};
-#[cfg(feature = "dtls")]
+#[cfg(all(feature = "dtls", feature = "smartcard"))]
 use crate::client::MbedtlsAes;
-use crate::client::{
-    scp03_level, CardTransport, Pin, Scp03Keys, Smartcard, SmartcardConfig, StaticKeys,
-};
+#[cfg(feature = "smartcard")]
+use crate::client::{CardTransport, Pin, Scp03Keys, Smartcard, SmartcardConfig, StaticKeys};
 
 /// The card behind the platform's callbacks.
+#[cfg(feature = "smartcard")]
 struct PlatformCard {
     platform: Platform,
 }
 
+#[cfg(feature = "smartcard")]
 impl CardTransport for PlatformCard {
     fn present(&mut self) -> bool {
         self.platform.card_present()
@@ -36,6 +41,7 @@ impl CardTransport for PlatformCard {
 }
 
 /// The smartcard the client reads through `platform`, when it has `card_transmit`.
+#[cfg(feature = "smartcard")]
 pub(crate) fn card(platform: Platform) -> Option<Smartcard> {
     platform.has_card().then(|| {
         let transport = Box::new(PlatformCard { platform });
@@ -90,8 +96,13 @@ pub struct lwbs_smartcard_config {
 }
 
 /// Size of `lwbs_smartcard_config` before the SCP03 fields.
+#[cfg(feature = "smartcard")]
 const SMARTCARD_CONFIG_V0_SIZE: usize =
     core::mem::offset_of!(lwbs_smartcard_config, scp03_key_version);
+
+/// The default SCP03 security level: C-MAC, C-DECRYPTION, R-MAC and R-ENCRYPTION (0x33,
+/// GlobalPlatform Amendment D §5.1).
+const DEFAULT_SCP03_LEVEL: u8 = 0x33;
 
 const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
     struct_size: core::mem::size_of::<lwbs_smartcard_config>() as u32,
@@ -101,7 +112,7 @@ const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
     pin: core::ptr::null(),
     pin_len: 0,
     scp03_key_version: 0,
-    scp03_security_level: scp03_level::FULL,
+    scp03_security_level: DEFAULT_SCP03_LEVEL,
     scp03_enc_key: core::ptr::null(),
     scp03_mac_key: core::ptr::null(),
     scp03_dek_key: core::ptr::null(),
@@ -112,6 +123,7 @@ const NO_SMARTCARD_CONFIG: lwbs_smartcard_config = lwbs_smartcard_config {
 ///
 /// # Safety
 /// Each non-NULL key pointer of `c` has `scp03_key_len` readable bytes.
+#[cfg(feature = "smartcard")]
 unsafe fn scp03_keys(c: &lwbs_smartcard_config) -> Result<Option<Scp03Keys>, lwbs_result> {
     let pointers = [c.scp03_enc_key, c.scp03_mac_key, c.scp03_dek_key];
     if c.scp03_key_len == 0 && pointers.iter().all(|p| p.is_null()) {
@@ -171,7 +183,8 @@ pub unsafe extern "C" fn lwbs_smartcard_config_init(config: *mut lwbs_smartcard_
 /// (`struct_size`, `max_chunk` 0 or > 256, `pin_len` > 8, `scp03_key_len` not 16/24/32 or
 /// only some keys set, `scp03_security_level` not 0x01/0x03/0x11/0x13/0x33, SCP03 keys in a
 /// build without `dtls`), `LWBS_ERR_INVALID_STATE` (started), `LWBS_ERR_NULL`,
-/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+/// `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`; `LWBS_ERR_UNSUPPORTED` in a build without Bootstrap from
+/// Smartcard (CMake `-DLWBS_SMARTCARD=OFF`, cargo without feature `smartcard`).
 #[no_mangle]
 pub unsafe extern "C" fn lwbs_client_set_smartcard(
     client: *mut lwbs_client,
@@ -180,6 +193,12 @@ pub unsafe extern "C" fn lwbs_client_set_smartcard(
     // SAFETY: `client` is NULL or a live handle; `config` NULL or a readable struct whose
     // `pin` is NULL or `pin_len` readable bytes, and whose SCP03 keys (within `struct_size`)
     // are NULL or `scp03_key_len` readable bytes.
+    #[cfg(not(feature = "smartcard"))]
+    let _ = config;
+    #[cfg(not(feature = "smartcard"))]
+    // SAFETY: `client` is NULL or a live handle.
+    return unsafe { handle::enter(client, |_| Err(LWBS_ERR_UNSUPPORTED)) };
+    #[cfg(feature = "smartcard")]
     unsafe {
         handle::enter(client, |handle| {
             let (mut c, size) =
@@ -218,5 +237,13 @@ pub unsafe extern "C" fn lwbs_client_set_smartcard(
             });
             Ok(())
         })
+    }
+}
+
+#[cfg(all(test, feature = "smartcard"))]
+mod tests {
+    #[test]
+    fn the_default_scp03_level_is_the_engine_full_level() {
+        assert_eq!(super::DEFAULT_SCP03_LEVEL, crate::client::scp03_level::FULL);
     }
 }

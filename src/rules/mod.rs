@@ -12,11 +12,13 @@
 //! Pure state and decisions: no I/O, no clock.
 
 pub mod backoff;
+#[cfg(feature = "smartcard")]
 pub mod card_step;
 pub mod retry;
 pub mod state_reason;
 
 pub use backoff::BootstrapBackoff;
+#[cfg(feature = "smartcard")]
 pub use card_step::{
     CardTransport, Scp03Keys, Smartcard, SmartcardConfig, SmartcardOutcome, SmartcardRejection,
 };

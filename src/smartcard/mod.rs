@@ -17,27 +17,39 @@
 //! Nothing here panics on any input, and a malformed card answer, DER structure or EF yields
 //! an error value and no data.
 
+#[cfg(feature = "smartcard")]
 use core::fmt;
 
-#[cfg(feature = "dtls")]
+#[cfg(all(feature = "dtls", feature = "smartcard"))]
 pub mod aes_mbedtls;
+#[cfg(feature = "smartcard")]
 pub mod apdu;
+#[cfg(feature = "smartcard")]
 pub mod der;
 pub mod digest;
+#[cfg(feature = "smartcard")]
 pub mod ef;
+#[cfg(feature = "smartcard")]
 pub mod pkcs15;
+#[cfg(feature = "smartcard")]
 pub mod reader;
+#[cfg(feature = "smartcard")]
 pub mod scp03;
 
-#[cfg(feature = "dtls")]
+#[cfg(all(feature = "dtls", feature = "smartcard"))]
 pub use aes_mbedtls::MbedtlsAes;
+#[cfg(feature = "smartcard")]
 pub use apdu::{Command, Response, StatusWord};
 pub use digest::{digest, Digest};
+#[cfg(feature = "smartcard")]
 pub use ef::{build_ef, parse_ef, BootstrapData, EfError, RawObject, MAX_EF_SIZE};
+#[cfg(feature = "smartcard")]
 pub use reader::{CardReader, EfContent, Pin, ReaderConfig, Stage, Step};
+#[cfg(feature = "smartcard")]
 pub use scp03::{BlockCipher, NoCipher, Scp03Config, Scp03Error, StaticKeys};
 
 /// Why reading the card failed. Every variant is final for the walk: no data is returned.
+#[cfg(feature = "smartcard")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CardError {
     /// The transport gave no answer where one was expected (`next(None)` mid-exchange), or
@@ -79,6 +91,7 @@ pub enum CardError {
     Finished,
 }
 
+#[cfg(feature = "smartcard")]
 impl fmt::Display for CardError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -104,6 +117,7 @@ impl fmt::Display for CardError {
     }
 }
 
+#[cfg(feature = "smartcard")]
 impl From<Scp03Error> for CardError {
     fn from(e: Scp03Error) -> Self {
         CardError::Scp03(e)

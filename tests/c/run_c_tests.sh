@@ -352,6 +352,24 @@ check "nostd_port: bootstrap + register + deregister over NoSec, every block fre
 check "nostd_port: DTLS-PSK registration (no_std Mbed TLS, psk profile)" \
   dtls_psk_registration "$HYG/nostd-port"
 
+# ---- without Bootstrap from Smartcard (-DLWBS_SMARTCARD=OFF, NoSec no_std: ~40 s) ----------------
+# The C ABI stays whole: lwbs_client_set_smartcard returns LWBS_ERR_UNSUPPORTED, a platform
+# card_transmit is ignored with a warning (tests/c/no_smartcard.c), no card code is linked.
+NOCARD_BUILD=$BUILD/nocard
+check "no-smartcard build (LWBS_SMARTCARD=OFF, LWBS_NO_STD=ON; archive only)" \
+  bash -c "cmake -S . -B '$NOCARD_BUILD' -DCMAKE_BUILD_TYPE=Release -DLWBS_NO_STD=ON \
+    -DLWBS_SMARTCARD=OFF -DLWBS_INSTALL=OFF && cmake --build '$NOCARD_BUILD' -j $JOBS"
+no_smartcard_ok() {
+  local cflags=(-std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -D_POSIX_C_SOURCE=200809L)
+  gcc "${cflags[@]}" -DLWBS_PORT_ONLY -c "$ROOT/tests/c/nostd_port.c" -o "$HYG/nocard_port.o" &&
+    gcc "${cflags[@]}" -o "$HYG/no-smartcard" "$ROOT/tests/c/no_smartcard.c" \
+      "$HYG/nocard_port.o" "$NOCARD_BUILD/lib/liblwm2m_bootstrap.a" &&
+    "$HYG/no-smartcard" | grep -qx 'no_smartcard: ok' &&
+    ! readelf -sW "$NOCARD_BUILD/lib/liblwm2m_bootstrap.a" | grep -q 'CardReader\|pkcs15\|scp03'
+}
+check "no-smartcard build: set_smartcard is LWBS_ERR_UNSUPPORTED, card_transmit ignored with a warning" \
+  no_smartcard_ok
+
 # ---- cross build for Cortex-M (cmake/toolchains/arm-none-eabi.cmake) ---------------------------
 # shellcheck source=../cross/run_cross_tests.sh
 source "$ROOT/tests/cross/run_cross_tests.sh"
