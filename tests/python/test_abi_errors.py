@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lwm2m_bootstrap import (BootstrapFailure, EventKind, InvalidStateError, LwbsError,
+                             UnsupportedError,
                              NotFoundError, Result, SecurityMode, State, UdpTransport, _ffi,
                              result_str, version)
 
@@ -65,12 +66,17 @@ def test_result_str_for_every_code(lib):
     texts = {code: result_str(code) for code in Result}
     assert all(t and t != "unknown result" for t in texts.values()), texts
     assert len(set(texts.values())) == len(Result), "one distinct message per code"
-    for unknown in (14, 999, 0xFFFF_FFFF):
+    for unknown in (15, 999, 0xFFFF_FFFF):
         assert lib.lwbs_result_str(unknown) == b"unknown result"
     err = LwbsError.for_code(Result.ERR_INVALID_STATE, "lwbs_client_stop")
     assert isinstance(err, InvalidStateError)
     assert (err.code, err.message) == (Result.ERR_INVALID_STATE, texts[Result.ERR_INVALID_STATE])
     assert "lwbs_client_stop" in str(err)
+    # Every error code has its own exception class (a build without smartcard raises
+    # UnsupportedError from set_smartcard).
+    unsupported = LwbsError.for_code(Result.ERR_UNSUPPORTED, "lwbs_client_set_smartcard")
+    assert isinstance(unsupported, UnsupportedError)
+    assert unsupported.message == "not supported by this build"
 
 
 def test_version_matches_header(lib):
