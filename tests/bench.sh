@@ -5,6 +5,7 @@
 #   bash tests/bench.sh
 #   bash tests/bench.sh --budgets   # firmware budgets: tests/bench/budgets.sh
 #   bash tests/bench.sh --firmware  # QEMU Cortex-M4 image figures: tests/bench/firmware.sh
+#   bash tests/bench.sh --m4        # Cortex-M4 flash per build, budgets, by module: tests/bench/m4size.sh
 #
 # Builds the release library, measures the stripped cdylib and a statically linked minimal C
 # program, runs `cargo bench --bench bootstrap` (tests/bench/bootstrap.rs: heap, wire, time)
@@ -18,6 +19,9 @@ if [[ ${1:-} == --budgets ]]; then
 fi
 if [[ ${1:-} == --firmware ]]; then
     exec bash tests/bench/firmware.sh
+fi
+if [[ ${1:-} == --m4 ]]; then
+    exec bash tests/bench/m4size.sh
 fi
 export CARGO_NET_OFFLINE="${CARGO_NET_OFFLINE:-true}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
