@@ -146,6 +146,9 @@ impl<K: Ord, V> VecMap<K, V> {
         match self.find(&key) {
             Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
+                // Grow by one: the maps are small and long-lived, so a doubled capacity
+                // would stay allocated and unused.
+                self.entries.reserve_exact(1);
                 self.entries.insert(i, (key, value));
                 None
             }
@@ -165,6 +168,7 @@ impl<K: Ord, V> VecMap<K, V> {
         let i = match self.find(&key) {
             Ok(i) => i,
             Err(i) => {
+                self.entries.reserve_exact(1);
                 self.entries.insert(i, (key, make()));
                 i
             }
