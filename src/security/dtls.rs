@@ -268,8 +268,10 @@ impl DtlsChannel {
         let _ = Io::send(&mut self.context, plaintext);
     }
 
-    fn read_application_data(&mut self, out: &mut Vec<Vec<u8>>) {
-        let mut buf = vec![0u8; 16 * 1024 + 64];
+    /// Reads the application records of the datagram just queued: none of their plaintexts
+    /// is longer than the `datagram_len` bytes of ciphertext they came in.
+    fn read_application_data(&mut self, out: &mut Vec<Vec<u8>>, datagram_len: usize) {
+        let mut buf = vec![0u8; datagram_len.max(1)];
         loop {
             match Io::recv(&mut self.context, &mut buf) {
                 Ok(n) => out.push(buf[..n].to_vec()),
@@ -304,7 +306,7 @@ impl SecureChannel for DtlsChannel {
             self.step_handshake();
         }
         if self.state == ChannelState::Established {
-            self.read_application_data(&mut out);
+            self.read_application_data(&mut out, ciphertext.len());
         }
         if let Some(io) = self.io() {
             io.inbound.clear();
