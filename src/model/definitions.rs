@@ -21,7 +21,8 @@ pub enum Operations {
 pub struct ResourceDefinition {
     /// Resource ID.
     pub id: u16,
-    /// Registry name.
+    /// Registry name (with `std` only: firmware flash has no use for it).
+    #[cfg(feature = "std")]
     pub name: &'static str,
     /// Data type.
     pub data_type: DataType,
@@ -38,7 +39,8 @@ pub struct ResourceDefinition {
 pub struct ObjectDefinition {
     /// Object ID.
     pub id: u16,
-    /// Registry name.
+    /// Registry name (with `std` only: firmware flash has no use for it).
+    #[cfg(feature = "std")]
     pub name: &'static str,
     /// Object version announced in Register and Discover when not 1.0.
     pub version: Option<&'static str>,
@@ -65,7 +67,17 @@ const fn res(
     mandatory: bool,
     operations: Operations,
 ) -> ResourceDefinition {
-    ResourceDefinition { id, name, data_type, mandatory, multiple: false, operations }
+    #[cfg(not(feature = "std"))]
+    let _ = name;
+    ResourceDefinition {
+        id,
+        #[cfg(feature = "std")]
+        name,
+        data_type,
+        mandatory,
+        multiple: false,
+        operations,
+    }
 }
 
 const fn multi(
@@ -74,7 +86,17 @@ const fn multi(
     data_type: DataType,
     operations: Operations,
 ) -> ResourceDefinition {
-    ResourceDefinition { id, name, data_type, mandatory: false, multiple: true, operations }
+    #[cfg(not(feature = "std"))]
+    let _ = name;
+    ResourceDefinition {
+        id,
+        #[cfg(feature = "std")]
+        name,
+        data_type,
+        mandatory: false,
+        multiple: true,
+        operations,
+    }
 }
 
 use DataType as T;
@@ -83,6 +105,7 @@ use Operations::{Execute as E, None as N, Read as R, ReadWrite as RW};
 /// LwM2M Security (/0), resources 0–12 (1.0) and 13–17 (1.1).
 pub static SECURITY: ObjectDefinition = ObjectDefinition {
     id: 0,
+    #[cfg(feature = "std")]
     name: "LwM2M Security",
     version: Some("1.1"),
     resources: &[
@@ -110,6 +133,7 @@ pub static SECURITY: ObjectDefinition = ObjectDefinition {
 /// LwM2M Server (/1), resources 0–23 of object version 1.1 (OMA LwM2M registry object 1).
 pub static SERVER: ObjectDefinition = ObjectDefinition {
     id: 1,
+    #[cfg(feature = "std")]
     name: "LwM2M Server",
     version: Some("1.1"),
     resources: &[
@@ -143,6 +167,7 @@ pub static SERVER: ObjectDefinition = ObjectDefinition {
 /// LwM2M Access Control (/2), object version 1.0.
 pub static ACCESS_CONTROL: ObjectDefinition = ObjectDefinition {
     id: 2,
+    #[cfg(feature = "std")]
     name: "LwM2M Access Control",
     version: None,
     resources: &[
