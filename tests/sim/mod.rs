@@ -558,6 +558,7 @@ impl World {
                 self.chk.exhausted = false;
                 if !kept {
                     self.chk.update_due = None;
+                    self.chk.update_deferred = false;
                     self.chk.registered = false;
                 } else if lifetime_changed && self.chk.update_due.is_none() {
                     self.chk.update_deferred = true;
@@ -582,6 +583,8 @@ impl World {
                     self.fail("registered without a server account")
                 };
                 self.chk.update_due = Some(now + update_delay(exp.lifetime_s));
+                // A Register carries the new lifetime: an Update deferred for it is void.
+                self.chk.update_deferred = false;
                 self.chk.registered = true;
                 self.chk.fails = 0;
                 self.chk.next_register = None;
@@ -798,6 +801,7 @@ impl World {
                 Some(None) => self.fail("Register after the procedure ran out"),
             }
         } else if msg.code == Code::POST && path.first() == Some(&"rd") {
+            self.note(format!("t={now} Update on {conn} {path:?}"));
             let due = self.chk.update_due.take();
             self.check(due == Some(now), || format!("Update at {now}, due at {due:?}"));
         } else {
