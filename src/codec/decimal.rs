@@ -24,7 +24,7 @@ pub fn parse(text: &str) -> f64 {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let magnitude = parse_unsigned(unsigned);
+    let magnitude = parse_unsigned(unsigned.as_bytes());
     if negative {
         -magnitude
     } else {
@@ -32,15 +32,20 @@ pub fn parse(text: &str) -> f64 {
     }
 }
 
-fn parse_unsigned(text: &str) -> f64 {
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
+// Bytes, not `str`: the text is checked ASCII, and byte slices cannot fail on a char boundary
+// (whose panic message would pull `char`'s Debug and Unicode tables into firmware).
+fn parse_unsigned(text: &[u8]) -> f64 {
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
         Some(at) => (&text[..at], parse_exponent(&text[at + 1..])),
         None => (text, 0),
     };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+        None => (mantissa, &[][..]),
+    };
     // The significant digits, without leading and trailing zeros, and the power of ten that
     // scales them (saturating: far beyond any representable magnitude anyway).
-    let all = int.bytes().chain(frac.bytes());
+    let all = int.iter().chain(frac).copied();
     let mut digits: Vec<u8> = all.skip_while(|&d| d == b'0').map(|d| d - b'0').collect();
     let mut power = exponent.saturating_sub(frac.len() as i64);
     while digits.last() == Some(&0) {
@@ -70,13 +75,13 @@ fn parse_unsigned(text: &str) -> f64 {
 }
 
 /// The exponent's value, saturating at ±10^9 (an exponent that large over- or underflows).
-fn parse_exponent(text: &str) -> i64 {
-    let (negative, digits) = match text.as_bytes().first() {
+fn parse_exponent(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let value = digits.bytes().fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1_000_000_000));
+    let value = digits.iter().fold(0i64, |n, &d| (n * 10 + i64::from(d - b'0')).min(1_000_000_000));
     if negative {
         -value
     } else {

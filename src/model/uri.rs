@@ -42,7 +42,10 @@ impl ServerUri {
     /// Parses `scheme://host[:port][/path][?query]`.
     pub fn parse(uri: &str) -> Result<ServerUri, UriError> {
         let (scheme, rest) = split_scheme(uri)?;
-        let (authority, rest) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+        // `split_at_checked`: `find` gives a char boundary, and no panic path (its message
+        // would pull `char`'s Debug and the Unicode tables into firmware).
+        let at = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, rest) = rest.split_at_checked(at).unwrap_or((rest, ""));
         let (path, query) = match rest.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (rest, None),
