@@ -43,6 +43,23 @@ if [ ! -s "$tmp/keep.txt" ]; then
     echo "lwbs_localize.sh: $in defines no global lwbs_* symbol" >&2
     exit 1
 fi
+# LWBS_LIBC_MEM=1 (no_std archives): the C library's memory and string functions are used, not
+# the weak copies Rust's compiler_builtins carries (one archive member per function): those
+# members are left out, so the references stay undefined for the firmware's C library.
+if [ "${LWBS_LIBC_MEM:-0}" = 1 ]; then
+    members=$("$READELF" -sW "$in" 2>/dev/null | awk '
+        /^File: / { member = $2; sub(/^.*\(/, "", member); sub(/\)$/, "", member) }
+        $5 == "WEAK" && $7 != "UND" &&
+        $8 ~ /^(__aeabi_mem(cpy|move|set|clr)[48]?|memcpy|memmove|memset|memcmp|bcmp|strlen)$/ {
+            print member
+        }' | sort -u)
+    cp "$in" "$tmp/in.a"
+    in="$tmp/in.a"
+    if [ -n "$members" ]; then
+        # shellcheck disable=SC2086 # one archive member name per word
+        "$AR" d "$in" $members
+    fi
+fi
 roots=$(sed 's/^/-u /' "$tmp/keep.txt")
 # shellcheck disable=SC2086 # roots is a list of "-u symbol" pairs
 "$LD" -r --unique -o "$tmp/all.o" $roots "$in"

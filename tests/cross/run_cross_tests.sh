@@ -145,6 +145,15 @@ archive_ok() {   # ARCHIVE: ARM objects, only lwbs_* defined globally
          END { exit !bad }'
 }
 
+libc_mem_ok() {   # ARCHIVE ELF: memory functions left to the C library (LWBS_LIBC_MEM, default ON)
+  arm-none-eabi-readelf -sW "$1" >"$WORK/archive.syms"
+  awk '$7 == "UND" && $8 ~ /^(__aeabi_mem|mem(cpy|move|set))/' "$WORK/archive.syms" | grep -q . ||
+    return 1
+  ! awk '$7 != "UND" && $8 ~ /^(__aeabi_mem|memcpy$|memmove$|memset$)/ { print; bad = 1 }
+         END { exit !bad }' "$WORK/archive.syms" || return 1
+  ! arm-none-eabi-nm -C "$2" | grep 'compiler_builtins::mem::'
+}
+
 consumer_build() {   # DIR ARGS...: configures and builds tests/cross_consumer
   local dir=$1; shift
   rm -rf "$dir"
@@ -158,6 +167,8 @@ check "cross: localized archive is ARM and defines only lwbs_*" \
   archive_ok "$CROSS/sub/lwm2m_bootstrap/lib/liblwm2m_bootstrap.a"
 check "cross: add_subdirectory image is ARM v7E-M hard-float with every lwbs_* function" \
   image_ok "$CROSS/sub/cross-consumer.elf"
+check "cross: memcpy, memmove, memset, __aeabi_mem* come from the C library, not compiler_builtins" \
+  libc_mem_ok "$CROSS/sub/lwm2m_bootstrap/lib/liblwm2m_bootstrap.a" "$CROSS/sub/cross-consumer.elf"
 
 install_cross() {
   rm -rf "$CROSS/lib" "$CROSS/prefix"
