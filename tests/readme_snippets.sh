@@ -143,3 +143,14 @@ snip_rust_run() {
     registered_and_gone urn:dev:rust-quickstart
 }
 run_snippet rust-run snip_rust_run
+
+# The cross build, then the QEMU image (built by run.sh into build-fw/ if needed) against the
+# test servers: the DM server saw the firmware register.
+snip_firmware() {
+  rm -rf "$ROOT/lwbs-fw-state"   # a fresh device: the state of an earlier run names other ports
+  in_root "$1" && [ -f "$ROOT/build-m4/lib/liblwm2m_bootstrap.a" ] &&
+    arm-none-eabi-readelf -h "$ROOT/build-m4/lib/liblwm2m_bootstrap.a" | grep -q 'Machine: *ARM' &&
+    grep -q '^EVENT registered ssid=1 location=/rd/1' "$RS/out" &&
+    grep -q 'REGISTERED ep=urn:dev:fw location=/rd/1' "$RS/out"
+}
+run_snippet firmware snip_firmware
