@@ -53,9 +53,9 @@ if [ "${LWBS_LIBC_MEM:-0}" = 1 ]; then
         $8 ~ /^(__aeabi_mem(cpy|move|set|clr)[48]?|memcpy|memmove|memset|memcmp|bcmp|strlen)$/ {
             print member
         }' | sort -u)
-    cp "$in" "$tmp/in.a"
-    in="$tmp/in.a"
     if [ -n "$members" ]; then
+        cp "$in" "$tmp/in.a"
+        in="$tmp/in.a"
         # shellcheck disable=SC2086 # one archive member name per word
         "$AR" d "$in" $members
     fi

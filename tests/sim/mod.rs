@@ -558,7 +558,6 @@ impl World {
                 self.chk.exhausted = false;
                 if !kept {
                     self.chk.update_due = None;
-                    self.chk.update_deferred = false;
                     self.chk.registered = false;
                 } else if lifetime_changed && self.chk.update_due.is_none() {
                     self.chk.update_deferred = true;
