@@ -487,6 +487,8 @@ def test_a_configuration_that_cannot_be_saved_is_not_acknowledged(demo, start_se
     assert 'EVENT storage-failed detail="slot 0 generation 2: save failed"' in got, got
     assert 'EVENT bootstrap-failed reason="the new configuration could not be saved"' in got
     assert "EVENT bootstrap-finished accounts=1" not in got
+    # The server logs its answer after sending it: wait for the line, do not race the demo's exit.
+    bs.wait_for("FINISH 5.00")
     finishes = [line for line in bs.output() if line.startswith("FINISH")]
     assert finishes == ["FINISH 2.04", "FINISH 5.00"], bs.output()
     assert (state / "slot1.img").read_bytes() == saved, "the old configuration is intact"
