@@ -338,7 +338,8 @@ enum lwbs_event_kind
      */
     LWBS_EVENT_DEREGISTERED = 7,
     /**
-     * Registering with server `ssid` failed; `detail` says why.
+     * Registering with server `ssid` failed; `reason` is an `lwbs_registration_failure`,
+     * `detail` says why.
      */
     LWBS_EVENT_REGISTRATION_FAILED = 8,
     /**
@@ -475,6 +476,54 @@ typedef uint32_t lwbs_bootstrap_failure;
 #endif // __cplusplus
 
 /**
+ * Why a registration attempt failed (`lwbs_event.reason` of
+ * `LWBS_EVENT_REGISTRATION_FAILED`). May grow.
+ */
+enum lwbs_registration_failure
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The server answered Register with an error code (`detail` names it).
+     */
+    LWBS_REGISTRATION_FAILURE_REJECTED = 1,
+    /**
+     * No response (retransmissions exhausted).
+     */
+    LWBS_REGISTRATION_FAILURE_TIMEOUT = 2,
+    /**
+     * The server answered RST.
+     */
+    LWBS_REGISTRATION_FAILURE_RESET = 3,
+    /**
+     * The server URI or security mode is unusable by this build.
+     */
+    LWBS_REGISTRATION_FAILURE_UNUSABLE = 4,
+    /**
+     * A transport error (`lwbs_client_conn_error`), or the platform's `open` failed.
+     */
+    LWBS_REGISTRATION_FAILURE_TRANSPORT = 5,
+    /**
+     * The DTLS session failed (handshake timeout, fatal alert, credentials); `detail` names
+     * the alert, if any.
+     */
+    LWBS_REGISTRATION_FAILURE_HANDSHAKE = 6,
+    /**
+     * The server answered 2.01 without the Location-Path it MUST send (Core 1.1 §6.2.1):
+     * counted as a failed attempt, retried as the registration procedure says.
+     */
+    LWBS_REGISTRATION_FAILURE_NO_LOCATION = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum lwbs_registration_failure lwbs_registration_failure;
+#else
+typedef uint32_t lwbs_registration_failure;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An LwM2M client (Bootstrap Interface and registration). Opaque: created by
  * `lwbs_client_new`, freed by `lwbs_client_free`, used by one thread at a time.
  */
@@ -567,7 +616,8 @@ typedef struct lwbs_event {
      */
     uint32_t accounts;
     /**
-     * An `lwbs_bootstrap_failure` for BOOTSTRAP_FAILED, else 0.
+     * An `lwbs_bootstrap_failure` for BOOTSTRAP_FAILED, an `lwbs_registration_failure` for
+     * REGISTRATION_FAILED, else 0.
      */
     uint32_t reason;
     /**
@@ -785,13 +835,15 @@ typedef struct lwbs_platform {
     uint8_t (*bootstrap_delete)(void *userdata, const struct lwbs_path *path);
     /**
      * Optional. Bootstrap-Finish: return 0 when your staged objects are consistent; anything
-     * else refuses the Finish with 4.06 (everything staged is rolled back, the server may
-     * correct and finish again). Called only when a transaction was begun. NULL = consistent.
+     * else refuses the Finish with 4.06 (everything staged stays staged and the transaction
+     * open: the server may correct and finish again). Called only when a transaction was
+     * begun. NULL = consistent.
      */
     int32_t (*bootstrap_validate)(void *userdata);
     /**
      * Optional. The transaction ends: `commit` true = apply what was staged (the bootstrap
-     * succeeded), false = drop it (refused Finish, Finish timeout, stop, failure). Called
+     * succeeded), false = drop it (the session ended without a successful Finish: timeout,
+     * Bootstrap-Server gone, stop, failure; a refused Finish does not end it). Called
      * once per begun transaction. NULL = nothing to do.
      */
     void (*bootstrap_end)(void *userdata, bool commit);

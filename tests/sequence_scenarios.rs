@@ -246,6 +246,30 @@ fn a_5_xx_answer_is_retried() {
 }
 
 #[test]
+fn a_2_01_without_location_path_is_a_failed_registration_attempt() {
+    let mut h = Harness::with_bootstrap(Config::new("urn:dev:noloc"), 0, 0);
+    h.provision_server(1, DM_URI, 300);
+    h.start();
+    let (dm, reg) = h.next_sent();
+    h.reply(dm, &reg, Code::CREATED);
+    assert!(h.has_event(|e| matches!(
+        e,
+        Event::RegistrationFailed { ssid: 1, reason: RegistrationFailure::NoLocation }
+    )));
+    assert!(!h.has_event(|e| matches!(e, Event::Registered { .. })));
+    // Retried as any failed attempt; a proper 2.01 registers.
+    h.run_until(120_000, |h| !h.outbox.is_empty());
+    let (dm, reg) = h.next_sent();
+    assert!(is_register(&reg));
+    let mut ack = Message::response_to(&reg, Code::CREATED);
+    ack.set_location_path(&["rd", "7"]);
+    h.deliver(dm, &ack);
+    assert!(h.has_event(
+        |e| matches!(e, Event::Registered { ssid: 1, location } if location == "/rd/7")
+    ));
+}
+
+#[test]
 fn priority_order_registers_one_after_another() {
     let mut h = Harness::with_bootstrap(Config::new("urn:dev:prio"), 0, 0);
     h.provision_server(1, DM_URI, 300);
@@ -685,7 +709,7 @@ fn firmware_objects_are_written_in_the_bootstrap_transaction_veto_then_commit() 
     assert_eq!(h.request(bs, del3).code, Code::BAD_REQUEST, "/3/0 is never deleted");
     assert_eq!(h.write(bs, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
     assert_eq!(h.write(bs, "/1", dm_server(0, 1, 300)).code, Code::CHANGED);
-    // The firmware vetoes: 4.06, everything rolled back, the session stays open.
+    // The firmware vetoes: 4.06; everything stays staged and the session stays open.
     *objects.veto.lock().unwrap() = true;
     assert_eq!(h.finish(bs).code, Code::NOT_ACCEPTABLE);
     assert_eq!(
@@ -695,27 +719,66 @@ fn firmware_objects_are_written_in_the_bootstrap_transaction_veto_then_commit() 
             format!("write /5/0 11542 {}", device.len()),
             "delete /5/1".into(),
             "validate".into(),
-            "end false".into()
         ]
     );
     assert_eq!(
         h.client.configuration().server_account_pairs().count(),
         0,
-        "library side rolled back too"
+        "nothing committed by a refused Finish"
     );
     assert!(h.has_event(|e| matches!(e, Event::BootstrapFinishRefused { .. })));
-    // Corrected: a new transaction, committed.
+    // Corrected by a server that starts over (deletes first): the same transaction, committed.
     *objects.veto.lock().unwrap() = false;
     let del_all = h.server_request(Code::DELETE, "/");
     assert_eq!(h.request(bs, del_all).code, Code::DELETED);
-    assert_eq!(h.write(bs, "/5/0", device).code, Code::CHANGED);
+    assert_eq!(h.write(bs, "/5/0", device.clone()).code, Code::CHANGED);
     assert_eq!(h.write(bs, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
     assert_eq!(h.write(bs, "/1", dm_server(0, 1, 300)).code, Code::CHANGED);
     assert_eq!(h.finish(bs).code, Code::CHANGED);
-    assert_eq!(objects.take()[..2], ["begin".to_string(), "delete /".into()]);
-    let log = objects.log.lock().unwrap().clone();
-    assert!(log.is_empty());
+    assert_eq!(
+        objects.take(),
+        [
+            "delete /".to_string(),
+            format!("write /5/0 11542 {}", device.len()),
+            "validate".into(),
+            "end true".into(),
+        ]
+    );
     assert_eq!(h.client.configuration().server_account_pairs().count(), 1);
+}
+
+#[test]
+fn a_refused_finish_keeps_the_staged_writes_for_a_corrected_finish() {
+    // The Server instance is missing: 4.06. The server writes only /1 and finishes again.
+    let mut h = Harness::with_bootstrap(Config::new("urn:dev:fix"), 0, 0);
+    h.start();
+    let bs = h.accept_bootstrap_request();
+    assert_eq!(h.write(bs, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
+    assert_eq!(h.finish(bs).code, Code::NOT_ACCEPTABLE);
+    assert!(h.has_event(|e| matches!(e, Event::BootstrapFinishRefused { findings: 1.. })));
+    assert_eq!(h.client.configuration().server_account_pairs().count(), 0);
+    assert_eq!(h.write(bs, "/1", dm_server(0, 1, 300)).code, Code::CHANGED);
+    assert_eq!(h.finish(bs).code, Code::CHANGED);
+    assert_eq!(h.client.configuration().server_account_pairs().count(), 1);
+}
+
+#[test]
+fn a_session_that_ends_after_a_refused_finish_keeps_the_committed_configuration() {
+    let objects = Objects::default();
+    let mut h = Harness::with_bootstrap(Config::new("urn:dev:cut"), 0, 0);
+    h.client.set_bootstrap_handler(Some(Box::new(objects.clone()))).unwrap();
+    h.start();
+    let bs = h.accept_bootstrap_request();
+    let before = h.client.configuration().clone();
+    assert_eq!(h.write(bs, "/5/0", instance(0, &[res_int(1, 1)])).code, Code::CHANGED);
+    assert_eq!(h.write(bs, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
+    assert_eq!(h.finish(bs).code, Code::NOT_ACCEPTABLE);
+    // No corrected Finish: the session times out; the staged writes and the firmware's
+    // transaction are dropped, the committed configuration is what it was.
+    h.advance(247_000);
+    assert!(h.has_event(|e| matches!(e, Event::BootstrapFailed { .. })));
+    assert_eq!(objects.take().last().map(String::as_str), Some("end false"));
+    assert_eq!(h.client.configuration(), &before);
 }
 
 #[test]

@@ -25,12 +25,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lwm2m_bootstrap import _ffi
-from lwm2m_bootstrap._ffi import (UINT64_NONE, BootstrapFailure, EventKind, Result, SecurityMode,
-                                  State, StateReason, load_library)
+from lwm2m_bootstrap._ffi import (UINT64_NONE, BootstrapFailure, EventKind,
+                                  RegistrationFailure, Result, SecurityMode, State, StateReason,
+                                  load_library)
 
 __all__ = ["Client", "Event", "LwbsError", "UdpTransport", "MemoryStorage", "FileStorage",
            "VirtualClock", "Result", "State", "StateReason", "EventKind", "BootstrapFailure",
-           "SecurityMode",
+           "RegistrationFailure", "SecurityMode",
            "load_library", "result_str", "version"]
 
 log = logging.getLogger("lwm2m_bootstrap")
@@ -131,7 +132,7 @@ class Event:
     kind: EventKind | int
     ssid: int = 0
     accounts: int = 0
-    reason: BootstrapFailure | int = 0
+    reason: BootstrapFailure | RegistrationFailure | int = 0
     location: str | None = None
     detail: str | None = None
 
@@ -711,6 +712,9 @@ class Client:
         reason = e.reason
         if kind == EventKind.BOOTSTRAP_FAILED and reason in BootstrapFailure._value2member_map_:
             reason = BootstrapFailure(reason)
+        elif (kind == EventKind.REGISTRATION_FAILED
+              and reason in RegistrationFailure._value2member_map_):
+            reason = RegistrationFailure(reason)
         event = Event(kind, e.ssid, e.accounts, reason,
                       e.location.decode() if e.location else None,
                       e.detail.decode(errors="replace") if e.detail else None)

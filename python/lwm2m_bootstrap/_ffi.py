@@ -110,6 +110,17 @@ class BootstrapFailure(IntEnum):
     STORAGE = 11
 
 
+class RegistrationFailure(IntEnum):
+    """``lwbs_registration_failure``."""
+    REJECTED = 1
+    TIMEOUT = 2
+    RESET = 3
+    UNUSABLE = 4
+    TRANSPORT = 5
+    HANDSHAKE = 6
+    NO_LOCATION = 7
+
+
 class lwbs_event(Structure):
     _fields_ = [("kind", c_uint32), ("ssid", c_uint16), ("accounts", c_uint32),
                 ("reason", c_uint32), ("location", c_char_p), ("detail", c_char_p)]

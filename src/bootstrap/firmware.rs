@@ -3,8 +3,9 @@
 //! -Deletes of objects the library does not own (anything but /0, /1, /2) are handed to a
 //! [`FirmwareObjects`] implementation: `begin` before the first of them, then `write` /
 //! `delete`, `validate` at Bootstrap-Finish (a veto answers 4.06), and `end(true)` when the
-//! bootstrap committed or `end(false)` when it was rolled back (refused Finish, Finish
-//! timeout, stop, failure). Without one, such writes keep answering 4.04.
+//! bootstrap committed or `end(false)` when it was rolled back (the session ended without a
+//! successful Finish: timeout, stop, failure). A refused Finish (4.06) ends nothing: the
+//! transaction stays open for the corrected writes and the next Finish. Without one, such writes keep answering 4.04.
 
 use alloc::boxed::Box;
 

@@ -36,16 +36,18 @@ pub enum Outcome {
     /// caller makes it durable, then commits ([`Store::commit`], `end(true)`) and sends the
     /// 2.04, or rolls both back and answers 5.00 when it could not be saved.
     Finished,
-    /// Bootstrap-Finish refused with 4.06; the staged writes were rolled back.
+    /// Bootstrap-Finish refused with 4.06; the staged writes stay in place for the rest of
+    /// the bootstrap session, so that the Bootstrap-Server can correct them and finish again.
     Rejected(Vec<Inconsistency>),
     /// Bootstrap-Finish refused with 4.06 by the firmware's validation of its own objects;
-    /// the staged writes were rolled back.
+    /// the staged writes (and the firmware's transaction) stay open as for `Rejected`.
     Vetoed,
 }
 
 /// Handles one request from the Bootstrap-Server and returns its response. Writes and
 /// Deletes of objects the library does not own go to `firmware` when there is one; at
-/// Finish the firmware validates; a refused Finish rolls it back with the library.
+/// Finish the firmware validates; a refused Finish keeps both staged (the session's end
+/// without a successful Finish rolls them back, in the caller).
 pub fn handle(
     store: &mut Store,
     request: &Message,
@@ -167,7 +169,9 @@ fn dispatch(
 }
 
 /// Bootstrap-Finish: validate (the library's objects, then the firmware's), then leave both
-/// staged for the caller to save and commit (2.04), or roll both back (4.06).
+/// staged for the caller to save and commit (2.04), or leave both staged and refuse (4.06):
+/// the Bootstrap-Server may write the missing piece (or delete and start over) and finish
+/// again within the same session.
 fn finish(
     store: &mut Store,
     request: &Message,
@@ -178,18 +182,11 @@ fn finish(
         return (Reply::new(Code::METHOD_NOT_ALLOWED), Outcome::Operation);
     }
     let findings = validate(store.current(), policy);
-    let mut vetoed = false;
-    if let Some(fw) = firmware {
-        vetoed = findings.is_empty() && !fw.validate();
-        if !findings.is_empty() || vetoed {
-            fw.end(false);
-        }
-    }
+    let vetoed = findings.is_empty() && firmware.is_some_and(|fw| !fw.validate());
     if findings.is_empty() && !vetoed {
         store.staged_mut();
         (Reply::new(Code::CHANGED), Outcome::Finished)
     } else {
-        store.rollback();
         let outcome = if vetoed { Outcome::Vetoed } else { Outcome::Rejected(findings) };
         (Reply::new(Code::NOT_ACCEPTABLE), outcome)
     }

@@ -6,6 +6,7 @@ use alloc::string::ToString;
 use core::ffi::c_char;
 
 use crate::client::{BootstrapFailure, ConnId, Event, State, StateReason, StorageWrite};
+use crate::registration::RegistrationFailure;
 
 /// The client's overall state (`lwbs_client_state`). May grow: treat unknown values as "busy".
 #[allow(non_camel_case_types)]
@@ -127,7 +128,8 @@ pub enum lwbs_event_kind {
     LWBS_EVENT_UPDATED = 6,
     /// Deregistered from server `ssid` (Core 1.1 §6.2.3).
     LWBS_EVENT_DEREGISTERED = 7,
-    /// Registering with server `ssid` failed; `detail` says why.
+    /// Registering with server `ssid` failed; `reason` is an `lwbs_registration_failure`,
+    /// `detail` says why.
     LWBS_EVENT_REGISTRATION_FAILED = 8,
     /// The committed configuration changed; the library already called `save()`.
     LWBS_EVENT_CONFIGURATION_CHANGED = 9,
@@ -203,6 +205,47 @@ pub enum lwbs_bootstrap_failure {
     LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
 }
 
+/// Why a registration attempt failed (`lwbs_event.reason` of
+/// `LWBS_EVENT_REGISTRATION_FAILED`). May grow.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_registration_failure {
+    /// The server answered Register with an error code (`detail` names it).
+    LWBS_REGISTRATION_FAILURE_REJECTED = 1,
+    /// No response (retransmissions exhausted).
+    LWBS_REGISTRATION_FAILURE_TIMEOUT = 2,
+    /// The server answered RST.
+    LWBS_REGISTRATION_FAILURE_RESET = 3,
+    /// The server URI or security mode is unusable by this build.
+    LWBS_REGISTRATION_FAILURE_UNUSABLE = 4,
+    /// A transport error (`lwbs_client_conn_error`), or the platform's `open` failed.
+    LWBS_REGISTRATION_FAILURE_TRANSPORT = 5,
+    /// The DTLS session failed (handshake timeout, fatal alert, credentials); `detail` names
+    /// the alert, if any.
+    LWBS_REGISTRATION_FAILURE_HANDSHAKE = 6,
+    /// The server answered 2.01 without the Location-Path it MUST send (Core 1.1 §6.2.1):
+    /// counted as a failed attempt, retried as the registration procedure says.
+    LWBS_REGISTRATION_FAILURE_NO_LOCATION = 7,
+}
+
+impl From<RegistrationFailure> for lwbs_registration_failure {
+    fn from(failure: RegistrationFailure) -> lwbs_registration_failure {
+        use lwbs_registration_failure::*;
+        match failure {
+            RegistrationFailure::Rejected(_) => LWBS_REGISTRATION_FAILURE_REJECTED,
+            RegistrationFailure::Timeout => LWBS_REGISTRATION_FAILURE_TIMEOUT,
+            RegistrationFailure::Reset => LWBS_REGISTRATION_FAILURE_RESET,
+            RegistrationFailure::Unusable => LWBS_REGISTRATION_FAILURE_UNUSABLE,
+            RegistrationFailure::Transport | RegistrationFailure::OpenFailed => {
+                LWBS_REGISTRATION_FAILURE_TRANSPORT
+            }
+            RegistrationFailure::Handshake { .. } => LWBS_REGISTRATION_FAILURE_HANDSHAKE,
+            RegistrationFailure::NoLocation => LWBS_REGISTRATION_FAILURE_NO_LOCATION,
+        }
+    }
+}
+
 impl From<BootstrapFailure> for lwbs_bootstrap_failure {
     fn from(failure: BootstrapFailure) -> lwbs_bootstrap_failure {
         use lwbs_bootstrap_failure::*;
@@ -239,7 +282,8 @@ pub struct lwbs_event {
     /// BOOTSTRAP_FINISHED: LwM2M Server accounts; BOOTSTRAP_FINISH_REFUSED: inconsistencies;
     /// else 0.
     pub accounts: u32,
-    /// An `lwbs_bootstrap_failure` for BOOTSTRAP_FAILED, else 0.
+    /// An `lwbs_bootstrap_failure` for BOOTSTRAP_FAILED, an `lwbs_registration_failure` for
+    /// REGISTRATION_FAILED, else 0.
     pub reason: u32,
     /// REGISTERED: the registration's location path ("/rd/5a3f"); else NULL.
     pub location: *const c_char,
@@ -252,7 +296,7 @@ pub(crate) struct OwnedEvent {
     kind: lwbs_event_kind,
     ssid: u16,
     accounts: u32,
-    reason: lwbs_bootstrap_failure,
+    reason: u32,
     location: Option<CString>,
     detail: Option<CString>,
 }
@@ -281,7 +325,7 @@ impl<'a> From<&'a Event> for Route<'a> {
             kind: LWBS_EVENT_STOPPED,
             ssid: 0,
             accounts: 0,
-            reason: lwbs_bootstrap_failure::LWBS_BOOTSTRAP_FAILURE_NONE,
+            reason: 0,
             location: None,
             detail: None,
         };
@@ -302,7 +346,7 @@ impl<'a> From<&'a Event> for Route<'a> {
             }
             Event::BootstrapFailed { reason } => {
                 out.kind = LWBS_EVENT_BOOTSTRAP_FAILED;
-                out.reason = (*reason).into();
+                out.reason = lwbs_bootstrap_failure::from(*reason) as u32;
                 if let BootstrapFailure::NoFallback { ssid, .. } = reason {
                     out.ssid = *ssid;
                 }
@@ -325,6 +369,7 @@ impl<'a> From<&'a Event> for Route<'a> {
             Event::RegistrationFailed { ssid, reason } => {
                 out.kind = LWBS_EVENT_REGISTRATION_FAILED;
                 out.ssid = *ssid;
+                out.reason = lwbs_registration_failure::from(*reason) as u32;
                 out.detail = CString::new(reason.to_string()).ok();
             }
             Event::Stopped => out.kind = LWBS_EVENT_STOPPED,
@@ -376,7 +421,7 @@ impl OwnedEvent {
             kind: self.kind as u32,
             ssid: self.ssid,
             accounts: self.accounts,
-            reason: self.reason as u32,
+            reason: self.reason,
             location: ptr(&self.location),
             detail: ptr(&self.detail),
         }

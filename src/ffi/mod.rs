@@ -12,7 +12,8 @@
 //! - `config`: `lwbs_config`, `lwbs_account`, `lwbs_security_mode`, their `_init` and
 //!   `lwbs_config_check`;
 //! - `platform`: `lwbs_platform`, the firmware's callbacks (each signature written once, there);
-//! - `event`: `lwbs_event`, `lwbs_event_kind`, `lwbs_bootstrap_failure`, `lwbs_state`,
+//! - `event`: `lwbs_event`, `lwbs_event_kind`, `lwbs_bootstrap_failure`,
+//!   `lwbs_registration_failure`, `lwbs_state`,
 //!   `lwbs_state_reason`, and the route of every engine event;
 //! - `dm`: `lwbs_path`, `lwbs_dm_request`, `lwbs_dm_response`;
 //! - `objects`: the firmware's own objects behind the DM request hook and inside the
@@ -71,7 +72,8 @@ pub use config::{
 };
 pub use dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
 pub use event::{
-    lwbs_bootstrap_failure, lwbs_event, lwbs_event_kind, lwbs_state, lwbs_state_reason,
+    lwbs_bootstrap_failure, lwbs_event, lwbs_event_kind, lwbs_registration_failure, lwbs_state,
+    lwbs_state_reason,
 };
 pub use getters::{
     lwbs_client_has_bootstrap_server, lwbs_client_last_error, lwbs_client_registration_location,

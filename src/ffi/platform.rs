@@ -139,11 +139,13 @@ pub struct lwbs_platform {
     pub bootstrap_delete:
         Option<unsafe extern "C" fn(userdata: *mut c_void, path: *const lwbs_path) -> u8>,
     /// Optional. Bootstrap-Finish: return 0 when your staged objects are consistent; anything
-    /// else refuses the Finish with 4.06 (everything staged is rolled back, the server may
-    /// correct and finish again). Called only when a transaction was begun. NULL = consistent.
+    /// else refuses the Finish with 4.06 (everything staged stays staged and the transaction
+    /// open: the server may correct and finish again). Called only when a transaction was
+    /// begun. NULL = consistent.
     pub bootstrap_validate: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
     /// Optional. The transaction ends: `commit` true = apply what was staged (the bootstrap
-    /// succeeded), false = drop it (refused Finish, Finish timeout, stop, failure). Called
+    /// succeeded), false = drop it (the session ended without a successful Finish: timeout,
+    /// Bootstrap-Server gone, stop, failure; a refused Finish does not end it). Called
     /// once per begun transaction. NULL = nothing to do.
     pub bootstrap_end: Option<unsafe extern "C" fn(userdata: *mut c_void, commit: bool)>,
     // ----- 0.3: appended (Bootstrap from Smartcard, Core 1.1 §5.2.3.2, Appendix G). -----

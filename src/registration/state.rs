@@ -28,6 +28,9 @@ pub enum RegistrationFailure {
         /// TLS alert description, if an alert was involved.
         alert: Option<u8>,
     },
+    /// The server answered Register 2.01 without a (well-formed) Location-Path, which it
+    /// MUST send (Core 1.1 §6.2.1): no Update or De-register could be addressed.
+    NoLocation,
 }
 
 impl fmt::Display for RegistrationFailure {
@@ -43,6 +46,7 @@ impl fmt::Display for RegistrationFailure {
             }
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
+            Self::NoLocation => f.write_str("registered without a Location-Path"),
         }
     }
 }
@@ -140,10 +144,14 @@ impl Registration {
         match self.state {
             RegistrationState::Registering(r) if r == id => {
                 if code == Code::CREATED {
-                    self.location = match response.location_path() {
-                        Ok(segments) => segments.iter().map(|s| s.to_string()).collect(),
-                        Err(_) => Vec::new(),
+                    let location = match response.location_path() {
+                        Ok(segments) if !segments.is_empty() => segments,
+                        _ => {
+                            self.state = RegistrationState::Idle;
+                            return ResponseOutcome::Failed(RegistrationFailure::NoLocation);
+                        }
                     };
+                    self.location = location.iter().map(|s| s.to_string()).collect();
                     self.registered(now, update_delay_ms);
                     ResponseOutcome::Registered
                 } else {

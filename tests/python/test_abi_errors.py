@@ -84,6 +84,24 @@ def test_version_matches_header(lib):
     assert version() == macro == "0.1.0"
 
 
+@pytest.mark.parametrize("c_enum, py_enum, prefix", [
+    ("lwbs_state", State, "LWBS_STATE_"),
+    ("lwbs_state_reason", _ffi.StateReason, "LWBS_REASON_"),
+    ("lwbs_event_kind", EventKind, "LWBS_EVENT_"),
+    ("lwbs_bootstrap_failure", BootstrapFailure, "LWBS_BOOTSTRAP_FAILURE_"),
+    ("lwbs_registration_failure", _ffi.RegistrationFailure, "LWBS_REGISTRATION_FAILURE_"),
+])
+def test_python_enums_match_the_header(c_enum, py_enum, prefix):
+    """Every value of the C enum, by name, is the wrapper's (a new reason code that the
+    wrapper does not know fails here, not in a user's event handler)."""
+    body = re.search(r"enum %s\b[^{]*\{(.*?)\}" % c_enum, HEADER.read_text(), re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    values = {m.group(1): int(m.group(2))
+              for m in re.finditer(prefix + r"(\w+) = (\d+)", body)}
+    assert values, c_enum
+    assert values == {m.name: m.value for m in py_enum}
+
+
 def test_struct_layout_matches_header(lib, tmp_path):
     """sizeof/offsetof of every struct field, compiled from the header, equal the ctypes ones."""
     structs = [_ffi.lwbs_event, _ffi.lwbs_config, _ffi.lwbs_account, _ffi.lwbs_path,

@@ -162,8 +162,10 @@ def test_lwm2m_1_1_int_9_configuration_consistency(make_client, bootstrap_server
     assert_registered(client, dm_server, dm_uri)
     assert codes(bs) == [("WRITE /1/0/5", "2.04"), ("FINISH", "4.06"), ("READ /1", "2.05"),
                          ("WRITE /0", "2.04"), ("WRITE /1", "2.04"), ("FINISH", "2.04")]
-    # The refused configuration was rolled back (nothing of /1/0 left) and never persisted.
-    assert tlv.decode_instances(bs.step("READ /1").payload) == {}
+    # The refused configuration stays staged for the rest of the session (the READ after the
+    # 4.06 sees /1/0/5) and was never persisted.
+    staged = tlv.decode_instances(bs.step("READ /1").payload)
+    assert list(staged) == [0] and tlv.int_value(staged[0][5]) == 86400
     assert saves_at_refusal == [0]
     refused = next(e for e in client.events if e.kind == EventKind.BOOTSTRAP_FINISH_REFUSED)
     assert refused.accounts >= 1, "number of inconsistencies"

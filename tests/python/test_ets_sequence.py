@@ -16,8 +16,8 @@ import pytest
 from aiocoap.numbers.codes import Code
 
 from conftest import free_udp_port
-from lwm2m_bootstrap import (EventKind, FileStorage, MemoryStorage, State, StateReason,
-                             UdpTransport, VirtualClock, monotonic_ms)
+from lwm2m_bootstrap import (EventKind, FileStorage, MemoryStorage, RegistrationFailure, State,
+                             StateReason, UdpTransport, VirtualClock, monotonic_ms)
 from lwbs_testservers.links import parse_links
 
 TIMEOUT = 60.0          # generous: a loaded 2-core machine
@@ -174,7 +174,8 @@ def test_lwm2m_1_1_int_7_fallback_to_bootstrap(make_client, bootstrap_server_fac
     client.wait_event(EventKind.REGISTERED, TIMEOUT)
 
     failures = [e for e in client.events if e.kind == EventKind.REGISTRATION_FAILED]
-    assert [(e.ssid, e.detail) for e in failures] == [(1, "transport error")] * 3
+    assert [(e.ssid, e.reason, e.detail) for e in failures] == [
+        (1, RegistrationFailure.TRANSPORT, "transport error")] * 3
     registers = [t for t, c, _ in transport.stamps if transport.uris[c] == dead_uri]
     assert len(registers) == 3, "one datagram per attempt: no CoAP retransmission after ICMP"
     # Stamped in the event callback, a few ms at most after the library's `now` of the failure.

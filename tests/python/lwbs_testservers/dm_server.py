@@ -40,6 +40,9 @@ class DmServer(ServerBase):
         self.registrations: dict[str, dict] = {}
         self.history: list[dict] = []
         self._next = 1
+        #: Answer Register 2.01 without Location-Path (a broken server; the MUST of Core 1.1
+        #: §6.2.1 violated). Such registrations are recorded in :attr:`history` only.
+        self.omit_location = False
 
     def _site(self):
         return _DmSite(self)
@@ -74,6 +77,11 @@ class DmServer(ServerBase):
         query = dict(q.partition("=")[::2] for q in request.opt.uri_query)
         if not query.get("ep"):
             return aiocoap.Message(code=Code.BAD_REQUEST)
+        if self.omit_location:
+            self.history.append({"ep": query["ep"], "query": query, "location": None,
+                                 "time": time.monotonic()})
+            self.emit(f"REGISTERED ep={query['ep']} location=(none)")
+            return aiocoap.Message(code=Code.CREATED)
         location = f"/rd/{self._next}"
         self._next += 1
         reg = {"ep": query["ep"], "query": query, "payload": request.payload.decode(),
