@@ -5,7 +5,8 @@
 #   3. Rust unit, property, scenario, C ABI and header tests;
 #   4. the CMake build, package and consumer tests, the demo under AddressSanitizer;
 #   5. pytest over real UDP on 127.0.0.1: ETS scenarios through the C ABI (ctypes), the demo
-#      against the aiocoap test servers and coap-rd-openssl, the demo under valgrind.
+#      against the aiocoap test servers and coap-rd-openssl, the demo under valgrind;
+#   6. every fuzz target built and run for a few seconds from its seeds (fuzz/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,5 @@ bash tests/c/run_c_tests.sh
 echo "== Python: ctypes and demo scenarios over UDP"
 cargo build
 LWBS_LIBRARY="$PWD/target/debug/liblwm2m_bootstrap.so" .venv/bin/pytest tests/python -q -p no:cacheprovider
+echo "== fuzz targets: build, and run each for 5 s from the committed seeds"
+JOBS=2 bash fuzz/run.sh 5

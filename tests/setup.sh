@@ -49,3 +49,13 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest, D
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 fi
+
+# The fuzz targets (fuzz/, cargo-fuzz) need a nightly toolchain; CI runs each briefly.
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  echo "== rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "== cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked --version 0.13.2 -q
+fi

@@ -239,3 +239,66 @@ fn a_dm_write_that_cannot_be_saved_stays_in_memory_and_goes_with_the_next_write(
     let flash = replay(&h, &[false, true]);
     assert_eq!(lifetime(&flash.restore()), Some(120), "the retry saved it");
 }
+
+/// The StorageWrite events handed out so far: (slot, generation).
+fn writes(h: &Harness) -> Vec<(u8, u32)> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StorageWrite(w) => Some((w.slot, w.generation)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn at_most_one_write_is_in_flight_and_changes_meanwhile_go_with_the_next() {
+    // Found by the whole_client fuzz target: three changes before the firmware reported the
+    // first write handed out three writes (slots 1, 0, 1); a failure of the second then left
+    // the third overwriting the slot of the only good image.
+    let mut h = Harness::with_bootstrap_account();
+    h.report_storage = false;
+    h.client.persist_configuration();
+    h.client.persist_configuration();
+    h.client.persist_configuration();
+    h.pump();
+    assert_eq!(writes(&h), [(1, 1)], "one write in flight; the others wait");
+    let changed = h.events.iter().filter(|e| **e == Event::ConfigurationChanged).count();
+    assert_eq!(changed, 3, "every change is announced");
+    h.client.storage_write_done(h.now);
+    h.pump();
+    assert_eq!(writes(&h), [(1, 1), (0, 2)], "the waiting changes in one image");
+    h.client.storage_write_failed(h.now);
+    h.pump();
+    assert_eq!(storage_failed(&h), [(0, 2)]);
+    assert_eq!(writes(&h), [(1, 1), (0, 2)], "nothing was waiting: no retry by itself");
+    h.client.persist_configuration();
+    h.pump();
+    assert_eq!(writes(&h), [(1, 1), (0, 2), (0, 2)], "the torn slot again, never slot 1");
+}
+
+#[test]
+fn a_finish_waits_for_an_earlier_write_and_is_answered_only_after_its_own() {
+    // An earlier write's report must not be taken for the Finish's (a 2.04 before the new
+    // configuration is durable would be a lie to the server).
+    let mut h = Harness::with_bootstrap_account();
+    h.report_storage = false;
+    h.client.persist_configuration();
+    h.start();
+    let bs = h.accept_bootstrap_request();
+    assert_eq!(h.write(bs, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
+    assert_eq!(h.write(bs, "/1", dm_server(0, 1, 300)).code, Code::CHANGED);
+    let finish = h.server_request(Code::POST, "/bs");
+    h.deliver(bs, &finish);
+    assert_eq!(writes(&h), [(1, 1)], "the Finish's image waits for the factory write");
+    h.client.storage_write_done(h.now);
+    h.pump();
+    h.assert_nothing_sent();
+    assert_eq!(writes(&h), [(1, 1), (0, 2)], "now the Finish's own image");
+    assert!(!h.has_event(|e| matches!(e, Event::BootstrapFinished { .. })));
+    h.client.storage_write_done(h.now);
+    h.pump();
+    let (conn, resp) = h.next_sent();
+    assert_eq!((conn, resp.code, resp.message_id), (bs, Code::CHANGED, finish.message_id));
+    assert!(h.has_event(|e| matches!(e, Event::BootstrapFinished { accounts: 1 })));
+}

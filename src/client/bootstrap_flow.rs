@@ -103,6 +103,9 @@ pub(super) struct BootstrapSide {
     /// The committed configuration changed while a Finish waited for its write: saved when
     /// the Finish fails (when it succeeds the new configuration replaces that change).
     pub write_deferred: bool,
+    /// The accepted Finish's own image was handed out (a write in flight before it is
+    /// completed first: its report is not the Finish's).
+    pub finish_write_out: bool,
 }
 
 impl BootstrapSide {
@@ -115,6 +118,7 @@ impl BootstrapSide {
             steps_tried: false,
             firmware: None,
             write_deferred: false,
+            finish_write_out: false,
         }
     }
 
@@ -436,8 +440,13 @@ impl Client {
         if self.smartcard_applied() {
             return self.complete_bootstrap(now);
         }
-        let write = self.slots.write(self.store.current());
-        self.events.push_back(Event::StorageWrite(write));
+        self.bootstrap.finish_write_out = false;
+        if core::mem::take(&mut self.slots_queued) {
+            // A change of the configuration kept waited for an earlier write: it goes with
+            // the previous configuration if this Finish fails.
+            self.bootstrap.write_deferred = true;
+        }
+        self.hand_out_write();
     }
 
     /// The Finish's configuration is durable: it is committed, the Finish answered 2.04 and

@@ -127,6 +127,9 @@ pub struct Client {
     unix_offset_ms: Option<i128>,
     /// Generation counter and slot choice of the persisted configuration.
     slots: Slots,
+    /// The committed configuration changed while a write was in flight: its image is handed
+    /// out once that write is reported (at most one write in flight).
+    slots_queued: bool,
     /// The card side: the firmware's smartcard and the card configuration in effect.
     card: CardSide,
 }
@@ -163,6 +166,7 @@ impl Client {
             dm_handler: None,
             unix_offset_ms: None,
             slots: Slots::default(),
+            slots_queued: false,
             card: CardSide::default(),
         }
     }

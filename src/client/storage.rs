@@ -29,6 +29,7 @@ impl Client {
             return Err(ClientError::AlreadyStarted);
         }
         let (model, report) = self.slots.restore(slots);
+        self.slots_queued = false;
         if let Some(model) = model {
             self.store = Store::new(model);
         }
@@ -53,9 +54,17 @@ impl Client {
     /// [`Event::ConfigurationChanged`]) and registration starts. Reporting a write that was
     /// already reported, or none, changes nothing.
     pub fn storage_write_done(&mut self, now: u64) {
+        let reported = self.slots.in_flight();
         self.slots.write_done();
         if self.bootstrap.is_finishing() {
-            self.complete_bootstrap(now);
+            if self.bootstrap.finish_write_out {
+                self.complete_bootstrap(now);
+            } else if reported {
+                // An earlier write completed: now the Finish's own.
+                self.hand_out_write();
+            }
+        } else if reported && core::mem::take(&mut self.slots_queued) {
+            self.hand_out_write();
         }
     }
 
@@ -73,13 +82,19 @@ impl Client {
     ///
     /// Reporting a write that was already reported, or none, changes nothing.
     pub fn storage_write_failed(&mut self, now: u64) {
-        if let Some((slot, generation)) = self.slots.write_failed() {
+        let reported = self.slots.write_failed();
+        if let Some((slot, generation)) = reported {
             self.events.push_back(Event::StorageFailed { slot, generation });
-        } else if !self.bootstrap.is_finishing() {
-            return;
         }
         if self.bootstrap.is_finishing() {
-            self.fail_bootstrap(now, crate::bootstrap::BootstrapFailure::Storage);
+            if self.bootstrap.finish_write_out || reported.is_none() {
+                self.fail_bootstrap(now, crate::bootstrap::BootstrapFailure::Storage);
+            } else {
+                // An earlier write failed (its slot is rewound): now the Finish's own.
+                self.hand_out_write();
+            }
+        } else if reported.is_some() && core::mem::take(&mut self.slots_queued) {
+            self.hand_out_write();
         }
     }
 
@@ -101,9 +116,29 @@ impl Client {
             return;
         }
         if !self.smartcard_applied() {
-            let write = self.slots.write(self.store.committed());
-            self.events.push_back(Event::StorageWrite(write));
+            self.hand_out_write();
         }
         self.events.push_back(Event::ConfigurationChanged);
+    }
+
+    /// Hands out the image to write now, or queues it while another write is in flight
+    /// (found by the whole-client fuzz target: with two writes in flight, the second went to
+    /// the slot of the last good image, and the first's report was taken for the second's).
+    /// While a Finish waits, the image is the Finish's staged configuration.
+    pub(super) fn hand_out_write(&mut self) {
+        if self.slots.in_flight() {
+            if !self.bootstrap.is_finishing() {
+                self.slots_queued = true;
+            }
+            return;
+        }
+        let write = if self.bootstrap.is_finishing() {
+            self.bootstrap.finish_write_out = true;
+            self.slots.write(self.store.current())
+        } else {
+            self.slots_queued = false;
+            self.slots.write(self.store.committed())
+        };
+        self.events.push_back(Event::StorageWrite(write));
     }
 }

@@ -292,6 +292,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unquoted_value_with_a_quote_re_encodes_quoted_and_escaped() {
+        // Found by the link_format fuzz target: the parser takes `ver=1"1` unquoted (lenient);
+        // the encoder must then quote and escape it so that the value survives.
+        let links = parse_links("</0>;ver=1\"1").unwrap();
+        assert_eq!(links[0].attributes[0].value.as_deref(), Some("1\"1"));
+        let encoded = encode_links(&links);
+        assert_eq!(encoded, "</0>;ver=\"1\\\"1\"");
+        let again = parse_links(&encoded).unwrap();
+        assert_eq!(again[0].attributes[0].value, links[0].attributes[0].value);
+    }
+
+    #[test]
     fn parses_quoted_separators_and_whitespace() {
         let text = "</1/0>; a=\"x,y;z\" ; b = \"q\\\"uo\\\\te\" ,\n </2>;obs, </3>;c=tok";
         let links = parse_links(text).unwrap();

@@ -142,6 +142,12 @@ impl Slots {
         self.generation
     }
 
+    /// The last image handed out was not reported done or failed yet. While it is, no other
+    /// write may be handed out: the next one would go to the slot holding the last good image.
+    pub fn in_flight(&self) -> bool {
+        self.rewindable
+    }
+
     /// The next write: `model` as an image of the next generation, for the slot that does not
     /// hold the current one.
     pub fn write(&mut self, model: &DataModel) -> StorageWrite {

@@ -332,6 +332,25 @@ mod tests {
     }
 
     #[test]
+    fn a_card_with_two_bootstrap_server_accounts_is_refused() {
+        // Found by the smartcard_ef fuzz target: the EF parser keeps both instances (it only
+        // decodes); the check before applying refuses the card, for either base.
+        let mut card = DataModel::new();
+        card.insert(0, 0, security("coap://127.0.0.1:5783", true, None, Origin::Smartcard));
+        card.insert(0, 1, security("coap://127.0.0.1:5784", true, None, Origin::Smartcard));
+        let ef = ef_of(&card);
+        let parsed = parse_ef(&ef).unwrap();
+        assert_eq!(parsed.model.security_accounts().filter(|a| a.is_bootstrap()).count(), 2);
+        for base in [DataModel::new(), factory()] {
+            let refused = prepare(&ef, &base, &ValidationPolicy::default()).err();
+            assert_eq!(
+                refused,
+                Some(SmartcardRejection::Invalid(Inconsistency::SeveralBootstrapAccounts))
+            );
+        }
+    }
+
+    #[test]
     fn a_bootstrap_only_card_is_accepted_and_replaces_the_factory_bootstrap_account() {
         let mut card = DataModel::new();
         card.insert(0, 0, security("coap://127.0.0.1:5999", true, None, Origin::Smartcard));
