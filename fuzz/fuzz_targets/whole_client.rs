@@ -122,6 +122,15 @@ impl Sim {
                     Event::StorageWrite(write) => {
                         self.pending_write = Some((write.slot, write.image.clone()));
                     }
+                    Event::StorageFailed { .. } => {
+                        // The client gave the pending write up (the Finish deadline passed
+                        // without a report): the firmware abandons it, leaving the slot torn.
+                        // (A firmware that completes it anyway is outside the contract:
+                        // docs/persistence.md.)
+                        if let Some((slot, image)) = self.pending_write.take() {
+                            self.slots[usize::from(slot)] = Some(image[..image.len() / 2].to_vec());
+                        }
+                    }
                     Event::BootstrapFinished { .. } => {
                         let findings = validate(self.client.configuration(), &policy);
                         assert!(findings.is_empty(), "inconsistent after Finish: {findings:?}");

@@ -92,9 +92,10 @@ impl fmt::Display for LinkAttribute {
 }
 
 impl fmt::Display for Link {
-    /// `<target>;a=1;b="x"`, or `a=1;b="x"` for an empty target.
+    /// `<target>;a=1;b="x"`, or `a=1;b="x"` for an empty target with attributes (the bare
+    /// head of a 1.0 Discover; [`encode_links`] writes it only first).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bare = self.target.is_empty();
+        let bare = self.target.is_empty() && !self.attributes.is_empty();
         if !bare {
             write!(f, "<{}>", self.target)?;
         }
@@ -115,6 +116,15 @@ pub fn encode_links(links: &[Link]) -> String {
     for (index, link) in links.iter().enumerate() {
         if index > 0 {
             out.push(',');
+            if link.target.is_empty() {
+                // Only the first link may be a bare attribute list: `<>` after it.
+                out.push_str("<>");
+                for attribute in &link.attributes {
+                    out.push(';');
+                    out.push_str(&attribute.to_string());
+                }
+                continue;
+            }
         }
         out.push_str(&link.to_string());
     }
@@ -289,6 +299,18 @@ mod tests {
         assert_eq!(links[1].attribute("ssid"), Some(Some("1")));
         assert_eq!(links[1].attribute("ver"), None);
         assert_eq!(encode_links(&links), text);
+    }
+
+    #[test]
+    fn an_empty_target_after_the_first_link_re_encodes_as_angle_brackets() {
+        // Found by the link_format fuzz target: `</1>,<>` encoded as `</1>,` (a bare empty
+        // link), which does not parse.
+        let links = parse_links("</1>,<>,<>;a=1").unwrap();
+        assert_eq!(links.len(), 3);
+        let encoded = encode_links(&links);
+        assert_eq!(encoded, "</1>,<>,<>;a=1");
+        assert_eq!(parse_links(&encoded).unwrap(), links);
+        assert_eq!(encode_links(&parse_links("<>").unwrap()), "<>");
     }
 
     #[test]
