@@ -84,6 +84,11 @@ fn seeds() -> BTreeMap<PathBuf, Vec<u8>> {
     let mut put = |target: &str, name: &str, bytes: Vec<u8>| {
         out.insert(PathBuf::from(format!("fuzz/seeds/{target}/{name}")), bytes);
     };
+    add_seeds(&mut put);
+    out
+}
+
+fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
     let model = configuration();
     let ef = ef_from_model(&model);
     assert!(parse_ef(&ef).is_ok(), "the EF seed parses");
@@ -148,8 +153,6 @@ fn seeds() -> BTreeMap<PathBuf, Vec<u8>> {
 
     put("whole_client", "bootstrap-register-restart", whole_client_bootstrap(false));
     put("whole_client", "refused-finish-then-fixed", whole_client_bootstrap(true));
-    drop(put);
-    out
 }
 
 #[test]
