@@ -427,14 +427,16 @@ impl OwnedEvent {
         }
     }
 
-    /// A one-line description for the log (no key material: events carry none).
+    /// A one-line description for the log (no key material: events carry none). The kind is
+    /// its `lwbs_event_kind` number, as the C header has it: no `Debug` (the size-first
+    /// nightly build compiles `Debug` to nothing, `-Zfmt-debug=none`).
     pub(crate) fn describe(&self) -> alloc::string::String {
         let text = |s: &Option<CString>| {
             s.as_ref().and_then(|s| s.to_str().ok()).unwrap_or_default().to_string()
         };
         alloc::format!(
-            "event {:?} ssid={} accounts={} {}{}",
-            self.kind,
+            "event {} ssid={} accounts={} {}{}",
+            self.kind as u32,
             self.ssid,
             self.accounts,
             text(&self.location),
