@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+#[cfg(feature = "float")]
 mod decimal;
 pub mod link;
 pub mod text;

@@ -29,7 +29,10 @@ pub fn decode_text(bytes: &[u8], data_type: DataType) -> Result<Value, CodecErro
         DataType::Integer => parse_signed(text).map(Value::Integer),
         DataType::Time => parse_signed(text).map(Value::Time),
         DataType::Unsigned => parse_unsigned(text).map(Value::Unsigned),
+        #[cfg(feature = "float")]
         DataType::Float => parse_float(text).map(Value::Float),
+        #[cfg(not(feature = "float"))]
+        DataType::Float => Err(CodecError::BadType),
         DataType::Boolean => parse_bool(text).map(Value::Boolean),
         DataType::ObjLnk => parse_objlnk(text),
         DataType::String => Ok(Value::String(String::from(text))),
@@ -81,6 +84,7 @@ fn parse_unsigned(text: &str) -> Result<u64, CodecError> {
 }
 
 /// `[-]digits[.digits][(e|E)[+|-]digits]`, with at least one mantissa digit.
+#[cfg(feature = "float")]
 fn is_decimal_float(text: &str) -> bool {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
@@ -99,6 +103,7 @@ fn is_decimal_float(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+#[cfg(feature = "float")]
 fn parse_float(text: &str) -> Result<f64, CodecError> {
     if !is_decimal_float(text) {
         return Err(CodecError::BadNumber);
@@ -216,6 +221,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "float")]
     fn floats() {
         for (s, v) in [("1.5", 1.5), ("-0.25", -0.25), ("3", 3.0), ("1e3", 1000.0), (".5", 0.5)] {
             assert_eq!(text(s, DataType::Float), Ok(Value::Float(v)), "{s}");
@@ -227,6 +233,13 @@ mod tests {
         }
         assert_eq!(encode_text(&Value::Float(1.5)), "1.5");
         assert_eq!(encode_text(&Value::Float(3.0)), "3");
+    }
+
+    #[test]
+    #[cfg(not(feature = "float"))]
+    fn floats_refused_without_the_feature() {
+        assert_eq!(text("1.5", DataType::Float), Err(CodecError::BadType));
+        assert_eq!(text("3", DataType::Float), Err(CodecError::BadType));
     }
 
     #[test]
@@ -285,11 +298,22 @@ mod tests {
             any::<i64>().prop_map(Value::Integer),
             any::<i64>().prop_map(Value::Time),
             any::<u64>().prop_map(Value::Unsigned),
-            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::Float),
+            float_values(),
             any::<bool>().prop_map(Value::Boolean),
             proptest::collection::vec(any::<u8>(), 0..64).prop_map(|b| Value::opaque(&b)),
             (any::<u16>(), any::<u16>()).prop_map(|(o, i)| Value::ObjLnk(o, i)),
         ]
+    }
+
+    /// Finite floats; integers without the `float` feature (floats do not decode then).
+    fn float_values() -> BoxedStrategy<Value> {
+        #[cfg(feature = "float")]
+        return any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::Float)
+            .boxed();
+        #[cfg(not(feature = "float"))]
+        any::<i64>().prop_map(Value::Integer).boxed()
     }
 
     proptest! {

@@ -148,7 +148,10 @@ pub fn decode_value(bytes: &[u8], data_type: DataType) -> Result<Value, CodecErr
         DataType::Integer => decode_signed(bytes).map(Value::Integer),
         DataType::Time => decode_signed(bytes).map(Value::Time),
         DataType::Unsigned => decode_unsigned(bytes).map(Value::Unsigned),
+        #[cfg(feature = "float")]
         DataType::Float => decode_float(bytes).map(Value::Float),
+        #[cfg(not(feature = "float"))]
+        DataType::Float => Err(CodecError::BadType),
         DataType::Boolean => decode_bool(bytes).map(Value::Boolean),
         DataType::ObjLnk => decode_objlnk(bytes),
         DataType::String => decode_utf8(bytes).map(Value::String),
@@ -176,6 +179,7 @@ fn decode_unsigned(bytes: &[u8]) -> Result<u64, CodecError> {
     Ok(be_u64(bytes))
 }
 
+#[cfg(feature = "float")]
 fn decode_float(bytes: &[u8]) -> Result<f64, CodecError> {
     if let Ok(b) = <[u8; 4]>::try_from(bytes) {
         return Ok(f64::from(f32::from_be_bytes(b)));
@@ -206,7 +210,7 @@ fn decode_utf8(bytes: &[u8]) -> Result<alloc::string::String, CodecError> {
 }
 
 /// Encodes a value: integers in the smallest of 1/2/4/8 bytes, floats in 4 bytes when exactly
-/// representable as `f32`, else 8.
+/// representable as `f32`, else 8 (always 8 without the `float` feature).
 pub fn encode_value(value: &Value) -> Vec<u8> {
     match value {
         Value::Integer(v) | Value::Time(v) => encode_signed(*v),
@@ -244,12 +248,11 @@ fn encode_unsigned(v: u64) -> Vec<u8> {
 }
 
 fn encode_float(v: f64) -> Vec<u8> {
-    let narrow = v as f32;
-    if f64::from(narrow) == v {
-        narrow.to_be_bytes().to_vec()
-    } else {
-        v.to_be_bytes().to_vec()
+    #[cfg(feature = "float")]
+    if f64::from(v as f32) == v {
+        return (v as f32).to_be_bytes().to_vec();
     }
+    v.to_be_bytes().to_vec()
 }
 
 /// Decodes a Write payload addressed to `path` (depth 1, 2 or 3) into instances of `def`.
@@ -471,6 +474,11 @@ mod tests {
         ],
     };
 
+    /// The type of resource 3 of [`ALL_TYPES`]: Float, or Integer without the `float` feature
+    /// (Float resources are refused then).
+    const FLOAT: DataType =
+        if cfg!(feature = "float") { DataType::Float } else { DataType::Integer };
+
     /// One resource of every data type, plus multiple resources.
     static ALL_TYPES: ObjectDefinition = ObjectDefinition {
         id: 42,
@@ -480,7 +488,7 @@ mod tests {
             res(0, DataType::String, false),
             res(1, DataType::Integer, false),
             res(2, DataType::Unsigned, false),
-            res(3, DataType::Float, false),
+            res(3, FLOAT, false),
             res(4, DataType::Boolean, false),
             res(5, DataType::Opaque, false),
             res(6, DataType::Time, false),
@@ -769,7 +777,9 @@ mod tests {
         assert_eq!(decode_value(&[1, 2, 3], DataType::Integer), Err(CodecError::BadLength));
         assert_eq!(decode_value(&[], DataType::Unsigned), Err(CodecError::BadLength));
         assert_eq!(decode_value(&[0; 16], DataType::Time), Err(CodecError::BadLength));
-        assert_eq!(decode_value(&[0; 2], DataType::Float), Err(CodecError::BadLength));
+        let float_error =
+            if cfg!(feature = "float") { CodecError::BadLength } else { CodecError::BadType };
+        assert_eq!(decode_value(&[0; 2], DataType::Float), Err(float_error));
         assert_eq!(decode_value(&[], DataType::Boolean), Err(CodecError::BadLength));
         assert_eq!(decode_value(&[0; 3], DataType::ObjLnk), Err(CodecError::BadLength));
         assert_eq!(decode_value(&[0xFF], DataType::String), Err(CodecError::BadUtf8));
@@ -822,8 +832,6 @@ mod tests {
             string("héllo"),
             Value::Integer(-300),
             Value::Unsigned(4_000_000_000),
-            Value::Float(1.5),
-            Value::Float(0.1),
             Value::Boolean(true),
             Value::Boolean(false),
             Value::opaque(&[0, 1, 2, 0xFF]),
@@ -834,8 +842,14 @@ mod tests {
         for v in values {
             assert_eq!(decode_value(&encode_value(&v), v.data_type()), Ok(v.clone()));
         }
-        assert_eq!(encode_value(&Value::Float(1.5)).len(), 4);
-        assert_eq!(encode_value(&Value::Float(0.1)).len(), 8);
+        #[cfg(feature = "float")]
+        for (v, width) in [(1.5, 4), (0.1, 8)] {
+            let bytes = encode_value(&Value::Float(v));
+            assert_eq!(bytes.len(), width, "{v}");
+            assert_eq!(decode_value(&bytes, DataType::Float), Ok(Value::Float(v)));
+        }
+        #[cfg(not(feature = "float"))]
+        assert_eq!(encode_value(&Value::Float(1.5)), 1.5f64.to_be_bytes());
         assert_eq!(encode_value(&Value::ObjLnk(1, 2)), [0, 1, 0, 2]);
         assert_eq!(encode_value(&Value::Boolean(true)), [1]);
     }
@@ -912,7 +926,7 @@ mod tests {
         #[test]
         fn value_round_trip(value in prop_oneof![
             value_of(DataType::String), value_of(DataType::Integer), value_of(DataType::Unsigned),
-            value_of(DataType::Float), value_of(DataType::Boolean), value_of(DataType::Opaque),
+            value_of(FLOAT), value_of(DataType::Boolean), value_of(DataType::Opaque),
             value_of(DataType::Time), value_of(DataType::ObjLnk), value_of(DataType::CoreLink),
         ]) {
             prop_assert_eq!(decode_value(&encode_value(&value), value.data_type()), Ok(value));
