@@ -7,7 +7,7 @@
 #      test_demo_smartcard.py: bootstrap, registration, storage and restart, DTLS-PSK,
 #      smartcard, error paths) against that demo, with leak detection on; any sanitizer
 #      report makes the demo exit 98 and the scenario fail;
-#   3. Miri (nightly) over the library's unit tests, std + smartcard without DTLS (Mbed TLS is C
+#   3. Miri (nightly) over the library's unit tests, std + smartcard + float without DTLS (Mbed TLS is C
 #      and cannot run in Miri), property tests cut to 8 cases each (Miri is ~1000x slower).
 # Needs tests/setup.sh; `--no-miri` skips step 3, `--miri-only` runs only it.
 # Usage: bash tests/sanitizers.sh [--no-miri|--miri-only]
@@ -45,5 +45,5 @@ if [ "$mode" != --no-miri ]; then
     rustup toolchain install nightly --profile minimal --component miri,rust-src
   fi
   PROPTEST_CASES=8 MIRIFLAGS="-Zmiri-disable-isolation" \
-    cargo +nightly miri test --lib --no-default-features --features std,smartcard
+    cargo +nightly miri test --lib --no-default-features --features std,smartcard,float
 fi
