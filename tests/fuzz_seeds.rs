@@ -141,6 +141,11 @@ fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
         put("text_opaque", &format!("type{selector}"), [&[selector][..], text.as_bytes()].concat());
     }
 
+    // SenML JSON: selector byte as for TLV, then the payload (a Bootstrap-Write of /0 and /1
+    // with base names, relative names and every value field).
+    put("senml_json", "security-object", [&[0u8][..], br#"[{"bn":"/0/1/","n":"0","vs":"coap://127.0.0.1:5683"},{"n":"1","vb":false},{"n":"2","v":3},{"n":"3","vd":"aWQ"},{"n":"10","v":1},{"n":"16/0","v":49320},{"n":"17","vlo":"21:0"}]"#].concat());
+    put("senml_json", "server-object", [&[1u8][..], br#"[{"bn":"/1/0/","n":"0","v":1},{"n":"1","v":300},{"n":"6","vb":true},{"n":"7","vs":"U","t":0}]"#].concat());
+
     // Bootstrap operations: veto flag, then requests (op, segments, chunk).
     let mut ops = vec![0];
     ops.extend([6, 0]);

@@ -2,6 +2,8 @@
 //! input:
 //! - [`tlv`]: OMA-TLV (content formats 11542 and 1542), Write payloads and Read responses;
 //! - [`text`]: plain text (0) and opaque (42) for resource-level writes;
+//! - `senml_json` (feature `senml-json`): SenML JSON (110) writes, through the SenML records
+//!   of `senml`;
 //! - [`link`]: CoRE link-format (RFC 6690, content format 40) for Register and
 //!   Bootstrap-Discover.
 //!
@@ -13,6 +15,10 @@ use core::fmt;
 #[cfg(feature = "float")]
 mod decimal;
 pub mod link;
+#[cfg(feature = "senml-json")]
+pub mod senml;
+#[cfg(feature = "senml-json")]
+pub mod senml_json;
 pub mod text;
 pub mod tlv;
 

@@ -1,0 +1,74 @@
+"""SenML JSON (RFC 8428, content format 110) payloads as LwM2M 1.1 §7.4.4 Bootstrap-Servers
+write them, built with Python's own ``json`` module (an implementation independent of the
+library's reader).
+
+The resource dictionaries are the ones :mod:`lwbs_testservers.tlv` takes: ``{rid: value}``
+with ``str``, ``bool``, ``int``, ``float``, ``bytes``, ``(object, instance)`` object links
+and ``{riid: value}`` for multiple resources. Each instance gets a base name (``bn`` =
+``/O/I/``) in its first record and relative names (``n`` = ``R`` or ``R/RI``) after it, as
+Leshan and Anjay write them; ``full_names=True`` writes absolute names and no base name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+CONTENT_FORMAT_SENML_JSON = 110
+
+
+def _value_field(value) -> tuple[str, object]:
+    if isinstance(value, bool):
+        return "vb", value
+    if isinstance(value, (int, float)):
+        return "v", value
+    if isinstance(value, str):
+        return "vs", value
+    if isinstance(value, bytes):
+        # RFC 8428 §5: base64url, padding omitted.
+        return "vd", base64.urlsafe_b64encode(value).decode().rstrip("=")
+    if isinstance(value, tuple):
+        return "vlo", f"{value[0]}:{value[1]}"
+    raise TypeError(f"no SenML value for {value!r}")
+
+
+def records(object_id: int, iid: int, resources: dict, *, full_names: bool = False) -> list:
+    """The SenML records of one instance."""
+    out = []
+    for rid, value in sorted(resources.items()):
+        items = sorted(value.items()) if isinstance(value, dict) else [(None, value)]
+        for riid, v in items:
+            name = f"{rid}" if riid is None else f"{rid}/{riid}"
+            record: dict[str, object] = {}
+            if full_names:
+                record["n"] = f"/{object_id}/{iid}/{name}"
+            else:
+                if not out:
+                    record["bn"] = f"/{object_id}/{iid}/"
+                record["n"] = name
+            key, field = _value_field(v)
+            record[key] = field
+            out.append(record)
+    return out
+
+
+def payload(*record_lists: list) -> bytes:
+    """One SenML JSON array of the given records."""
+    return json.dumps([r for rs in record_lists for r in rs]).encode()
+
+
+def security_records(iid: int, uri: str, ssid: int, *, bootstrap: bool = False,
+                     mode: int = 3, identity: bytes = b"", server_key: bytes = b"",
+                     secret_key: bytes = b"", full_names: bool = False) -> list:
+    """A Security (/0) instance, the resources of ``tlv.security_instance``."""
+    res: dict[int, object] = {0: uri, 1: bootstrap, 2: mode, 3: identity, 4: server_key,
+                              5: secret_key}
+    if not bootstrap:
+        res[10] = ssid
+    return records(0, iid, res, full_names=full_names)
+
+
+def server_records(iid: int, ssid: int, lifetime: int, *, binding: str = "U",
+                   full_names: bool = False) -> list:
+    """A Server (/1) instance, the resources of ``tlv.server_instance``."""
+    return records(1, iid, {0: ssid, 1: lifetime, 6: False, 7: binding}, full_names=full_names)

@@ -1,0 +1,112 @@
+"""Data formats of Bootstrap-Write (issue 14), over real UDP on 127.0.0.1: the aiocoap test
+Bootstrap-Server writes the configuration in SenML JSON (content format 110) built by
+Python's ``json`` module, and the device registers with what it wrote.
+
+Interop quirks these tests pin down (the library's reader, src/codec/senml_json.rs):
+- base names: Leshan and Anjay put ``bn`` = ``/O/I/`` in an instance's first record and
+  relative ``n`` after it; other servers write absolute names and no ``bn``. Both are the
+  same write; a ``bn`` stays in force until the next one (RFC 8428 §4.5.1).
+- ``vd``: RFC 8428 says base64url without padding; some servers send classic base64 with
+  ``=``. Both are read; mixing the two alphabets in one value is refused.
+- ``t``/``bt`` (times) may be present in writes and are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lwm2m_bootstrap import EventKind, MemoryStorage
+from lwbs_testservers import bootstrap_server as bss
+from lwbs_testservers import senml
+
+TIMEOUT = 60.0
+LIFETIME = 3600
+SENML_JSON = senml.CONTENT_FORMAT_SENML_JSON
+
+
+def codes(bs):
+    bs.wait_done(TIMEOUT)
+    return [(s.operation.label(), s.code) for s in bs.steps]
+
+
+def senml_write(path, *record_lists):
+    return bss.write(path, senml.payload(*record_lists), SENML_JSON)
+
+
+def bootstrap(make_client, bootstrap_server_factory, ops, endpoint):
+    bs = bootstrap_server_factory(scenario=ops)
+    storage = MemoryStorage()
+    client = make_client(endpoint, storage=storage)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    return bs, client, storage
+
+
+def test_a_bootstrap_server_writing_only_senml_json(make_client, bootstrap_server_factory,
+                                                    dm_server):
+    """/0 and /1 written in SenML JSON with base names; the device registers to the
+    server they name, with the lifetime they set."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    ops = [bss.delete("/"),
+           senml_write("/0", senml.security_records(1, dm_uri, 7)),
+           senml_write("/1", senml.server_records(0, 7, LIFETIME)),
+           bss.finish()]
+    bs, client, storage = bootstrap(make_client, bootstrap_server_factory, ops,
+                                    "urn:dev:senml-json")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=7)
+    assert codes(bs) == [("DELETE /", "2.02"), ("WRITE /0", "2.04"), ("WRITE /1", "2.04"),
+                         ("FINISH", "2.04")]
+    assert client.servers == {7: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+    assert dm_server.registrations["/rd/1"]["ep"] == "urn:dev:senml-json"
+    assert storage.saves == 1
+
+
+def test_absolute_names_times_and_padded_base64_at_instance_and_resource_level(
+        make_client, bootstrap_server_factory, dm_server):
+    """Absolute names without ``bn`` at /0/1, a ``t`` field, ``vd`` in padded classic
+    base64, then one resource rewritten at /1/0/1: the last write's lifetime counts."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    security = senml.security_records(1, dm_uri, 3, full_names=True)
+    for record in security:
+        record["t"] = 0
+    server_key = next(r for r in security if r["n"] == "/0/1/4")
+    server_key["vd"] = "AAECAw=="                         # classic base64, padded
+    server = senml.server_records(0, 3, 600, full_names=True)
+    lifetime = [{"bn": "/1/0/", "n": "1", "v": LIFETIME}]
+    ops = [senml_write("/0/1", security), senml_write("/1/0", server),
+           senml_write("/1/0/1", lifetime), bss.finish()]
+    bs, client, _ = bootstrap(make_client, bootstrap_server_factory, ops, "urn:dev:senml-abs")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=3)
+    assert [c for _, c in codes(bs)] == ["2.04", "2.04", "2.04", "2.04"]
+    assert client.servers == {3: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+
+
+def test_inconsistent_senml_json_is_refused_with_4_00_and_changes_nothing(
+        make_client, bootstrap_server_factory, dm_server):
+    """Each bad write gets 4.00 and stages nothing (the Discover after them lists no
+    instance they named); the good writes after them bootstrap the device."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    good_security = senml.security_records(1, dm_uri, 1)
+    bad = [
+        # A record outside the target path (/1/0/1 in a write of /0).
+        senml.payload(senml.security_records(5, dm_uri, 2), [{"n": "/1/0/1", "v": 60}]),
+        # The same resource twice.
+        senml.payload(senml.security_records(6, dm_uri, 2), [{"n": "/0/6/0", "vs": "x"}]),
+        # A string for the boolean /0/x/1.
+        json.dumps([{"bn": "/0/7/", "n": "0", "vs": dm_uri}, {"n": "1", "vs": "false"}]).encode(),
+        # Truncated JSON and trailing bytes.
+        senml.payload(senml.security_records(8, dm_uri, 2))[:-3],
+        senml.payload(senml.security_records(9, dm_uri, 2)) + b"[]",
+    ]
+    ops = [bss.write("/0", payload, SENML_JSON) for payload in bad]
+    ops += [bss.discover("/0"), senml_write("/0", good_security),
+            senml_write("/1", senml.server_records(0, 1, LIFETIME)), bss.finish()]
+    bs, client, _ = bootstrap(make_client, bootstrap_server_factory, ops, "urn:dev:senml-bad")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=1)
+    steps = codes(bs)
+    assert [c for _, c in steps[:len(bad)]] == ["4.00"] * len(bad)
+    assert steps[len(bad):] == [("DISCOVER /0", "2.05"), ("WRITE /0", "2.04"),
+                                ("WRITE /1", "2.04"), ("FINISH", "2.04")]
+    links = bs.step("DISCOVER /0").payload.decode()
+    assert not any(f"</0/{iid}>" in links for iid in (5, 6, 7, 8, 9)), links
+    assert client.servers == {1: {"uri": dm_uri, "lifetime_s": LIFETIME}}
