@@ -207,6 +207,12 @@ fn a_stop_while_the_finish_waits_answers_5_00_and_keeps_nothing() {
     assert!(h.has_event(|e| *e == Event::BootstrapFailed { reason: BootstrapFailure::Cancelled }));
     assert_eq!(h.client.configuration().server_account_pairs().count(), 0);
     assert_eq!(h.client.storage_generation(), 0, "the pending write counts as failed");
+    // The firmware is told, before the bootstrap's failure, so that it abandons the write
+    // (found by the whole-client fuzz target; seed regression-stop-while-finish-write-pending).
+    assert_eq!(storage_failed(&h), [(1, 1)]);
+    let failed = h.events.iter().position(|e| matches!(e, Event::StorageFailed { .. }));
+    let cancelled = h.events.iter().position(|e| matches!(e, Event::BootstrapFailed { .. }));
+    assert!(failed < cancelled, "{:?}", h.events);
 }
 
 #[test]

@@ -509,8 +509,14 @@ impl Client {
             let response = Message::response_to(&held.request, Code::INTERNAL_SERVER_ERROR);
             self.respond(now, conn, &held.request, response);
             if reason != BootstrapFailure::Storage {
-                // Stopped or cut off while the write was pending: it counts as failed.
-                self.slots.write_failed();
+                // Stopped or cut off while the write was pending: it counts as failed, and the
+                // firmware is told so (StorageFailed), as at the Finish deadline, so that it
+                // abandons the write. (Found by the whole-client fuzz target: without the
+                // event, a firmware completed the given-up write, the client then wrote the
+                // same slot and generation again, and a torn rewrite left no valid image.)
+                if let Some((slot, generation)) = self.slots.write_failed() {
+                    self.events.push_back(Event::StorageFailed { slot, generation });
+                }
             }
         }
         self.close_connection(conn);

@@ -66,7 +66,8 @@ pub enum Event {
     /// The committed configuration changed; its [`Event::StorageWrite`] came just before.
     ConfigurationChanged,
     /// A [`Event::StorageWrite`] was reported failed (or, for a Bootstrap-Finish, not reported
-    /// within the Finish deadline): the slot may be torn, the other slot still holds the
+    /// within the Finish deadline, or given up by a stop): the firmware abandons a write still
+    /// in progress; the slot may be torn, the other slot still holds the
     /// previous image and the next write goes to `slot` again. After a Bootstrap-Finish the
     /// new configuration is discarded (Finish answered 5.00, [`Event::BootstrapFailed`] with
     /// [`BootstrapFailure::Storage`] follows); after any other change the configuration in
