@@ -847,6 +847,41 @@ fn dm_writes_to_the_server_object_take_effect_with_an_update() {
     assert_eq!(h.client.registration_plan().get(1).unwrap().params.retry_count, 2);
 }
 
+/// DM Read of /1 in the Accept format: TLV without Accept, SenML JSON (feature senml-json),
+/// text/plain for one single resource; 4.06 for a format this build cannot write (issue 14).
+#[test]
+fn dm_reads_answer_in_the_accept_format() {
+    let mut h = Harness::with_bootstrap(Config::new("urn:dev:dmr"), 0, 0);
+    let dm = registered(&mut h);
+    let read = |h: &mut Harness, path: &str, accept: Option<u16>| {
+        let mut get = h.server_request(Code::GET, path);
+        if let Some(accept) = accept {
+            get.set_accept(accept);
+        }
+        let resp = h.request(dm, get);
+        (resp.code, resp.content_format(), String::from_utf8_lossy(&resp.payload).into_owned())
+    };
+    let (code, format, _) = read(&mut h, "/1/0", None);
+    assert_eq!((code, format), (Code::CONTENT, Some(cf::TLV)));
+    assert_eq!(
+        read(&mut h, "/1/0/1", Some(cf::TEXT_PLAIN)),
+        (Code::CONTENT, Some(cf::TEXT_PLAIN), "300".into())
+    );
+    assert_eq!(read(&mut h, "/1/0", Some(cf::TEXT_PLAIN)).0, Code::NOT_ACCEPTABLE);
+    assert_eq!(read(&mut h, "/1", Some(cf::LWM2M_JSON)).0, Code::NOT_ACCEPTABLE);
+    assert_eq!(read(&mut h, "/1/0/1", Some(cf::LWM2M_JSON)).0, Code::NOT_ACCEPTABLE);
+    if cfg!(feature = "senml-json") {
+        let (code, format, text) = read(&mut h, "/1/0/1", Some(cf::SENML_JSON));
+        assert_eq!((code, format), (Code::CONTENT, Some(cf::SENML_JSON)));
+        assert_eq!(text, r#"[{"bn":"/1/0/","n":"1","v":300}]"#);
+        let (code, _, text) = read(&mut h, "/1", Some(cf::SENML_JSON));
+        assert_eq!(code, Code::CONTENT);
+        assert!(text.starts_with(r#"[{"bn":"/1/0/","n":"0","v":1},{"n":"1","v":300},"#), "{text}");
+    } else {
+        assert_eq!(read(&mut h, "/1", Some(cf::SENML_JSON)).0, Code::NOT_ACCEPTABLE);
+    }
+}
+
 #[test]
 fn stop_during_the_hold_off_closes_the_listening_connection() {
     let mut h = Harness::with_bootstrap(Config::new("urn:dev:stop"), 60, 0);

@@ -305,9 +305,9 @@ fn read(model: &DataModel, request: &Message, path: &Path) -> Reply {
     if path.depth() > 2 {
         return Reply::new(Code::BAD_REQUEST);
     }
-    if !matches!(request.accept(), None | Some(cf::TLV) | Some(cf::OLD_TLV)) {
+    let Some(format) = crate::codec::read_format(request.accept()) else {
         return Reply::new(Code::NOT_ACCEPTABLE);
-    }
+    };
     let instances: Vec<_> = model
         .instances(object)
         .filter(|(iid, _)| path.instance_id().is_none_or(|p| p == *iid))
@@ -315,8 +315,8 @@ fn read(model: &DataModel, request: &Message, path: &Path) -> Reply {
     if path.instance_id().is_some() && instances.is_empty() {
         return Reply::new(Code::NOT_FOUND);
     }
-    let format = request.accept().unwrap_or(cf::TLV);
-    Reply::content(format, tlv::encode_instances(&instances, path.instance_id().is_none()))
+    let wrap = path.instance_id().is_none();
+    Reply::content(format, crate::codec::encode_read(format, object, &instances, wrap))
 }
 
 /// Bootstrap-Discover on `/` or `/O`: enabler version, then every instance with `ssid` (and,

@@ -4,8 +4,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::coap::{content_format as cf, Code, Message};
-use crate::codec::tlv;
+use crate::coap::{Code, Message};
 use crate::model::{
     server_res, DataModel, Operations, Origin, Path, OBJ_ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER,
     SERVER,
@@ -114,14 +113,14 @@ pub(crate) fn handle(
 ) -> (Message, DmAction) {
     let (code, payload, action) = answer(model, request, ctx);
     let mut response = Message::response_to(request, code);
-    if let Some(payload) = payload {
-        response.set_content_format(cf::TLV);
+    if let Some((format, payload)) = payload {
+        response.set_content_format(format);
         response.payload = payload;
     }
     (response, action)
 }
 
-type Answer = (Code, Option<Vec<u8>>, DmAction);
+type Answer = (Code, Option<(u16, Vec<u8>)>, DmAction);
 
 fn answer(model: &mut DataModel, request: &Message, ctx: &DmContext) -> Answer {
     let Ok(segments) = request.uri_path() else { return (Code::BAD_REQUEST, None, DmAction::None) };
@@ -140,11 +139,17 @@ fn answer(model: &mut DataModel, request: &Message, ctx: &DmContext) -> Answer {
         return (Code::NOT_FOUND, None, DmAction::None);
     }
     let (code, payload) = match (request.code, path.depth()) {
-        (Code::GET, 1) => {
-            let all: Vec<_> = model.instances(OBJ_SERVER).collect();
-            (Code::CONTENT, Some(tlv::encode_instances(&all, true)))
-        }
-        (Code::GET, 2 | 3) => read_instance(model, &path),
+        (Code::GET, 1) => match crate::codec::read_format(request.accept()) {
+            Some(format) => {
+                let all: Vec<_> = model.instances(OBJ_SERVER).collect();
+                (
+                    Code::CONTENT,
+                    Some((format, crate::codec::encode_read(format, OBJ_SERVER, &all, true))),
+                )
+            }
+            None => (Code::NOT_ACCEPTABLE, None),
+        },
+        (Code::GET, 2 | 3) => read_instance(model, &path, request.accept()),
         (Code::POST, 3) => return execute(model, &path, ctx),
         (Code::PUT, 2 | 3) | (Code::POST, 2) => return write(model, request, &path, ctx),
         _ => (Code::METHOD_NOT_ALLOWED, None),
@@ -207,17 +212,33 @@ fn write(model: &mut DataModel, request: &Message, path: &Path, ctx: &DmContext)
     (Code::CHANGED, None, DmAction::ServerWritten)
 }
 
-fn read_instance(model: &DataModel, path: &Path) -> (Code, Option<Vec<u8>>) {
+/// Read of `/1/I` or `/1/I/R` in the Accept format (TLV without one; text/plain for a single
+/// resource value too); 4.06 for a format this build cannot write.
+fn read_instance(
+    model: &DataModel,
+    path: &Path,
+    accept: Option<u16>,
+) -> (Code, Option<(u16, Vec<u8>)>) {
     let Some(instance) = path.instance_id().and_then(|i| model.instance(OBJ_SERVER, i)) else {
         return (Code::NOT_FOUND, None);
     };
     match path.resource_id() {
         None => {
+            let Some(format) = crate::codec::read_format(accept) else {
+                return (Code::NOT_ACCEPTABLE, None);
+            };
             let iid = path.instance_id().unwrap_or(0);
-            (Code::CONTENT, Some(tlv::encode_instances(&[(iid, instance)], false)))
+            let payload = crate::codec::encode_read(format, OBJ_SERVER, &[(iid, instance)], false);
+            (Code::CONTENT, Some((format, payload)))
         }
         Some(rid) => match instance.resources.get(&rid) {
-            Some(value) => (Code::CONTENT, Some(tlv::encode_resource(rid, value))),
+            Some(value) => match crate::codec::resource_read_format(accept, value) {
+                Some(format) => (
+                    Code::CONTENT,
+                    Some((format, crate::codec::encode_read_resource(format, path, value))),
+                ),
+                None => (Code::NOT_ACCEPTABLE, None),
+            },
             None => (Code::NOT_FOUND, None),
         },
     }

@@ -26,6 +26,57 @@ pub use link::{encode_links, parse_links, Link, LinkAttribute};
 pub use text::{decode_opaque, decode_text, encode_text};
 pub use tlv::{decode_instances, encode_instances, encode_resource, Tlv, TlvKind};
 
+use crate::coap::content_format as cf;
+use crate::model::{Instance, Path, ResourceValue};
+use alloc::vec::Vec;
+
+/// The Content-Format of a Read response for the request's Accept option: TLV without one;
+/// `None` (4.06 Not Acceptable) for a format this build cannot write.
+pub fn read_format(accept: Option<u16>) -> Option<u16> {
+    match accept {
+        None | Some(cf::TLV) => Some(cf::TLV),
+        Some(cf::OLD_TLV) => Some(cf::OLD_TLV),
+        #[cfg(feature = "senml-json")]
+        Some(cf::SENML_JSON) => Some(cf::SENML_JSON),
+        _ => None,
+    }
+}
+
+/// Instances of `object` in `format` (from [`read_format`]); `wrap`: TLV Object Instance
+/// wrappers (an object-level read).
+pub fn encode_read(
+    format: u16,
+    object: u16,
+    instances: &[(u16, &Instance)],
+    wrap: bool,
+) -> Vec<u8> {
+    let _ = object;
+    match format {
+        #[cfg(feature = "senml-json")]
+        cf::SENML_JSON => senml_json::encode(object, instances),
+        _ => encode_instances(instances, wrap),
+    }
+}
+
+/// One resource `/O/I/R` in `format` (from [`read_format`], or text/plain for a single
+/// value: [`resource_read_format`]).
+pub fn encode_read_resource(format: u16, path: &Path, value: &ResourceValue) -> Vec<u8> {
+    match (format, value) {
+        (cf::TEXT_PLAIN, ResourceValue::Single(v)) => encode_text(v).into_bytes(),
+        #[cfg(feature = "senml-json")]
+        (cf::SENML_JSON, _) => senml_json::encode_resource(path, value),
+        _ => encode_resource(path.resource_id().unwrap_or(0), value),
+    }
+}
+
+/// The format of a resource-level Read: [`read_format`], plus text/plain for a single value.
+pub fn resource_read_format(accept: Option<u16>, value: &ResourceValue) -> Option<u16> {
+    match (accept, value) {
+        (Some(cf::TEXT_PLAIN), ResourceValue::Single(_)) => Some(cf::TEXT_PLAIN),
+        _ => read_format(accept),
+    }
+}
+
 /// Why a payload could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodecError {

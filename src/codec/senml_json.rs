@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use super::senml::{Number, Record, RecordValue};
 use super::CodecError;
+use crate::model::{Path, ResourceValue, Value};
 
 /// Parses a SenML JSON payload into its records.
 pub fn parse(payload: &[u8]) -> Result<Vec<Record>, CodecError> {
@@ -38,6 +39,162 @@ pub fn parse(payload: &[u8]) -> Result<Vec<Record>, CodecError> {
         return Err(CodecError::TrailingBytes);
     }
     Ok(records)
+}
+
+/// Encodes instances of `object` as SenML JSON, the inverse of [`parse`] +
+/// [`super::senml::decode_records`]: one record per resource (per resource instance of a
+/// multiple resource), the first record of each instance with the base name `/O/I/`, names
+/// `R` or `R/RI` relative to it. Values: `vs` (String, CoreLink), `v` (numbers), `vb`, `vd`
+/// (base64url without padding, RFC 8428 §5), `vlo` (`O:I`). A non-finite float has no JSON
+/// number and is left out (no resource of /0, /1, /2 is a Float).
+pub fn encode(object: u16, instances: &[(u16, &crate::model::Instance)]) -> Vec<u8> {
+    let mut out = String::from("[");
+    for (iid, instance) in instances {
+        let mut base = Some((object, *iid));
+        for (rid, value) in instance.resources.iter() {
+            match value {
+                ResourceValue::Single(v) => record(&mut out, &mut base, *rid, None, v),
+                ResourceValue::Multiple(values) => {
+                    for (riid, v) in values.iter() {
+                        record(&mut out, &mut base, *rid, Some(*riid), v);
+                    }
+                }
+            }
+        }
+    }
+    out.push(']');
+    out.into_bytes()
+}
+
+/// Encodes one resource `/O/I/R` (all its instances when multiple) with absolute names.
+pub fn encode_resource(path: &Path, value: &ResourceValue) -> Vec<u8> {
+    let (Some(object), Some(iid), Some(rid)) =
+        (path.object_id(), path.instance_id(), path.resource_id())
+    else {
+        return b"[]".to_vec();
+    };
+    let mut resources = crate::model::VecMap::new();
+    resources.insert(rid, value.clone());
+    let instance =
+        crate::model::Instance { resources, origin: crate::model::Origin::BootstrapServer };
+    encode(object, &[(iid, &instance)])
+}
+
+/// Appends one record; `base` is taken by the first record of an instance.
+fn record(
+    out: &mut String,
+    base: &mut Option<(u16, u16)>,
+    rid: u16,
+    riid: Option<u16>,
+    value: &Value,
+) {
+    let mut field = String::new();
+    match value {
+        Value::String(s) | Value::CoreLink(s) => {
+            field.push_str("\"vs\":");
+            push_string(&mut field, s);
+        }
+        Value::Integer(v) | Value::Time(v) => {
+            field.push_str(if *v < 0 { "\"v\":-" } else { "\"v\":" });
+            push_u64(&mut field, v.unsigned_abs());
+        }
+        Value::Unsigned(v) => {
+            field.push_str("\"v\":");
+            push_u64(&mut field, *v);
+        }
+        Value::Float(_v) => {
+            #[cfg(feature = "float")]
+            if _v.is_finite() {
+                field.push_str("\"v\":");
+                field.push_str(&alloc::string::ToString::to_string(_v));
+            }
+            if field.is_empty() {
+                return; // no JSON number for it
+            }
+        }
+        Value::Boolean(b) => field.push_str(if *b { "\"vb\":true" } else { "\"vb\":false" }),
+        Value::Opaque(bytes) => {
+            field.push_str("\"vd\":\"");
+            push_base64url(&mut field, bytes);
+            field.push('"');
+        }
+        Value::ObjLnk(o, i) => {
+            field.push_str("\"vlo\":\"");
+            push_u64(&mut field, (*o).into());
+            field.push(':');
+            push_u64(&mut field, (*i).into());
+            field.push('"');
+        }
+    }
+    if out.len() > 1 {
+        out.push(',');
+    }
+    out.push('{');
+    if let Some((object, iid)) = base.take() {
+        out.push_str("\"bn\":\"/");
+        push_u64(out, object.into());
+        out.push('/');
+        push_u64(out, iid.into());
+        out.push_str("/\",");
+    }
+    out.push_str("\"n\":\"");
+    push_u64(out, rid.into());
+    if let Some(riid) = riid {
+        out.push('/');
+        push_u64(out, riid.into());
+    }
+    out.push_str("\",");
+    out.push_str(&field);
+    out.push('}');
+}
+
+/// Decimal digits of `v`, without `core::fmt`.
+fn push_u64(out: &mut String, v: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = v;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+/// A JSON string: `"` and `\` escaped, control characters as `\u00XX`.
+fn push_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str("\\u00");
+                for nibble in [u32::from(c) >> 4, u32::from(c) & 0xF] {
+                    out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Base64url without padding (RFC 4648 §5, RFC 8428 §5).
+fn push_base64url(out: &mut String, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for chunk in bytes.chunks(3) {
+        let b = [0, 1, 2].map(|i| chunk.get(i).copied().unwrap_or(0));
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for shift in [18u32, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+            out.push(char::from(ALPHABET[((n >> shift) & 0x3F) as usize]));
+        }
+    }
 }
 
 /// A JSON scalar.

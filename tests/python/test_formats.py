@@ -110,3 +110,23 @@ def test_inconsistent_senml_json_is_refused_with_4_00_and_changes_nothing(
     links = bs.step("DISCOVER /0").payload.decode()
     assert not any(f"</0/{iid}>" in links for iid in (5, 6, 7, 8, 9)), links
     assert client.servers == {1: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+
+
+def test_bootstrap_read_in_senml_json_decoded_by_python(make_client, bootstrap_server_factory,
+                                                        dm_server):
+    """Bootstrap-Read /1 with Accept: 110 answers SenML JSON that Python's ``json`` reads back
+    to what was written (base name, relative names, ``v``/``vb``/``vs``); an Accept the
+    library cannot write is 4.06."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    ops = [senml_write("/0", senml.security_records(1, dm_uri, 4)),
+           senml_write("/1", senml.server_records(0, 4, LIFETIME, binding="UQ")),
+           bss.read("/1", SENML_JSON), bss.read("/1/0", 11543), bss.finish()]
+    bs, client, _ = bootstrap(make_client, bootstrap_server_factory, ops, "urn:dev:senml-read")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=4)
+    assert [c for _, c in codes(bs)] == ["2.04", "2.04", "2.05", "4.06", "2.04"]
+    step = bs.step("READ /1")
+    assert step.content_format == SENML_JSON
+    records = json.loads(step.payload)
+    assert records[0]["bn"] == "/1/0/"
+    values = {r["n"]: r.get("v", r.get("vb", r.get("vs"))) for r in records}
+    assert values == {"0": 4, "1": LIFETIME, "6": False, "7": "UQ"}

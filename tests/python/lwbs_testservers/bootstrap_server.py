@@ -55,9 +55,9 @@ def discover(path: str = "/") -> Operation:
     return Operation("discover", path, accept=tlv.CONTENT_FORMAT_LINK)
 
 
-def read(path: str) -> Operation:
-    """Bootstrap-Read (1.1): ``GET path`` with Accept: TLV."""
-    return Operation("read", path, accept=tlv.CONTENT_FORMAT_TLV)
+def read(path: str, accept: int = tlv.CONTENT_FORMAT_TLV) -> Operation:
+    """Bootstrap-Read (1.1): ``GET path`` with Accept: TLV (or ``accept``)."""
+    return Operation("read", path, accept=accept)
 
 
 def delete(path: str) -> Operation:
