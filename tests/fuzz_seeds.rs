@@ -146,6 +146,10 @@ fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
     put("senml_json", "security-object", [&[0u8][..], br#"[{"bn":"/0/1/","n":"0","vs":"coap://127.0.0.1:5683"},{"n":"1","vb":false},{"n":"2","v":3},{"n":"3","vd":"aWQ"},{"n":"10","v":1},{"n":"16/0","v":49320},{"n":"17","vlo":"21:0"}]"#].concat());
     put("senml_json", "server-object", [&[1u8][..], br#"[{"bn":"/1/0/","n":"0","v":1},{"n":"1","v":300},{"n":"6","vb":true},{"n":"7","vs":"U","t":0}]"#].concat());
 
+    // SenML CBOR: selector byte as for TLV, then a Bootstrap-Write of /0 as the library's own
+    // writer encodes it (integer labels, base name, byte-string vd, multiple resource, vlo).
+    put("senml_cbor", "security-object", [vec![0u8], senml_cbor_security()].concat());
+
     // Bootstrap operations: veto flag, then requests (op, segments, chunk).
     let mut ops = vec![0];
     ops.extend([6, 0]);
@@ -158,6 +162,23 @@ fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
 
     put("whole_client", "bootstrap-register-restart", whole_client_bootstrap(false));
     put("whole_client", "refused-finish-then-fixed", whole_client_bootstrap(true));
+}
+
+/// A Security instance of every value kind the profile has, as SenML CBOR.
+fn senml_cbor_security() -> Vec<u8> {
+    use lwm2m_bootstrap::model::{Instance, Origin, ResourceValue, Value, VecMap};
+    let mut resources = VecMap::new();
+    resources.insert(0, ResourceValue::Single(Value::String(DM_URI.into())));
+    resources.insert(1, ResourceValue::Single(Value::Boolean(false)));
+    resources.insert(2, ResourceValue::Single(Value::Integer(3)));
+    resources.insert(3, ResourceValue::Single(Value::opaque(b"id")));
+    resources.insert(10, ResourceValue::Single(Value::Integer(1)));
+    let mut suites = VecMap::new();
+    suites.insert(0, Value::Unsigned(49320));
+    resources.insert(16, ResourceValue::Multiple(suites));
+    resources.insert(17, ResourceValue::Single(Value::ObjLnk(21, 0)));
+    let instance = Instance { resources, origin: Origin::BootstrapServer };
+    lwm2m_bootstrap::codec::senml_cbor::encode(0, &[(1, &instance)])
 }
 
 #[test]

@@ -44,7 +44,7 @@ if [ ${#need_targets[@]} -gt 0 ]; then
   rustup target add "${need_targets[@]}"
 fi
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest, DTLSSocket' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiocoap, pytest, DTLSSocket, cbor2' 2>/dev/null; then
   echo "== python venv (.venv)"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt

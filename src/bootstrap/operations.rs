@@ -232,12 +232,20 @@ pub(crate) fn decode_write(
     if format == cf::TLV || format == cf::OLD_TLV {
         return tlv::decode_instances(&request.payload, path, def).map_err(|_| Code::BAD_REQUEST);
     }
-    #[cfg(feature = "senml-json")]
-    if format == cf::SENML_JSON {
-        let records =
-            crate::codec::senml_json::parse(&request.payload).map_err(|_| Code::BAD_REQUEST)?;
-        return crate::codec::senml::decode_records(&records, path, def)
-            .map_err(|_| Code::BAD_REQUEST);
+    #[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
+    {
+        let records = match format {
+            #[cfg(feature = "senml-json")]
+            cf::SENML_JSON => Some(crate::codec::senml_json::parse(&request.payload)),
+            #[cfg(feature = "senml-cbor")]
+            cf::SENML_CBOR => Some(crate::codec::senml_cbor::parse(&request.payload)),
+            _ => None,
+        };
+        if let Some(records) = records {
+            let records = records.map_err(|_| Code::BAD_REQUEST)?;
+            return crate::codec::senml::decode_records(&records, path, def)
+                .map_err(|_| Code::BAD_REQUEST);
+        }
     }
     let (Some(iid), Some(rid)) = (path.instance_id(), path.resource_id()) else {
         return Err(Code::UNSUPPORTED_CONTENT_FORMAT);

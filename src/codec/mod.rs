@@ -15,8 +15,10 @@ use core::fmt;
 #[cfg(feature = "float")]
 mod decimal;
 pub mod link;
-#[cfg(feature = "senml-json")]
+#[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
 pub mod senml;
+#[cfg(feature = "senml-cbor")]
+pub mod senml_cbor;
 #[cfg(feature = "senml-json")]
 pub mod senml_json;
 pub mod text;
@@ -38,6 +40,8 @@ pub fn read_format(accept: Option<u16>) -> Option<u16> {
         Some(cf::OLD_TLV) => Some(cf::OLD_TLV),
         #[cfg(feature = "senml-json")]
         Some(cf::SENML_JSON) => Some(cf::SENML_JSON),
+        #[cfg(feature = "senml-cbor")]
+        Some(cf::SENML_CBOR) => Some(cf::SENML_CBOR),
         _ => None,
     }
 }
@@ -54,6 +58,8 @@ pub fn encode_read(
     match format {
         #[cfg(feature = "senml-json")]
         cf::SENML_JSON => senml_json::encode(object, instances),
+        #[cfg(feature = "senml-cbor")]
+        cf::SENML_CBOR => senml_cbor::encode(object, instances),
         _ => encode_instances(instances, wrap),
     }
 }
@@ -65,6 +71,8 @@ pub fn encode_read_resource(format: u16, path: &Path, value: &ResourceValue) -> 
         (cf::TEXT_PLAIN, ResourceValue::Single(v)) => encode_text(v).into_bytes(),
         #[cfg(feature = "senml-json")]
         (cf::SENML_JSON, _) => senml_json::encode_resource(path, value),
+        #[cfg(feature = "senml-cbor")]
+        (cf::SENML_CBOR, _) => senml_cbor::encode_resource(path, value),
         _ => encode_resource(path.resource_id().unwrap_or(0), value),
     }
 }

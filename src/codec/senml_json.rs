@@ -15,7 +15,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
-use super::senml::{Number, Record, RecordValue};
+use super::senml::{apply, base_name, push_u64, relative_name, Number, Record, Scalar};
 use super::CodecError;
 use crate::model::{Path, ResourceValue, Value};
 
@@ -131,39 +131,15 @@ fn record(
     }
     out.push('{');
     if let Some((object, iid)) = base.take() {
-        out.push_str("\"bn\":\"/");
-        push_u64(out, object.into());
-        out.push('/');
-        push_u64(out, iid.into());
-        out.push_str("/\",");
+        out.push_str("\"bn\":\"");
+        out.push_str(&base_name(object, iid));
+        out.push_str("\",");
     }
     out.push_str("\"n\":\"");
-    push_u64(out, rid.into());
-    if let Some(riid) = riid {
-        out.push('/');
-        push_u64(out, riid.into());
-    }
+    out.push_str(&relative_name(rid, riid));
     out.push_str("\",");
     out.push_str(&field);
     out.push('}');
-}
-
-/// Decimal digits of `v`, without `core::fmt`.
-fn push_u64(out: &mut String, v: u64) {
-    let mut digits = [0u8; 20];
-    let mut n = v;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
 }
 
 /// A JSON string: `"` and `\` escaped, control characters as `\u00XX`.
@@ -195,13 +171,6 @@ fn push_base64url(out: &mut String, bytes: &[u8]) {
             out.push(char::from(ALPHABET[((n >> shift) & 0x3F) as usize]));
         }
     }
-}
-
-/// A JSON scalar.
-enum Scalar {
-    String(String),
-    Number(Number),
-    Boolean(bool),
 }
 
 struct Reader<'a> {
@@ -415,36 +384,10 @@ impl Reader<'_> {
     }
 }
 
-/// Sets the field `key` of `record`.
-fn apply(record: &mut Record, key: &str, value: Scalar) -> Result<(), CodecError> {
-    let set_value = |record: &mut Record, v: RecordValue| {
-        if record.value.replace(v).is_some() {
-            return Err(CodecError::Duplicate);
-        }
-        Ok(())
-    };
-    match (key, value) {
-        ("bn", Scalar::String(s)) => record.base_name = Some(s),
-        ("n", Scalar::String(s)) => record.name = Some(s),
-        ("v", Scalar::Number(n)) => set_value(record, RecordValue::Number(n))?,
-        ("vs", Scalar::String(s)) => set_value(record, RecordValue::String(s))?,
-        ("vb", Scalar::Boolean(b)) => set_value(record, RecordValue::Boolean(b))?,
-        ("vd", Scalar::String(s)) => set_value(record, RecordValue::Data(base64url(&s)?))?,
-        ("vlo", Scalar::String(s)) => set_value(record, RecordValue::ObjLnk(s))?,
-        ("bn" | "n" | "v" | "vs" | "vb" | "vd" | "vlo", _) => return Err(CodecError::BadValue),
-        ("bt" | "t" | "ut" | "bver", Scalar::Number(_)) | ("bu" | "u", Scalar::String(_)) => {}
-        ("bt" | "t" | "ut" | "bver" | "bu" | "u", _) => return Err(CodecError::BadValue),
-        ("bv" | "bs" | "s", _) => return Err(CodecError::BadValue),
-        (label, _) if label.ends_with('_') => return Err(CodecError::BadValue),
-        _ => {}
-    }
-    Ok(())
-}
-
 /// `vd`: base64url (RFC 4648 §5) without padding, as RFC 8428 §5 writes it. Also accepted, for
 /// Bootstrap-Servers that encode with their platform's default: the `+` `/` alphabet and `=`
 /// padding. Not both alphabets in one value.
-fn base64url(text: &str) -> Result<Zeroizing<Vec<u8>>, CodecError> {
+pub(super) fn base64url(text: &str) -> Result<Zeroizing<Vec<u8>>, CodecError> {
     let symbols = text.trim_end_matches('=');
     let padding = text.len() - symbols.len();
     if symbols.len() % 4 == 1 || padding > 2 || (padding > 0 && text.len() % 4 != 0) {
@@ -483,6 +426,7 @@ fn base64url(text: &str) -> Result<Zeroizing<Vec<u8>>, CodecError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::senml::RecordValue;
     use super::*;
 
     fn number(text: &str) -> Result<Number, CodecError> {

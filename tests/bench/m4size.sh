@@ -12,6 +12,7 @@
 #   nosec-card    the same with Bootstrap from Smartcard (the CMake default); "smartcard adds"
 #   psk           DTLS-PSK: LWBS_NO_STD_DTLS=ON, LWBS_TLS_PROFILE=psk, with the Mbed TLS it needs
 #   nosec-senml-json  nosec with LWBS_SENML_JSON=ON; "SenML JSON adds"
+#   nosec-senml-cbor  nosec with LWBS_SENML_CBOR=ON; "SenML CBOR adds"
 #   nosec-nightly nosec with LWBS_NIGHTLY_IMMEDIATE_ABORT=ON (nightly, -Zbuild-std=core,alloc,
 #                 -Cpanic=immediate-abort); "skipped" without nightly + rust-src
 # then the nosec image's symbols (arm-none-eabi-nm -S -C) grouped by Rust module, and its 20
@@ -66,6 +67,7 @@ build nosec -DLWBS_SMARTCARD=OFF
 build nosec-card -DLWBS_SMARTCARD=ON
 build psk -DLWBS_SMARTCARD=OFF -DLWBS_NO_STD_DTLS=ON -DLWBS_TLS_PROFILE=psk
 build nosec-senml-json -DLWBS_SMARTCARD=OFF -DLWBS_SENML_JSON=ON
+build nosec-senml-cbor -DLWBS_SMARTCARD=OFF -DLWBS_SENML_CBOR=ON
 nightly=""
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
     nightly="skipped: no nightly toolchain (rustup toolchain install nightly)"
@@ -98,6 +100,8 @@ share psk
 row "DTLS-PSK (psk Mbed TLS profile, no smartcard)" 140000
 share nosec-senml-json
 printf '| SenML JSON adds (LWBS_SENML_JSON) | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
+share nosec-senml-cbor
+printf '| SenML CBOR adds (LWBS_SENML_CBOR, minicbor) | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
 echo
 echo "Goal for NoSec: 46,000 (0.8 × Eclipse Wakaama's client on the same MCU and flags, 58,048)."
 echo

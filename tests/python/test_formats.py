@@ -1,6 +1,7 @@
 """Data formats of Bootstrap-Write (issue 14), over real UDP on 127.0.0.1: the aiocoap test
 Bootstrap-Server writes the configuration in SenML JSON (content format 110) built by
-Python's ``json`` module, and the device registers with what it wrote.
+Python's ``json`` module, or in SenML CBOR (112) built by ``cbor2``, and the device registers
+with what it wrote.
 
 Interop quirks these tests pin down (the library's reader, src/codec/senml_json.rs):
 - base names: Leshan and Anjay put ``bn`` = ``/O/I/`` in an instance's first record and
@@ -9,11 +10,18 @@ Interop quirks these tests pin down (the library's reader, src/codec/senml_json.
 - ``vd``: RFC 8428 says base64url without padding; some servers send classic base64 with
   ``=``. Both are read; mixing the two alphabets in one value is refused.
 - ``t``/``bt`` (times) may be present in writes and are ignored.
+- SenML CBOR: ``cbor2`` with ``canonical=True`` writes floats in half precision where exact
+  (``t: 0.5`` is ``f9 3800``); canonical map keys put the negative labels (``bn`` -2) after
+  the positive ones, so ``bn`` may come after ``n`` inside one record, which RFC 8428 allows
+  (a base field applies to its own record). ``vlo`` has no integer label: LwM2M writes the
+  text label ``"vlo"``.
 """
 
 from __future__ import annotations
 
 import json
+
+import cbor2
 
 from lwm2m_bootstrap import EventKind, MemoryStorage
 from lwbs_testservers import bootstrap_server as bss
@@ -22,6 +30,7 @@ from lwbs_testservers import senml
 TIMEOUT = 60.0
 LIFETIME = 3600
 SENML_JSON = senml.CONTENT_FORMAT_SENML_JSON
+SENML_CBOR = senml.CONTENT_FORMAT_SENML_CBOR
 
 
 def codes(bs):
@@ -130,3 +139,52 @@ def test_bootstrap_read_in_senml_json_decoded_by_python(make_client, bootstrap_s
     assert records[0]["bn"] == "/1/0/"
     values = {r["n"]: r.get("v", r.get("vb", r.get("vs"))) for r in records}
     assert values == {"0": 4, "1": LIFETIME, "6": False, "7": "UQ"}
+
+
+def test_a_bootstrap_server_writing_only_senml_cbor(make_client, bootstrap_server_factory,
+                                                    dm_server):
+    """/0 and /1 in SenML CBOR from ``cbor2`` (canonical: half floats, sorted keys), with a
+    float time and an object link; then Bootstrap-Read /1 with Accept: 112, which ``cbor2``
+    decodes to what was written."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    security = senml.security_records(2, dm_uri, 9)
+    security[0]["t"] = 0.5
+    security.append({"n": "17", "vlo": "21:0"})
+    ops = [bss.write("/0", senml.cbor_payload(security), SENML_CBOR),
+           bss.write("/1", senml.cbor_payload(senml.server_records(0, 9, LIFETIME)), SENML_CBOR),
+           bss.read("/1", SENML_CBOR), bss.finish()]
+    bs, client, storage = bootstrap(make_client, bootstrap_server_factory, ops,
+                                    "urn:dev:senml-cbor")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=9)
+    assert [c for _, c in codes(bs)] == ["2.04", "2.04", "2.05", "2.04"]
+    assert client.servers == {9: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+    assert dm_server.registrations["/rd/1"]["ep"] == "urn:dev:senml-cbor"
+    step = bs.step("READ /1")
+    assert step.content_format == SENML_CBOR
+    records = senml.from_cbor(step.payload)
+    assert records[0]["bn"] == "/1/0/"
+    values = {r["n"]: r.get("v", r.get("vb", r.get("vs"))) for r in records}
+    assert values == {"0": 9, "1": LIFETIME, "6": False, "7": "U"}
+    assert storage.saves == 1
+
+
+def test_inconsistent_senml_cbor_is_refused_with_4_00(make_client, bootstrap_server_factory,
+                                                      dm_server):
+    """Truncated CBOR, trailing bytes, a tag, an indefinite-length (chunked) string and a
+    text ``vd`` each get 4.00 and stage nothing; the correct write after them bootstraps."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    good = senml.cbor_payload(senml.security_records(1, dm_uri, 1))
+    bad = [good[:-2], good + b"\x00",
+           bytes([0x81, 0xA2, 0x00, 0x66]) + b"/0/3/0" + bytes([0x03, 0xC0, 0x60]),
+           bytes([0x81, 0xA2, 0x00, 0x66]) + b"/0/3/0" + bytes([0x03, 0x7F, 0x61, 0x61, 0xFF]),
+           cbor2.dumps([{0: "/0/3/3", 8: "aWQ"}])]
+    ops = [bss.write("/0", payload, SENML_CBOR) for payload in bad]
+    ops += [bss.discover("/0"), bss.write("/0", good, SENML_CBOR),
+            bss.write("/1", senml.cbor_payload(senml.server_records(0, 1, LIFETIME)), SENML_CBOR),
+            bss.finish()]
+    bs, client, _ = bootstrap(make_client, bootstrap_server_factory, ops, "urn:dev:cbor-bad")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=1)
+    steps = codes(bs)
+    assert [c for _, c in steps[:len(bad)]] == ["4.00"] * len(bad)
+    assert "</0/3>" not in bs.step("DISCOVER /0").payload.decode()
+    assert [c for _, c in steps[len(bad):]] == ["2.05", "2.04", "2.04", "2.04"]

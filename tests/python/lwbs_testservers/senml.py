@@ -14,7 +14,14 @@ from __future__ import annotations
 import base64
 import json
 
+import cbor2
+
 CONTENT_FORMAT_SENML_JSON = 110
+CONTENT_FORMAT_SENML_CBOR = 112
+
+# RFC 8428 §6: the integer labels of SenML CBOR ("vlo" has none: LwM2M writes the text label).
+CBOR_LABELS = {"bver": -1, "bn": -2, "bt": -3, "bu": -4, "bv": -5, "bs": -6, "n": 0, "u": 1,
+               "v": 2, "vs": 3, "vb": 4, "s": 5, "t": 6, "ut": 7, "vd": 8}
 
 
 def _value_field(value) -> tuple[str, object]:
@@ -72,3 +79,24 @@ def server_records(iid: int, ssid: int, lifetime: int, *, binding: str = "U",
                    full_names: bool = False) -> list:
     """A Server (/1) instance, the resources of ``tlv.server_instance``."""
     return records(1, iid, {0: ssid, 1: lifetime, 6: False, 7: binding}, full_names=full_names)
+
+
+def cbor_payload(*record_lists: list, canonical: bool = True) -> bytes:
+    """The same records as SenML CBOR (``cbor2``): integer labels, ``vd`` as a byte string
+    (the JSON form's base64url decoded). ``canonical`` makes cbor2 write the shortest float
+    (half precision where exact), as constrained servers do."""
+    out = []
+    for record in (r for rs in record_lists for r in rs):
+        item = {}
+        for key, value in record.items():
+            if key == "vd":
+                value = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            item[CBOR_LABELS.get(key, key)] = value
+        out.append(item)
+    return cbor2.dumps(out, canonical=canonical)
+
+
+def from_cbor(payload: bytes) -> list:
+    """SenML CBOR records with their RFC 8428 names (the inverse of the label mapping)."""
+    names = {v: k for k, v in CBOR_LABELS.items()}
+    return [{names.get(k, k): v for k, v in record.items()} for record in cbor2.loads(payload)]
