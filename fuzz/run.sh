@@ -23,7 +23,7 @@ dict_for() {
   case "$1" in
     coap_*|whole_client|link_format) echo "-dict=dict/coap.dict" ;;
     senml_json) echo "-dict=dict/senml_json.dict" ;;
-    senml_cbor) echo "-dict=dict/senml_cbor.dict" ;;
+    senml_cbor|lwm2m_cbor) echo "-dict=dict/senml_cbor.dict" ;;
     tlv|bootstrap_operations|smartcard_ef|persist_image) echo "-dict=dict/tlv.dict" ;;
     *) echo "" ;;
   esac

@@ -149,6 +149,14 @@ fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
     // SenML CBOR: selector byte as for TLV, then a Bootstrap-Write of /0 as the library's own
     // writer encodes it (integer labels, base name, byte-string vd, multiple resource, vlo).
     put("senml_cbor", "security-object", [vec![0u8], senml_cbor_security()].concat());
+    // LwM2M CBOR: the same instance in nested maps, and /1/0 with array keys and tags.
+    put("lwm2m_cbor", "security-object", [vec![0u8], lwm2m_cbor_security()].concat());
+    // {[1, 0]: {0: 1, 1: 300, 6: true, 7: "U", 12: 1(1700000000)}}
+    let server = [
+        0x01, 0xA1, 0x82, 0x01, 0x00, 0xA5, 0x00, 0x01, 0x01, 0x19, 0x01, 0x2C, 0x06, 0xF5, 0x07,
+        0x61, b'U', 0x0C, 0xC1, 0x1A, 0x65, 0x53, 0xF1, 0x00,
+    ];
+    put("lwm2m_cbor", "server-array-keys", server.to_vec());
 
     // Bootstrap operations: veto flag, then requests (op, segments, chunk).
     let mut ops = vec![0];
@@ -162,6 +170,28 @@ fn add_seeds(put: &mut impl FnMut(&str, &str, Vec<u8>)) {
 
     put("whole_client", "bootstrap-register-restart", whole_client_bootstrap(false));
     put("whole_client", "refused-finish-then-fixed", whole_client_bootstrap(true));
+}
+
+/// The instance of [`senml_cbor_security`] as LwM2M CBOR.
+fn lwm2m_cbor_security() -> Vec<u8> {
+    let records = lwm2m_bootstrap::codec::senml_cbor::parse(&senml_cbor_security()).unwrap();
+    let def = lwm2m_bootstrap::model::object_definition(0).unwrap();
+    let path = lwm2m_bootstrap::model::Path::object(0);
+    let instances = lwm2m_bootstrap::codec::senml::decode_records(&records, &path, def).unwrap();
+    let instances: Vec<_> = instances
+        .into_iter()
+        .map(|(iid, resources)| {
+            (
+                iid,
+                lwm2m_bootstrap::model::Instance {
+                    resources,
+                    origin: lwm2m_bootstrap::model::Origin::BootstrapServer,
+                },
+            )
+        })
+        .collect();
+    let refs: Vec<_> = instances.iter().map(|(iid, i)| (*iid, i)).collect();
+    lwm2m_bootstrap::codec::lwm2m_cbor::encode(0, &refs)
 }
 
 /// A Security instance of every value kind the profile has, as SenML CBOR.

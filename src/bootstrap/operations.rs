@@ -232,13 +232,15 @@ pub(crate) fn decode_write(
     if format == cf::TLV || format == cf::OLD_TLV {
         return tlv::decode_instances(&request.payload, path, def).map_err(|_| Code::BAD_REQUEST);
     }
-    #[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
+    #[cfg(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor"))]
     {
         let records = match format {
             #[cfg(feature = "senml-json")]
             cf::SENML_JSON => Some(crate::codec::senml_json::parse(&request.payload)),
             #[cfg(feature = "senml-cbor")]
             cf::SENML_CBOR => Some(crate::codec::senml_cbor::parse(&request.payload)),
+            #[cfg(feature = "lwm2m-cbor")]
+            cf::LWM2M_CBOR => Some(crate::codec::lwm2m_cbor::parse(&request.payload)),
             _ => None,
         };
         if let Some(records) = records {

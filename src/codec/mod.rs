@@ -2,8 +2,9 @@
 //! input:
 //! - [`tlv`]: OMA-TLV (content formats 11542 and 1542), Write payloads and Read responses;
 //! - [`text`]: plain text (0) and opaque (42) for resource-level writes;
-//! - `senml_json` (feature `senml-json`): SenML JSON (110) writes, through the SenML records
-//!   of `senml`;
+//! - `senml_json`, `senml_cbor`, `lwm2m_cbor` (features `senml-json`, `senml-cbor`,
+//!   `lwm2m-cbor`): SenML JSON (110), SenML CBOR (112) and LwM2M CBOR (11544), decoded
+//!   through the records of `senml` and encoded for reads;
 //! - [`link`]: CoRE link-format (RFC 6690, content format 40) for Register and
 //!   Bootstrap-Discover.
 //!
@@ -12,10 +13,14 @@
 
 use core::fmt;
 
+#[cfg(any(feature = "senml-cbor", feature = "lwm2m-cbor"))]
+mod cbor;
 #[cfg(feature = "float")]
 mod decimal;
 pub mod link;
-#[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
+#[cfg(feature = "lwm2m-cbor")]
+pub mod lwm2m_cbor;
+#[cfg(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor"))]
 pub mod senml;
 #[cfg(feature = "senml-cbor")]
 pub mod senml_cbor;
@@ -42,6 +47,8 @@ pub fn read_format(accept: Option<u16>) -> Option<u16> {
         Some(cf::SENML_JSON) => Some(cf::SENML_JSON),
         #[cfg(feature = "senml-cbor")]
         Some(cf::SENML_CBOR) => Some(cf::SENML_CBOR),
+        #[cfg(feature = "lwm2m-cbor")]
+        Some(cf::LWM2M_CBOR) => Some(cf::LWM2M_CBOR),
         _ => None,
     }
 }
@@ -60,6 +67,8 @@ pub fn encode_read(
         cf::SENML_JSON => senml_json::encode(object, instances),
         #[cfg(feature = "senml-cbor")]
         cf::SENML_CBOR => senml_cbor::encode(object, instances),
+        #[cfg(feature = "lwm2m-cbor")]
+        cf::LWM2M_CBOR => lwm2m_cbor::encode(object, instances),
         _ => encode_instances(instances, wrap),
     }
 }
@@ -73,6 +82,8 @@ pub fn encode_read_resource(format: u16, path: &Path, value: &ResourceValue) -> 
         (cf::SENML_JSON, _) => senml_json::encode_resource(path, value),
         #[cfg(feature = "senml-cbor")]
         (cf::SENML_CBOR, _) => senml_cbor::encode_resource(path, value),
+        #[cfg(feature = "lwm2m-cbor")]
+        (cf::LWM2M_CBOR, _) => lwm2m_cbor::encode_resource(path, value),
         _ => encode_resource(path.resource_id().unwrap_or(0), value),
     }
 }

@@ -44,6 +44,9 @@ pub enum RecordValue {
     Data(Zeroizing<Vec<u8>>),
     /// `vlo`, its text `O:I`.
     ObjLnk(String),
+    /// Text typed by the resource (LwM2M CBOR): String, Core Link or Object Link `O:I`.
+    #[cfg_attr(not(feature = "lwm2m-cbor"), allow(dead_code))]
+    Text(String),
 }
 
 /// One SenML record, the fields LwM2M writes use.
@@ -70,6 +73,7 @@ pub(super) enum Scalar {
     Bytes(Zeroizing<Vec<u8>>),
 }
 
+#[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
 /// Sets the field `label` of `record` (RFC 8428 §4 names; SenML CBOR's integer labels are
 /// mapped to them). Refused: a second value field, a field of the wrong type, base value and
 /// sum fields (`bv`, `bs`, `s`: the profile has no use for them, and ignoring them would write
@@ -203,6 +207,7 @@ pub(super) fn push_u64(out: &mut String, v: u64) {
     }
 }
 
+#[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
 /// The base name of an instance's records: `/O/I/`.
 pub(super) fn base_name(object: u16, iid: u16) -> String {
     let mut name = String::from("/");
@@ -213,6 +218,7 @@ pub(super) fn base_name(object: u16, iid: u16) -> String {
     name
 }
 
+#[cfg(any(feature = "senml-json", feature = "senml-cbor"))]
 /// A record's name relative to [`base_name`]: `R` or `R/RI`.
 pub(super) fn relative_name(rid: u16, riid: Option<u16>) -> String {
     let mut name = String::new();
@@ -247,10 +253,14 @@ fn to_value(value: &RecordValue, data_type: DataType) -> Result<Value, CodecErro
         #[cfg(feature = "float")]
         (DataType::Float, RecordValue::Number(n)) => Value::Float(float(n)?),
         (DataType::Boolean, RecordValue::Boolean(b)) => Value::Boolean(*b),
-        (DataType::String, RecordValue::String(s)) => Value::String(s.clone()),
-        (DataType::CoreLink, RecordValue::String(s)) => Value::CoreLink(s.clone()),
+        (DataType::String, RecordValue::String(s) | RecordValue::Text(s)) => {
+            Value::String(s.clone())
+        }
+        (DataType::CoreLink, RecordValue::String(s) | RecordValue::Text(s)) => {
+            Value::CoreLink(s.clone())
+        }
         (DataType::Opaque, RecordValue::Data(d)) => Value::Opaque(d.clone()),
-        (DataType::ObjLnk, RecordValue::ObjLnk(s)) => {
+        (DataType::ObjLnk, RecordValue::ObjLnk(s) | RecordValue::Text(s)) => {
             super::text::decode_text(s.as_bytes(), DataType::ObjLnk)?
         }
         (DataType::None, _) => return Err(CodecError::BadType),
@@ -444,8 +454,8 @@ mod round_trip {
     }
 
     proptest! {
-        /// Every value type of /0 and /1 survives SenML JSON and SenML CBOR: encode, parse,
-        /// decode.
+        /// Every value type of /0 and /1 survives SenML JSON, SenML CBOR and LwM2M CBOR:
+        /// encode, parse, decode.
         #[test]
         fn senml_round_trips(
             object in 0u16..2,
@@ -463,6 +473,13 @@ mod round_trip {
                 use crate::codec::senml_json;
                 let bytes = senml_json::encode(def.id, &refs);
                 let records = senml_json::parse(&bytes).map_err(|e| TestCaseError::fail(alloc::format!("{e:?}: {}", String::from_utf8_lossy(&bytes))))?;
+                prop_assert_eq!(&decode_records(&records, &Path::object(def.id), def).unwrap(), &expected);
+            }
+            #[cfg(feature = "lwm2m-cbor")]
+            {
+                use crate::codec::lwm2m_cbor;
+                let bytes = lwm2m_cbor::encode(def.id, &refs);
+                let records = lwm2m_cbor::parse(&bytes).map_err(|e| TestCaseError::fail(alloc::format!("{e:?}: {bytes:02x?}")))?;
                 prop_assert_eq!(&decode_records(&records, &Path::object(def.id), def).unwrap(), &expected);
             }
             #[cfg(feature = "senml-cbor")]

@@ -13,6 +13,8 @@
 #   psk           DTLS-PSK: LWBS_NO_STD_DTLS=ON, LWBS_TLS_PROFILE=psk, with the Mbed TLS it needs
 #   nosec-senml-json  nosec with LWBS_SENML_JSON=ON; "SenML JSON adds"
 #   nosec-senml-cbor  nosec with LWBS_SENML_CBOR=ON; "SenML CBOR adds"
+#   nosec-lwm2m-cbor  nosec with LWBS_LWM2M_CBOR=ON; "LwM2M CBOR adds"
+#   nosec-formats     nosec with the three formats; "all three formats add"
 #   nosec-nightly nosec with LWBS_NIGHTLY_IMMEDIATE_ABORT=ON (nightly, -Zbuild-std=core,alloc,
 #                 -Cpanic=immediate-abort); "skipped" without nightly + rust-src
 # then the nosec image's symbols (arm-none-eabi-nm -S -C) grouped by Rust module, and its 20
@@ -68,6 +70,8 @@ build nosec-card -DLWBS_SMARTCARD=ON
 build psk -DLWBS_SMARTCARD=OFF -DLWBS_NO_STD_DTLS=ON -DLWBS_TLS_PROFILE=psk
 build nosec-senml-json -DLWBS_SMARTCARD=OFF -DLWBS_SENML_JSON=ON
 build nosec-senml-cbor -DLWBS_SMARTCARD=OFF -DLWBS_SENML_CBOR=ON
+build nosec-lwm2m-cbor -DLWBS_SMARTCARD=OFF -DLWBS_LWM2M_CBOR=ON
+build nosec-formats -DLWBS_SMARTCARD=OFF -DLWBS_SENML_JSON=ON -DLWBS_SENML_CBOR=ON -DLWBS_LWM2M_CBOR=ON
 nightly=""
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
     nightly="skipped: no nightly toolchain (rustup toolchain install nightly)"
@@ -102,6 +106,10 @@ share nosec-senml-json
 printf '| SenML JSON adds (LWBS_SENML_JSON) | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
 share nosec-senml-cbor
 printf '| SenML CBOR adds (LWBS_SENML_CBOR, minicbor) | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
+share nosec-lwm2m-cbor
+printf '| LwM2M CBOR adds (LWBS_LWM2M_CBOR, minicbor) | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
+share nosec-formats
+printf '| all three formats add | | | | | **%s** | - | - |\n' "$((TOTAL - NOSEC))"
 echo
 echo "Goal for NoSec: 46,000 (0.8 × Eclipse Wakaama's client on the same MCU and flags, 58,048)."
 echo

@@ -1,7 +1,7 @@
 """Data formats of Bootstrap-Write (issue 14), over real UDP on 127.0.0.1: the aiocoap test
 Bootstrap-Server writes the configuration in SenML JSON (content format 110) built by
-Python's ``json`` module, or in SenML CBOR (112) built by ``cbor2``, and the device registers
-with what it wrote.
+Python's ``json`` module, or in SenML CBOR (112) or LwM2M CBOR (11544) built by ``cbor2``, and
+the device registers with what it wrote.
 
 Interop quirks these tests pin down (the library's reader, src/codec/senml_json.rs):
 - base names: Leshan and Anjay put ``bn`` = ``/O/I/`` in an instance's first record and
@@ -15,6 +15,8 @@ Interop quirks these tests pin down (the library's reader, src/codec/senml_json.
   the positive ones, so ``bn`` may come after ``n`` inside one record, which RFC 8428 allows
   (a base field applies to its own record). ``vlo`` has no integer label: LwM2M writes the
   text label ``"vlo"``.
+- LwM2M CBOR: paths are absolute from the Object ID whatever the request path; a key may be
+  one ID or an array of IDs (cbor2: a tuple), and servers mix both in one payload.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ TIMEOUT = 60.0
 LIFETIME = 3600
 SENML_JSON = senml.CONTENT_FORMAT_SENML_JSON
 SENML_CBOR = senml.CONTENT_FORMAT_SENML_CBOR
+LWM2M_CBOR = senml.CONTENT_FORMAT_LWM2M_CBOR
 
 
 def codes(bs):
@@ -187,4 +190,52 @@ def test_inconsistent_senml_cbor_is_refused_with_4_00(make_client, bootstrap_ser
     steps = codes(bs)
     assert [c for _, c in steps[:len(bad)]] == ["4.00"] * len(bad)
     assert "</0/3>" not in bs.step("DISCOVER /0").payload.decode()
+    assert [c for _, c in steps[len(bad):]] == ["2.05", "2.04", "2.04", "2.04"]
+
+
+def test_a_bootstrap_server_writing_only_lwm2m_cbor(make_client, bootstrap_server_factory,
+                                                    dm_server):
+    """/0 in nested maps and /1 with array keys ``{(1, 0): {...}}``, an object link and a
+    multiple resource; Bootstrap-Read /1 with Accept: 11544 reads back through ``cbor2``."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    security = senml.security_resources(dm_uri, 5)
+    security[16] = {0: 49320}
+    security[17] = (21, 0)
+    server = {0: 5, 1: LIFETIME, 6: False, 7: "U"}
+    ops = [bss.write("/0", senml.lwm2m_cbor_payload(0, {3: security}), LWM2M_CBOR),
+           bss.write("/1/0", senml.lwm2m_cbor_payload(1, {0: server}, array_keys=True),
+                     LWM2M_CBOR),
+           bss.read("/1", LWM2M_CBOR), bss.read("/1", 112), bss.finish()]
+    bs, client, storage = bootstrap(make_client, bootstrap_server_factory, ops,
+                                    "urn:dev:lwm2m-cbor")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=5)
+    assert [c for _, c in codes(bs)] == ["2.04", "2.04", "2.05", "2.05", "2.04"]
+    assert client.servers == {5: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+    read = bs.step("READ /1")
+    assert read.content_format == LWM2M_CBOR
+    assert cbor2.loads(read.payload) == {1: {0: server}}
+    assert storage.saves == 1
+
+
+def test_inconsistent_lwm2m_cbor_is_refused_with_4_00(make_client, bootstrap_server_factory,
+                                                      dm_server):
+    """A path outside the target, a text key, a fifth path element, ``null`` and a string for
+    an integer resource each get 4.00 and stage nothing."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    good = senml.lwm2m_cbor_payload(0, {1: senml.security_resources(dm_uri, 1)})
+    bad = [cbor2.dumps({1: {0: {1: 60}}}),                      # /1 in a write of /0
+           cbor2.dumps({"0": {4: {0: dm_uri}}}),
+           cbor2.dumps({(0, 4, 0, 0, 0): dm_uri}),
+           cbor2.dumps({0: {4: {0: None}}}),
+           cbor2.dumps({0: {4: {0: dm_uri, 2: "3"}}})]
+    ops = [bss.write("/0", payload, LWM2M_CBOR) for payload in bad]
+    ops += [bss.discover("/0"), bss.write("/0", good, LWM2M_CBOR),
+            bss.write("/1", senml.lwm2m_cbor_payload(1, {0: {0: 1, 1: LIFETIME, 6: False, 7: "U"}}),
+                      LWM2M_CBOR),
+            bss.finish()]
+    bs, client, _ = bootstrap(make_client, bootstrap_server_factory, ops, "urn:dev:lcbor-bad")
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=1)
+    steps = codes(bs)
+    assert [c for _, c in steps[:len(bad)]] == ["4.00"] * len(bad)
+    assert "</0/4>" not in bs.step("DISCOVER /0").payload.decode()
     assert [c for _, c in steps[len(bad):]] == ["2.05", "2.04", "2.04", "2.04"]

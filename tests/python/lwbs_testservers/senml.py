@@ -18,6 +18,7 @@ import cbor2
 
 CONTENT_FORMAT_SENML_JSON = 110
 CONTENT_FORMAT_SENML_CBOR = 112
+CONTENT_FORMAT_LWM2M_CBOR = 11544
 
 # RFC 8428 §6: the integer labels of SenML CBOR ("vlo" has none: LwM2M writes the text label).
 CBOR_LABELS = {"bver": -1, "bn": -2, "bt": -3, "bu": -4, "bv": -5, "bs": -6, "n": 0, "u": 1,
@@ -100,3 +101,29 @@ def from_cbor(payload: bytes) -> list:
     """SenML CBOR records with their RFC 8428 names (the inverse of the label mapping)."""
     names = {v: k for k, v in CBOR_LABELS.items()}
     return [{names.get(k, k): v for k, v in record.items()} for record in cbor2.loads(payload)]
+
+
+def lwm2m_cbor_payload(object_id: int, instances: dict[int, dict], *,
+                       array_keys: bool = False) -> bytes:
+    """LwM2M CBOR (LwM2M 1.2 §7.4.6) of ``{iid: {rid: value}}`` resource dictionaries:
+    ``{O: {I: {R: value}}}``, or with ``array_keys`` ``{(O, I): {R: value}}`` (a key that
+    is an array of path elements; cbor2 writes a tuple as an array). Object links are text
+    ``O:I``; multiple resources nest ``{RI: value}``."""
+    def leaf(value):
+        if isinstance(value, tuple):
+            return f"{value[0]}:{value[1]}"
+        if isinstance(value, dict):
+            return {riid: leaf(v) for riid, v in value.items()}
+        return value
+    body = {iid: {rid: leaf(v) for rid, v in res.items()} for iid, res in instances.items()}
+    if array_keys:
+        return cbor2.dumps({(object_id, iid): res for iid, res in body.items()})
+    return cbor2.dumps({object_id: body})
+
+
+def security_resources(uri: str, ssid: int, *, bootstrap: bool = False, mode: int = 3) -> dict:
+    """The resources of ``tlv.security_instance`` (NoSec keys empty) as a dictionary."""
+    res: dict[int, object] = {0: uri, 1: bootstrap, 2: mode, 3: b"", 4: b"", 5: b""}
+    if not bootstrap:
+        res[10] = ssid
+    return res
