@@ -589,6 +589,14 @@ typedef struct lwbs_config {
      * further sequence. Default 86400.
      */
     uint32_t registration_sequence_delay_s;
+    /**
+     * The preferred content format, announced as `pct=` in a 1.1 Bootstrap-Request and as
+     * `ct=` on the Register payload's root link: 0 = default (11542, OMA-TLV); 110 (SenML
+     * JSON), 112 (SenML CBOR) or 11544 (LwM2M CBOR) when the library was built with that
+     * format (else `lwbs_client_new` refuses it with `LWBS_ERR_INVALID_ARGUMENT`). Whatever
+     * it is, every built-in format is accepted in writes and served for its Accept.
+     */
+    uint32_t preferred_format;
 } lwbs_config;
 
 /**

@@ -15,6 +15,7 @@ The library is loaded from ``$LWBS_LIBRARY``, else the newest of ``build/lib`` (
 from __future__ import annotations
 
 import ctypes
+import enum
 import logging
 import os
 import select
@@ -29,7 +30,7 @@ from lwm2m_bootstrap._ffi import (UINT64_NONE, BootstrapFailure, EventKind,
                                   RegistrationFailure, Result, SecurityMode, State, StateReason,
                                   load_library)
 
-__all__ = ["Client", "Event", "LwbsError", "UdpTransport", "MemoryStorage", "FileStorage",
+__all__ = ["Client", "ContentFormat", "Event", "LwbsError", "UdpTransport", "MemoryStorage", "FileStorage",
            "VirtualClock", "Result", "State", "StateReason", "EventKind", "BootstrapFailure",
            "RegistrationFailure", "SecurityMode",
            "load_library", "result_str", "version"]
@@ -310,6 +311,15 @@ class UdpTransport:
             self.close(conn)
 
 
+class ContentFormat(enum.IntEnum):
+    """The hierarchical content formats of ``preferred_format`` (and of Write and Read)."""
+
+    SENML_JSON = 110
+    SENML_CBOR = 112
+    TLV = 11542
+    LWM2M_CBOR = 11544
+
+
 # ----- the client ------------------------------------------------------------------------------
 
 class Client:
@@ -329,8 +339,12 @@ class Client:
     ``transmit(apdu: bytes) -> bytes | None`` (the answer with SW1 SW2; None = no answer);
     :meth:`set_smartcard` changes how it is read (PIN, chunk size, basic channel, SCP03 keys).
     The ``bootstrap_backoff_*`` and ``registration_*`` keywords set the ``lwbs_config`` fields
-    of the same names (None = the library's default). ``report_transport_errors=True`` makes
-    :meth:`run_until` pass the transport's ICMP errors to :meth:`conn_error`.
+    of the same names (None = the library's default). ``preferred_format`` (a
+    :class:`ContentFormat`; 0 = TLV) is announced as ``pct`` in the Bootstrap-Request and as
+    ``ct`` in Register; a format the library was built without raises
+    :class:`InvalidArgumentError`.
+    ``report_transport_errors=True`` makes :meth:`run_until` pass the transport's ICMP errors to
+    :meth:`conn_error`.
 
     Events are appended to :attr:`events`; log lines to :attr:`logs`. Use as a context manager
     or call :meth:`close`.
@@ -347,7 +361,8 @@ class Client:
                  registration_retry_count: int | None = None,
                  registration_retry_timer_s: int | None = None,
                  registration_sequence_retry_count: int | None = None,
-                 registration_sequence_delay_s: int | None = None):
+                 registration_sequence_delay_s: int | None = None,
+                 preferred_format: int = 0):
         self.lib = load_library(library)
         self.transport = transport if transport is not None else UdpTransport()
         self.clock = clock or monotonic_ms
@@ -378,7 +393,8 @@ class Client:
                              ("registration_retry_timer_s", registration_retry_timer_s),
                              ("registration_sequence_retry_count",
                               registration_sequence_retry_count),
-                             ("registration_sequence_delay_s", registration_sequence_delay_s)):
+                             ("registration_sequence_delay_s", registration_sequence_delay_s),
+                             ("preferred_format", preferred_format or None)):
             if value is not None:
                 setattr(config, field, value)
 

@@ -134,7 +134,8 @@ class lwbs_config(Structure):
                 ("bootstrap_backoff_base_s", c_uint32), ("bootstrap_backoff_cap_s", c_uint32),
                 ("registration_retry_count", c_uint32), ("registration_retry_timer_s", c_uint32),
                 ("registration_sequence_retry_count", c_uint32),
-                ("registration_sequence_delay_s", c_uint32)]
+                ("registration_sequence_delay_s", c_uint32),
+                ("preferred_format", c_uint32)]
 
 
 class lwbs_account(Structure):

@@ -27,7 +27,9 @@ pub struct Config {
     pub seed: u64,
     /// Bootstrap-Finish validation policy.
     pub policy: ValidationPolicy,
-    /// Content format announced with `pct=` in a 1.1 Bootstrap-Request (OMA-TLV).
+    /// The preferred content format (OMA-TLV by default): `pct=` of a 1.1 Bootstrap-Request
+    /// and `ct=` of the Register payload's root link. One this build reads and writes
+    /// ([`Config::check`]).
     pub preferred_format: u16,
     /// The registration procedure's parameters used when a Server instance lacks the
     /// resource (/1/x/13..20): the defaults of Core 1.1.1 Table 6.2.1.1-1 unless changed (a
@@ -75,6 +77,9 @@ pub enum ArgumentError {
     /// travels as the Uri-Query option `ep=NAME`, whose value is at most 255 bytes (RFC 7252
     /// §5.10), so NAME is at most 252.
     EndpointNameTooLong(usize),
+    /// The preferred content format is not a hierarchical format this build reads and writes
+    /// (TLV 11542; SenML JSON 110, SenML CBOR 112, LwM2M CBOR 11544 with their features).
+    UnsupportedFormat(u16),
 }
 
 /// The longest Endpoint Client Name: 255 bytes of Uri-Query option value minus `ep=`.
@@ -89,6 +94,11 @@ impl core::fmt::Display for ArgumentError {
                 "Endpoint Client Name of {len} bytes is too long: ep=NAME must fit one \
                  255-byte Uri-Query option, so NAME is at most {MAX_ENDPOINT_NAME_LEN} bytes"
             ),
+            Self::UnsupportedFormat(format) => write!(
+                f,
+                "preferred format {format} is not one this build reads and writes (11542 TLV, \
+                 or 110, 112, 11544 with their features)"
+            ),
         }
     }
 }
@@ -99,10 +109,16 @@ impl Config {
     /// provisioned.)
     pub fn check(&self) -> Result<(), ArgumentError> {
         match self.endpoint_name.len() {
-            0 => Err(ArgumentError::EmptyEndpointName),
-            n if n > MAX_ENDPOINT_NAME_LEN => Err(ArgumentError::EndpointNameTooLong(n)),
-            _ => Ok(()),
+            0 => return Err(ArgumentError::EmptyEndpointName),
+            n if n > MAX_ENDPOINT_NAME_LEN => return Err(ArgumentError::EndpointNameTooLong(n)),
+            _ => {}
         }
+        let hierarchical = self.preferred_format != crate::coap::content_format::OLD_TLV
+            && crate::codec::read_format(Some(self.preferred_format)).is_some();
+        if !hierarchical {
+            return Err(ArgumentError::UnsupportedFormat(self.preferred_format));
+        }
+        Ok(())
     }
 }
 

@@ -242,8 +242,12 @@ impl Client {
         };
         let lifetime = server.lifetime_s();
         let binding = String::from(server.binding());
-        let payload =
-            registration::register_payload(model, &self.config.objects, self.config.version);
+        let payload = registration::register_payload(
+            model,
+            &self.config.objects,
+            self.config.version,
+            self.config.preferred_format,
+        );
         let request = registration::register_request(
             &target.uri,
             &self.config.endpoint_name,

@@ -95,6 +95,13 @@ pub struct lwbs_config {
     /// Communication Sequence Delay Timer (/1/x/19) default, seconds; `UINT32_MAX` = no
     /// further sequence. Default 86400.
     pub registration_sequence_delay_s: u32,
+    // ----- 0.3: appended.
+    /// The preferred content format, announced as `pct=` in a 1.1 Bootstrap-Request and as
+    /// `ct=` on the Register payload's root link: 0 = default (11542, OMA-TLV); 110 (SenML
+    /// JSON), 112 (SenML CBOR) or 11544 (LwM2M CBOR) when the library was built with that
+    /// format (else `lwbs_client_new` refuses it with `LWBS_ERR_INVALID_ARGUMENT`). Whatever
+    /// it is, every built-in format is accepted in writes and served for its Accept.
+    pub preferred_format: u32,
 }
 
 /// The size of the first published (0.1) `lwbs_config`: the smallest `struct_size` accepted.
@@ -152,6 +159,7 @@ const NO_CONFIG: lwbs_config = lwbs_config {
     registration_retry_timer_s: retry::RETRY_TIMER_S as u32,
     registration_sequence_retry_count: retry::SEQUENCE_RETRY_COUNT,
     registration_sequence_delay_s: retry::SEQUENCE_DELAY_S as u32,
+    preferred_format: 0,
 };
 
 const NO_ACCOUNT: lwbs_account = lwbs_account {
@@ -266,12 +274,19 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
             registration_retry_timer_s,
             registration_sequence_retry_count,
             registration_sequence_delay_s,
+            preferred_format,
         ]
     );
     let c = &c;
     // SAFETY: forwarded to the caller.
     let client_name = unsafe { cast::try_str(c.endpoint) }.map_err(|e| not_utf8(e, "endpoint"))?;
     let mut engine = Config::new(&client_name);
+    engine.preferred_format = match c.preferred_format {
+        0 => engine.preferred_format,
+        f => u16::try_from(f).map_err(|_| {
+            Refusal::argument(alloc::format!("preferred_format {f}: not a content format"))
+        })?,
+    };
     engine.check().map_err(Refusal::argument)?;
     engine.version = match c.lwm2m_version {
         0 | 11 => Version::V1_1,

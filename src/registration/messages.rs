@@ -31,12 +31,18 @@ pub fn register_request(
     msg
 }
 
-/// The Register payload: `</>;rt="oma.lwm2m";ct=11542` (1.1), then every object and instance
-/// except the Security object /0, which is never listed.
-pub fn register_payload(model: &DataModel, firmware: &[ObjectInfo], version: Version) -> String {
+/// The Register payload: `</>;rt="oma.lwm2m";ct=FORMAT` (1.1; `format` is the preferred
+/// content format), then every object and instance except the Security object /0, which is
+/// never listed.
+pub fn register_payload(
+    model: &DataModel,
+    firmware: &[ObjectInfo],
+    version: Version,
+    format: u16,
+) -> String {
     let mut links = Vec::new();
     if version != Version::V1_0 {
-        links.push(Link::new("/").quoted_attr("rt", "oma.lwm2m").attr("ct", cf::TLV));
+        links.push(Link::new("/").quoted_attr("rt", "oma.lwm2m").attr("ct", format));
     }
     for object in listed_objects(model, firmware).into_iter().filter(|o| o.id != OBJ_SECURITY) {
         let versioned = object.version.as_deref().filter(|_| version != Version::V1_0);
@@ -119,9 +125,9 @@ mod tests {
         );
         model.insert(1, 4, Instance::new(Origin::Factory).with(0, Value::Integer(1)));
         let firmware = [ObjectInfo { id: 3, version: None, instances: alloc::vec![0] }];
-        let text = register_payload(&model, &firmware, Version::V1_1);
+        let text = register_payload(&model, &firmware, Version::V1_1, cf::TLV);
         assert_eq!(text, "</>;rt=\"oma.lwm2m\";ct=11542,</1>;ver=1.1,</1/4>,</2>,</3/0>");
-        let text10 = register_payload(&model, &firmware, Version::V1_0);
+        let text10 = register_payload(&model, &firmware, Version::V1_0, cf::TLV);
         assert_eq!(text10, "</1/4>,</2>,</3/0>");
     }
 

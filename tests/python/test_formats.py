@@ -239,3 +239,27 @@ def test_inconsistent_lwm2m_cbor_is_refused_with_4_00(make_client, bootstrap_ser
     assert [c for _, c in steps[:len(bad)]] == ["4.00"] * len(bad)
     assert "</0/4>" not in bs.step("DISCOVER /0").payload.decode()
     assert [c for _, c in steps[len(bad):]] == ["2.05", "2.04", "2.04", "2.04"]
+
+
+def test_the_preferred_format_is_announced_in_pct_and_register_ct(
+        make_client, bootstrap_server_factory, dm_server):
+    """``preferred_format=SENML_CBOR``: the Bootstrap-Request carries ``pct=112`` and the
+    Register payload's root link ``ct=112``; a format the library cannot write is refused
+    when the client is made."""
+    from lwm2m_bootstrap import ContentFormat, InvalidArgumentError
+    import pytest
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    ops = [bss.write("/0", senml.cbor_payload(senml.security_records(1, dm_uri, 1)), SENML_CBOR),
+           bss.write("/1", senml.cbor_payload(senml.server_records(0, 1, LIFETIME)), SENML_CBOR),
+           bss.finish()]
+    bs = bootstrap_server_factory(scenario=ops)
+    client = make_client("urn:dev:pct", preferred_format=ContentFormat.SENML_CBOR)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=1)
+    assert bs.requests[0]["query"] == ["ep=urn:dev:pct", "pct=112"]
+    payload = dm_server.registrations["/rd/1"]["payload"]
+    assert payload.startswith('</>;rt="oma.lwm2m";ct=112,'), payload
+    for unsupported in (11543, 40, 1542, 70000):
+        with pytest.raises(InvalidArgumentError):
+            make_client("urn:dev:bad-pct", preferred_format=unsupported)
