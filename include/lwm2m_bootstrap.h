@@ -466,6 +466,12 @@ enum lwbs_bootstrap_failure
      * first): the Finish was answered 5.00 and the previous configuration kept.
      */
     LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
+    /**
+     * The Bootstrap-Pack (`lwbs_config.bootstrap_pack`) could not be applied: not decodable,
+     * records of an object other than /0, /1, /2, or a configuration the Bootstrap-Write
+     * and Finish checks refuse. Nothing of it is kept; retried after the back-off.
+     */
+    LWBS_BOOTSTRAP_FAILURE_BAD_PACK = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -597,6 +603,14 @@ typedef struct lwbs_config {
      * it is, every built-in format is accepted in writes and served for its Accept.
      */
     uint32_t preferred_format;
+    /**
+     * 0 = default (no); 1 = bootstrap with a Bootstrap-Pack-Request (LwM2M 1.2, `GET
+     * /bspack?ep=` with Accept: the preferred format when it is a SenML or LwM2M CBOR one,
+     * else the first built in of SenML CBOR, LwM2M CBOR, SenML JSON), applied as one
+     * transaction with the Bootstrap-Finish checks; 4.04, 4.05, 4.06 or 5.01 falls back to
+     * the classic Bootstrap-Request. Packs with objects other than /0, /1, /2 are refused.
+     */
+    uint32_t bootstrap_pack;
 } lwbs_config;
 
 /**

@@ -648,3 +648,130 @@ fn registration_timeout_falls_back_to_bootstrap_after_hold_off() {
     assert_eq!(req.uri_path().unwrap(), ["bs"]);
     assert!(h.now >= failed_at);
 }
+
+// ----- Bootstrap-Pack (LwM2M 1.2, issue 14) -------------------------------------------------------
+
+/// A client that bootstraps with a Bootstrap-Pack-Request; its first datagram, checked.
+#[cfg(feature = "senml-cbor")]
+fn pack_client(name: &str) -> (Harness, lwm2m_bootstrap::client::ConnId, Message) {
+    let mut config = lwm2m_bootstrap::client::Config::new(name);
+    config.bootstrap_pack = true;
+    config.preferred_format = cf::SENML_CBOR;
+    let mut h = Harness::with_bootstrap(config, 0, 0);
+    h.start();
+    let (conn, req) = h.next_sent();
+    assert_eq!((req.code, req.uri_path().unwrap()), (Code::GET, vec!["bspack"]));
+    assert_eq!(req.uri_query().unwrap(), [format!("ep={name}")]);
+    assert_eq!(req.accept(), Some(cf::SENML_CBOR));
+    (h, conn, req)
+}
+
+/// The pack's answer: 2.05 with `payload` in SenML CBOR.
+#[cfg(feature = "senml-cbor")]
+fn answer_pack(
+    h: &mut Harness,
+    conn: lwm2m_bootstrap::client::ConnId,
+    req: &Message,
+    payload: Vec<u8>,
+) {
+    let mut ack = Message::response_to(req, Code::CONTENT);
+    ack.message_type = MessageType::Acknowledgement;
+    ack.set_content_format(cf::SENML_CBOR);
+    ack.payload = payload;
+    h.deliver(conn, &ack);
+}
+
+/// /0/1 (a NoSec DM account, ssid 1) and /1/0 (lifetime 300) as one SenML CBOR pack.
+#[cfg(feature = "senml-cbor")]
+fn pack_payload(with_server: bool) -> Vec<u8> {
+    use lwm2m_bootstrap::codec::{senml_cbor, tlv};
+    use lwm2m_bootstrap::model::{Instance, Path, SECURITY, SERVER};
+    let decode = |bytes: Vec<u8>, path: Path, def| {
+        let (iid, resources) = tlv::decode_instances(&bytes, &path, def).unwrap().remove(0);
+        (iid, Instance { resources, origin: Origin::BootstrapServer })
+    };
+    let security = decode(dm_security(1, DM_URI, 1), Path::object(0), &SECURITY);
+    let server = decode(dm_server(0, 1, 300), Path::object(1), &SERVER);
+    let mut pack = senml_cbor::encode(0, &[(security.0, &security.1)]);
+    if with_server {
+        // Two arrays joined: one array of both objects' records.
+        let second = senml_cbor::encode(1, &[(server.0, &server.1)]);
+        let (a, b) = (pack[0] & 0x1F, second[0] & 0x1F);
+        assert!(a + b < 24, "short array heads");
+        pack[0] = 0x80 | (a + b);
+        pack.extend_from_slice(&second[1..]);
+    }
+    pack
+}
+
+#[test]
+#[cfg(feature = "senml-cbor")]
+fn a_bootstrap_pack_is_applied_as_one_finish_and_the_device_registers() {
+    let (mut h, conn, req) = pack_client("urn:dev:pack");
+    answer_pack(&mut h, conn, &req, pack_payload(true));
+    // Saved, committed, no response to the Bootstrap-Server; then Register to /0/1's server.
+    assert!(h.has_event(|e| matches!(e, Event::BootstrapFinished { accounts: 1 })));
+    assert_eq!(h.storage_writes, 1);
+    let (dm, register) = h.accept_register(&["rd", "1"]);
+    assert_ne!(dm, conn);
+    assert_eq!(h.conns.get(&dm).map(String::as_str), Some(DM_URI));
+    assert_eq!(register.uri_path().unwrap(), ["rd"]);
+    assert_eq!(h.client.configuration().server_for_ssid(1).unwrap().lifetime_s(), 300);
+    assert_eq!(h.client.state(), State::Registered);
+}
+
+#[test]
+#[cfg(feature = "senml-cbor")]
+fn a_pack_the_finish_checks_refuse_changes_nothing_and_fails_the_attempt() {
+    let (mut h, conn, req) = pack_client("urn:dev:pack-bad");
+    let before = h.client.configuration().clone();
+    answer_pack(&mut h, conn, &req, pack_payload(false)); // no /1 for ssid 1: refused
+    assert!(h.has_event(|e| matches!(e, Event::BootstrapFinishRefused { .. })));
+    assert!(h.has_event(|e| *e == Event::BootstrapFailed { reason: BootstrapFailure::BadPack }));
+    assert_eq!(h.client.configuration(), &before);
+    assert_eq!(h.storage_writes, 0);
+    assert!(!h.conns.contains_key(&conn), "the bootstrap connection is closed");
+    // A pack that does not decode, or names a firmware object: refused the same way.
+    for bad in [
+        vec![0x81, 0xA1],
+        vec![0x81, 0xA2, 0x00, 0x66, b'/', b'3', b'/', b'0', b'/', b'0', 0x03, 0x60],
+    ] {
+        let bad_packs = |h: &Harness| {
+            h.count(|e| *e == Event::BootstrapFailed { reason: BootstrapFailure::BadPack })
+        };
+        let failures = bad_packs(&h);
+        h.run_until(4_000_000, |h| !h.outbox.is_empty()); // the back-off's next attempt
+        let (conn, req) = h.next_sent();
+        assert_eq!(req.uri_path().unwrap(), ["bspack"]);
+        answer_pack(&mut h, conn, &req, bad);
+        assert_eq!(bad_packs(&h), failures + 1);
+    }
+    assert_eq!(h.client.configuration(), &before);
+}
+
+#[test]
+#[cfg(feature = "senml-cbor")]
+fn a_server_without_packs_gets_the_classic_bootstrap_request() {
+    for refusal in
+        [Code::NOT_FOUND, Code::METHOD_NOT_ALLOWED, Code::NOT_ACCEPTABLE, Code::new(5, 1)]
+    {
+        let (mut h, conn, req) = pack_client("urn:dev:pack-fallback");
+        h.reply(conn, &req, refusal);
+        let (same, classic) = h.next_sent();
+        assert_eq!(same, conn, "{refusal}: on the same connection");
+        assert_eq!((classic.code, classic.uri_path().unwrap()), (Code::POST, vec!["bs"]));
+        assert_eq!(classic.uri_query().unwrap(), ["ep=urn:dev:pack-fallback", "pct=112"]);
+        h.reply(conn, &classic, Code::CHANGED);
+        assert_eq!(h.write(conn, "/0", dm_security(1, DM_URI, 1)).code, Code::CHANGED);
+        assert_eq!(h.write(conn, "/1", dm_server(0, 1, 300)).code, Code::CHANGED);
+        assert_eq!(h.finish(conn).code, Code::CHANGED);
+        h.accept_register(&["rd", "1"]);
+        assert_eq!(h.client.state(), State::Registered, "{refusal}");
+    }
+    // Any other answer fails the attempt (no classic request).
+    let (mut h, conn, req) = pack_client("urn:dev:pack-403");
+    h.reply(conn, &req, Code::FORBIDDEN);
+    assert!(h
+        .has_event(|e| *e
+            == Event::BootstrapFailed { reason: BootstrapFailure::Rejected(Code::FORBIDDEN) }));
+}

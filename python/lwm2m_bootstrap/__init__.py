@@ -342,7 +342,8 @@ class Client:
     of the same names (None = the library's default). ``preferred_format`` (a
     :class:`ContentFormat`; 0 = TLV) is announced as ``pct`` in the Bootstrap-Request and as
     ``ct`` in Register; a format the library was built without raises
-    :class:`InvalidArgumentError`.
+    :class:`InvalidArgumentError`. ``bootstrap_pack=True`` bootstraps with one Bootstrap-Pack-
+    Request (LwM2M 1.2, ``GET /bspack``), falling back to the classic Bootstrap-Request.
     ``report_transport_errors=True`` makes :meth:`run_until` pass the transport's ICMP errors to
     :meth:`conn_error`.
 
@@ -362,7 +363,7 @@ class Client:
                  registration_retry_timer_s: int | None = None,
                  registration_sequence_retry_count: int | None = None,
                  registration_sequence_delay_s: int | None = None,
-                 preferred_format: int = 0):
+                 preferred_format: int = 0, bootstrap_pack: bool = False):
         self.lib = load_library(library)
         self.transport = transport if transport is not None else UdpTransport()
         self.clock = clock or monotonic_ms
@@ -394,7 +395,8 @@ class Client:
                              ("registration_sequence_retry_count",
                               registration_sequence_retry_count),
                              ("registration_sequence_delay_s", registration_sequence_delay_s),
-                             ("preferred_format", preferred_format or None)):
+                             ("preferred_format", preferred_format or None),
+                             ("bootstrap_pack", 1 if bootstrap_pack else None)):
             if value is not None:
                 setattr(config, field, value)
 

@@ -108,6 +108,7 @@ class BootstrapFailure(IntEnum):
     TRANSPORT = 9
     HANDSHAKE = 10
     STORAGE = 11
+    BAD_PACK = 12
 
 
 class RegistrationFailure(IntEnum):
@@ -135,7 +136,8 @@ class lwbs_config(Structure):
                 ("registration_retry_count", c_uint32), ("registration_retry_timer_s", c_uint32),
                 ("registration_sequence_retry_count", c_uint32),
                 ("registration_sequence_delay_s", c_uint32),
-                ("preferred_format", c_uint32)]
+                ("preferred_format", c_uint32),
+                ("bootstrap_pack", c_uint32)]
 
 
 class lwbs_account(Structure):

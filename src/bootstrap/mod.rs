@@ -10,6 +10,6 @@ pub mod validate;
 
 pub use firmware::{FirmwareObjects, FirmwareTransaction};
 pub use operations::{handle, listed_objects, OperationContext, Outcome};
-pub use request::bootstrap_request;
+pub use request::{bootstrap_pack_request, bootstrap_request};
 pub use session::{BootstrapFailure, BootstrapSession};
 pub use validate::{validate, Inconsistency, ValidationPolicy};

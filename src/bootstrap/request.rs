@@ -25,6 +25,18 @@ pub fn bootstrap_request(uri: &ServerUri, endpoint_name: &str, pct: Option<u16>)
     msg
 }
 
+/// The Bootstrap-Pack-Request (LwM2M 1.2 §5.2.7.x): `GET /bspack?ep=NAME` with `Accept`, on
+/// the same path and query base as [`bootstrap_request`].
+pub fn bootstrap_pack_request(uri: &ServerUri, endpoint_name: &str, accept: u16) -> Message {
+    let mut msg = bootstrap_request(uri, endpoint_name, None);
+    msg.code = Code::GET;
+    let mut path: Vec<&str> = uri.path.iter().map(String::as_str).collect();
+    path.push("bspack");
+    msg.set_uri_path(&path);
+    msg.set_accept(accept);
+    msg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

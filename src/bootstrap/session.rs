@@ -46,6 +46,10 @@ pub enum BootstrapFailure {
         /// TLS alert description, if an alert was involved.
         alert: Option<u8>,
     },
+    /// The Bootstrap-Pack could not be applied: not decodable in its format, records of an
+    /// object other than /0, /1, /2, a write the Bootstrap-Write rules refuse, or a
+    /// configuration the Finish checks refuse. Nothing of it is kept.
+    BadPack,
     /// Bootstrap-Finish was accepted but the new configuration could not be saved (the
     /// firmware reported the storage write failed, or did not report it within the Finish
     /// deadline): the Finish was answered 5.00 and the previous configuration kept.
@@ -76,6 +80,7 @@ impl fmt::Display for BootstrapFailure {
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
             Self::Storage => f.write_str("the new configuration could not be saved"),
+            Self::BadPack => f.write_str("the Bootstrap-Pack could not be applied"),
         }
     }
 }
@@ -99,6 +104,7 @@ pub struct BootstrapSession {
     pct: Option<u16>,
     retried_without_pct: bool,
     server_initiated: bool,
+    pack: Option<u16>,
 }
 
 impl BootstrapSession {
@@ -112,7 +118,35 @@ impl BootstrapSession {
             pct: None,
             retried_without_pct: false,
             server_initiated: false,
+            pack: None,
         }
+    }
+
+    /// A client-initiated bootstrap whose request is a Bootstrap-Pack-Request asking for
+    /// `format`.
+    pub fn with_pack(mut self, format: u16) -> BootstrapSession {
+        self.pack = Some(format);
+        self
+    }
+
+    /// The format asked for while the Bootstrap-Pack-Request is outstanding.
+    pub fn pack_request(&self) -> Option<u16> {
+        self.pack.filter(|_| matches!(self.phase, Phase::Requesting(_)))
+    }
+
+    /// Whether `code` to the Bootstrap-Pack-Request means the server has no packs (4.04,
+    /// 4.05; 4.06 for none in the format asked; 5.01): the classic Bootstrap-Request follows.
+    pub fn wants_fallback_from_pack(&self, code: Code) -> bool {
+        self.pack_request().is_some()
+            && [Code::NOT_FOUND, Code::METHOD_NOT_ALLOWED, Code::NOT_ACCEPTABLE, Code::new(5, 1)]
+                .contains(&code)
+    }
+
+    /// The classic Bootstrap-Request (`pct`) was sent as `request` after the pack's refusal.
+    pub fn fell_back_from_pack(&mut self, request: RequestId, pct: Option<u16>) {
+        self.pack = None;
+        self.pct = pct;
+        self.phase = Phase::Requesting(request);
     }
 
     /// A client-initiated bootstrap whose Bootstrap-Request `request` carried `pct`.

@@ -29,6 +29,9 @@ pub(super) struct Running {
 pub(super) struct HeldFinish {
     request: Message,
     response: Message,
+    /// The Finish came from the Bootstrap-Server (answered); a Bootstrap-Pack's own Finish
+    /// is not sent anywhere.
+    answer: bool,
 }
 
 /// Where the bootstrap stands (Core 1.1 §5.2.4 step 4 and the bootstrap itself):
@@ -274,14 +277,26 @@ impl Client {
         self.events.push_back(Event::BootstrapStarted);
         let pct = (self.config.version != crate::model::Version::V1_0)
             .then_some(self.config.preferred_format);
-        let request = bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, pct);
+        let pack = self.config.pack_format().filter(|_| {
+            self.config.bootstrap_pack && self.config.version != crate::model::Version::V1_0
+        });
+        let request = match pack {
+            Some(format) => {
+                bootstrap::bootstrap_pack_request(&target.uri, &self.config.endpoint_name, format)
+            }
+            None => bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, pct),
+        };
         let conn = match listen {
             Some(conn) if self.connections.get(conn).is_some() => conn,
             _ => self.open_connection(now, target, Role::Bootstrap),
         };
         let lifetime = self.config.transmission.exchange_lifetime_ms();
         let Some(id) = self.connections.send_request(now, conn, request) else { return };
-        let session = BootstrapSession::client_initiated(id, lifetime).with_pct(pct);
+        let mut session = BootstrapSession::client_initiated(id, lifetime);
+        session = match pack {
+            Some(format) => session.with_pack(format),
+            None => session.with_pct(pct),
+        };
         self.bootstrap.enter(Lifecycle::Initiated(Running { conn, session, reason }));
     }
 
@@ -345,10 +360,14 @@ impl Client {
         }
     }
 
-    pub(super) fn on_bootstrap_response(&mut self, now: u64, id: RequestId, code: Code) {
+    pub(super) fn on_bootstrap_response(&mut self, now: u64, id: RequestId, response: &Message) {
+        let code = response.code;
         let Some(running) = self.bootstrap.running() else { return };
         if running.session.pending_request() != Some(id) {
             return;
+        }
+        if running.session.pack_request().is_some() {
+            return self.on_pack_response(now, response);
         }
         if running.session.wants_retry_without_pct(code) {
             // A 1.0 server refusing `pct` with 4.00 (`pct` is a 1.1 Bootstrap-Request
@@ -371,6 +390,94 @@ impl Client {
         match running.session.on_request_response(now, code) {
             Ok(()) => self.bootstrap.sync_phase(),
             Err(failure) => self.fail_bootstrap(now, failure),
+        }
+    }
+
+    /// The answer to the Bootstrap-Pack-Request: 2.05 is applied ([`Client::apply_pack`]); a
+    /// server without packs is asked the classic way; any other answer fails the attempt.
+    fn on_pack_response(&mut self, now: u64, response: &Message) {
+        let Some(running) = self.bootstrap.running() else { return };
+        let conn = running.conn;
+        if running.session.wants_fallback_from_pack(response.code) {
+            let account = self.store.committed().bootstrap_account();
+            let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
+            let pct = Some(self.config.preferred_format);
+            if let Some(target) = target {
+                let request =
+                    bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, pct);
+                if let Some(new_id) = self.connections.send_request(now, conn, request) {
+                    if let Some(running) = self.bootstrap.running_mut() {
+                        running.session.fell_back_from_pack(new_id, pct);
+                    }
+                    return;
+                }
+            }
+        }
+        if response.code != Code::CONTENT {
+            return self.fail_bootstrap(now, BootstrapFailure::Rejected(response.code));
+        }
+        if let Err(failure) = self.apply_pack(now, response) {
+            self.fail_bootstrap(now, failure);
+        }
+    }
+
+    /// Applies a Bootstrap-Pack (LwM2M 1.2): as the Bootstrap-Server's `PUT /0`, `PUT /1`,
+    /// `PUT /2` of its records (TLV, through the same operations, so every Bootstrap-Write
+    /// rule holds) and a Finish, whose checks, storage write and commit are those of any
+    /// Finish; only no response goes out. Records of other objects refuse the pack.
+    #[cfg(not(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor")))]
+    fn apply_pack(&mut self, _now: u64, _response: &Message) -> Result<(), BootstrapFailure> {
+        Err(BootstrapFailure::BadPack) // never asked for: no format to ask in
+    }
+
+    /// Applies a Bootstrap-Pack (see above).
+    #[cfg(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor"))]
+    fn apply_pack(&mut self, now: u64, response: &Message) -> Result<(), BootstrapFailure> {
+        use crate::coap::content_format as cf;
+        let asked = self.bootstrap.running().and_then(|r| r.session.pack_request());
+        let format = response.content_format().or(asked).unwrap_or(cf::SENML_CBOR);
+        let records = crate::codec::parse_records(format, &response.payload)
+            .ok_or(BootstrapFailure::BadPack)?
+            .map_err(|_| BootstrapFailure::BadPack)?;
+        let writes = crate::codec::pack_writes(&records).map_err(|_| BootstrapFailure::BadPack)?;
+        if let Some(running) = self.bootstrap.running_mut() {
+            running.session.on_operation(now);
+        }
+        self.bootstrap.sync_phase();
+        let ctx = OperationContext {
+            version: self.config.version,
+            objects: &self.config.objects,
+            policy: &self.config.policy,
+        };
+        for (object, payload) in writes {
+            let mut put = Message::new(crate::coap::MessageType::Confirmable, Code::PUT);
+            put.set_uri_path(&[&alloc::format!("{object}")]);
+            put.set_content_format(cf::TLV);
+            put.payload = payload;
+            let (reply, _) =
+                bootstrap::handle(&mut self.store, &put, &ctx, self.bootstrap.firmware.as_mut());
+            if reply.code != Code::CHANGED {
+                return Err(BootstrapFailure::BadPack);
+            }
+        }
+        let mut finish = Message::new(crate::coap::MessageType::Confirmable, Code::POST);
+        finish.set_uri_path(&["bs"]);
+        let (reply, outcome) =
+            bootstrap::handle(&mut self.store, &finish, &ctx, self.bootstrap.firmware.as_mut());
+        match outcome {
+            Outcome::Finished => {
+                self.accept_finish_as(now, finish, reply, false);
+                Ok(())
+            }
+            Outcome::Rejected(findings) => {
+                self.events.push_back(Event::BootstrapFinishRefused { findings: findings.len() });
+                Err(BootstrapFailure::BadPack)
+            }
+            Outcome::Vetoed => {
+                self.events.push_back(Event::BootstrapFinishRefused { findings: 1 });
+                Err(BootstrapFailure::BadPack)
+            }
+            Outcome::Operation => Err(BootstrapFailure::BadPack),
         }
     }
 
@@ -423,6 +530,11 @@ impl Client {
     /// Finish deadline. While a smartcard configuration is applied nothing is saved (see
     /// `configuration_changed`): the bootstrap completes at once.
     fn accept_finish(&mut self, now: u64, request: Message, response: Message) {
+        self.accept_finish_as(now, request, response, true);
+    }
+
+    /// [`Client::accept_finish`]; `answer`: the Finish came from the Bootstrap-Server.
+    fn accept_finish_as(&mut self, now: u64, request: Message, response: Message, answer: bool) {
         if let Some(unix) = self.unix_time(now) {
             let model = self.store.staged_mut();
             let iids: alloc::vec::Vec<u16> = model.instance_ids(OBJ_SERVER).collect();
@@ -432,7 +544,7 @@ impl Client {
                 }
             }
         }
-        let held = HeldFinish { request, response };
+        let held = HeldFinish { request, response, answer };
         self.bootstrap.transition(|old| match old {
             Lifecycle::Pending(running) => (Lifecycle::Finishing(running, held), ()),
             other => (other, ()),
@@ -466,7 +578,9 @@ impl Client {
         }
         // Changes made to the previous configuration meanwhile went with it.
         self.bootstrap.write_deferred = false;
-        self.respond(now, conn, &held.request, held.response);
+        if held.answer {
+            self.respond(now, conn, &held.request, held.response);
+        }
         self.close_connection(conn);
         self.bootstrap.backoff.reset();
         let timeout_s =
@@ -506,8 +620,10 @@ impl Client {
         };
         if let Some(held) = held {
             // An accepted Finish whose configuration is not durable: 5.00, never 2.04.
-            let response = Message::response_to(&held.request, Code::INTERNAL_SERVER_ERROR);
-            self.respond(now, conn, &held.request, response);
+            if held.answer {
+                let response = Message::response_to(&held.request, Code::INTERNAL_SERVER_ERROR);
+                self.respond(now, conn, &held.request, response);
+            }
             if reason != BootstrapFailure::Storage {
                 // Stopped or cut off while the write was pending: it counts as failed, and the
                 // firmware is told so (StorageFailed), as at the Finish deadline, so that it

@@ -31,6 +31,9 @@ pub struct Config {
     /// and `ct=` of the Register payload's root link. One this build reads and writes
     /// ([`Config::check`]).
     pub preferred_format: u16,
+    /// Bootstrap with a Bootstrap-Pack-Request (LwM2M 1.2, `GET /bspack`) before the classic
+    /// Bootstrap-Request ([`Config::pack_format`]); off by default.
+    pub bootstrap_pack: bool,
     /// The registration procedure's parameters used when a Server instance lacks the
     /// resource (/1/x/13..20): the defaults of Core 1.1.1 Table 6.2.1.1-1 unless changed (a
     /// lab shortens the timers here).
@@ -48,6 +51,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// The format a Bootstrap-Pack-Request asks for: the preferred format when it is SenML
+    /// or LwM2M CBOR or SenML JSON, else the first of them built in; `None` without any (no
+    /// Bootstrap-Pack then).
+    pub fn pack_format(&self) -> Option<u16> {
+        use content_format as cf;
+        let built = |f: u16| crate::codec::read_format(Some(f)) == Some(f);
+        let packable = [cf::SENML_CBOR, cf::LWM2M_CBOR, cf::SENML_JSON];
+        if packable.contains(&self.preferred_format) && built(self.preferred_format) {
+            return Some(self.preferred_format);
+        }
+        packable.into_iter().find(|f| built(*f))
+    }
+
     /// A configuration with defaults for the Endpoint Client Name `endpoint_name`, listing
     /// the Device instance /3/0.
     pub fn new(endpoint_name: &str) -> Config {
@@ -59,6 +75,7 @@ impl Config {
             seed: 0x5eed,
             policy: ValidationPolicy::default(),
             preferred_format: content_format::TLV,
+            bootstrap_pack: false,
             retry_defaults: RetryParams::default(),
             bootstrap_backoff_base_ms: backoff::DEFAULT_BASE_MS,
             bootstrap_backoff_cap_ms: backoff::DEFAULT_CAP_MS,

@@ -568,7 +568,7 @@ impl Client {
                     self.on_dm_request(now, conn, ssid, req)
                 }
                 (Role::Bootstrap, EndpointEvent::Response { id, response }) => {
-                    self.on_bootstrap_response(now, id, response.code)
+                    self.on_bootstrap_response(now, id, &response)
                 }
                 (Role::Bootstrap, EndpointEvent::Failed { id, reason }) => {
                     self.on_bootstrap_request_failed(now, id, reason)

@@ -96,6 +96,69 @@ pub fn resource_read_format(accept: Option<u16>, value: &ResourceValue) -> Optio
     }
 }
 
+/// The records of a payload in a SenML or LwM2M CBOR `format`; `None` for another format.
+#[cfg(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor"))]
+pub fn parse_records(
+    format: u16,
+    payload: &[u8],
+) -> Option<Result<Vec<senml::Record>, CodecError>> {
+    match format {
+        #[cfg(feature = "senml-json")]
+        cf::SENML_JSON => Some(senml_json::parse(payload)),
+        #[cfg(feature = "senml-cbor")]
+        cf::SENML_CBOR => Some(senml_cbor::parse(payload)),
+        #[cfg(feature = "lwm2m-cbor")]
+        cf::LWM2M_CBOR => Some(lwm2m_cbor::parse(payload)),
+        _ => None,
+    }
+}
+
+/// A Bootstrap-Pack's records as one TLV write per object (`PUT /O`), in the order the
+/// objects first appear: base names resolved, each object's records checked as a write of
+/// `/O` ([`senml::decode_records`]). Records of an object other than /0, /1, /2 are
+/// [`CodecError::BadPath`].
+#[cfg(any(feature = "senml-json", feature = "senml-cbor", feature = "lwm2m-cbor"))]
+pub fn pack_writes(records: &[senml::Record]) -> Result<Vec<(u16, Vec<u8>)>, CodecError> {
+    use alloc::string::String;
+    let mut base = String::new();
+    let mut by_object: Vec<(u16, Vec<senml::Record>)> = Vec::new();
+    for record in records {
+        if let Some(base_name) = &record.base_name {
+            base.clone_from(base_name);
+        }
+        if record.name.is_none() && record.value.is_none() {
+            continue;
+        }
+        let mut name = base.clone();
+        name.push_str(record.name.as_deref().unwrap_or(""));
+        let object = name
+            .strip_prefix('/')
+            .and_then(|p| p.split('/').next())
+            .and_then(|id| id.parse::<u16>().ok())
+            .ok_or(CodecError::BadPath)?;
+        let record =
+            senml::Record { base_name: None, name: Some(name), value: record.value.clone() };
+        match by_object.iter_mut().find(|(o, _)| *o == object) {
+            Some((_, group)) => group.push(record),
+            None => by_object.push((object, alloc::vec![record])),
+        }
+    }
+    let mut writes = Vec::new();
+    for (object, group) in by_object {
+        let def = crate::model::object_definition(object).ok_or(CodecError::BadPath)?;
+        let instances = senml::decode_records(&group, &Path::object(object), def)?;
+        let instances: Vec<(u16, Instance)> = instances
+            .into_iter()
+            .map(|(iid, resources)| {
+                (iid, Instance { resources, origin: crate::model::Origin::BootstrapServer })
+            })
+            .collect();
+        let refs: Vec<(u16, &Instance)> = instances.iter().map(|(iid, i)| (*iid, i)).collect();
+        writes.push((object, encode_instances(&refs, true)));
+    }
+    Ok(writes)
+}
+
 /// Why a payload could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodecError {

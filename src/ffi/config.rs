@@ -102,6 +102,12 @@ pub struct lwbs_config {
     /// format (else `lwbs_client_new` refuses it with `LWBS_ERR_INVALID_ARGUMENT`). Whatever
     /// it is, every built-in format is accepted in writes and served for its Accept.
     pub preferred_format: u32,
+    /// 0 = default (no); 1 = bootstrap with a Bootstrap-Pack-Request (LwM2M 1.2, `GET
+    /// /bspack?ep=` with Accept: the preferred format when it is a SenML or LwM2M CBOR one,
+    /// else the first built in of SenML CBOR, LwM2M CBOR, SenML JSON), applied as one
+    /// transaction with the Bootstrap-Finish checks; 4.04, 4.05, 4.06 or 5.01 falls back to
+    /// the classic Bootstrap-Request. Packs with objects other than /0, /1, /2 are refused.
+    pub bootstrap_pack: u32,
 }
 
 /// The size of the first published (0.1) `lwbs_config`: the smallest `struct_size` accepted.
@@ -160,6 +166,7 @@ const NO_CONFIG: lwbs_config = lwbs_config {
     registration_sequence_retry_count: retry::SEQUENCE_RETRY_COUNT,
     registration_sequence_delay_s: retry::SEQUENCE_DELAY_S as u32,
     preferred_format: 0,
+    bootstrap_pack: 0,
 };
 
 const NO_ACCOUNT: lwbs_account = lwbs_account {
@@ -275,6 +282,7 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
             registration_sequence_retry_count,
             registration_sequence_delay_s,
             preferred_format,
+            bootstrap_pack,
         ]
     );
     let c = &c;
@@ -286,6 +294,11 @@ pub(crate) unsafe fn engine_config(config: *const lwbs_config) -> Result<Config,
         f => u16::try_from(f).map_err(|_| {
             Refusal::argument(alloc::format!("preferred_format {f}: not a content format"))
         })?,
+    };
+    engine.bootstrap_pack = match c.bootstrap_pack {
+        0 => false,
+        1 => true,
+        v => return Err(Refusal::argument(alloc::format!("bootstrap_pack {v}: 0 or 1"))),
     };
     engine.check().map_err(Refusal::argument)?;
     engine.version = match c.lwm2m_version {

@@ -203,6 +203,10 @@ pub enum lwbs_bootstrap_failure {
     /// Bootstrap-Finish was accepted but `save` failed (`LWBS_EVENT_STORAGE_FAILED` came
     /// first): the Finish was answered 5.00 and the previous configuration kept.
     LWBS_BOOTSTRAP_FAILURE_STORAGE = 11,
+    /// The Bootstrap-Pack (`lwbs_config.bootstrap_pack`) could not be applied: not decodable,
+    /// records of an object other than /0, /1, /2, or a configuration the Bootstrap-Write
+    /// and Finish checks refuse. Nothing of it is kept; retried after the back-off.
+    LWBS_BOOTSTRAP_FAILURE_BAD_PACK = 12,
 }
 
 /// Why a registration attempt failed (`lwbs_event.reason` of
@@ -264,6 +268,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::NoFallback { .. } => LWBS_BOOTSTRAP_FAILURE_NO_ACCOUNT,
             BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
             BootstrapFailure::Storage => LWBS_BOOTSTRAP_FAILURE_STORAGE,
+            BootstrapFailure::BadPack => LWBS_BOOTSTRAP_FAILURE_BAD_PACK,
         }
     }
 }

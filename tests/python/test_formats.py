@@ -263,3 +263,41 @@ def test_the_preferred_format_is_announced_in_pct_and_register_ct(
     for unsupported in (11543, 40, 1542, 70000):
         with pytest.raises(InvalidArgumentError):
             make_client("urn:dev:bad-pct", preferred_format=unsupported)
+
+
+def test_a_bootstrap_pack_bootstraps_in_one_round_trip(make_client, bootstrap_server_factory,
+                                                       dm_server):
+    """``bootstrap_pack=True``: one ``GET /bspack?ep=`` with Accept: SenML CBOR, a 2.05 pack
+    of /0 and /1 from ``cbor2``, applied as one Finish (saved once), then Register; no
+    Bootstrap-Request is sent."""
+    from lwm2m_bootstrap import ContentFormat
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    pack = senml.cbor_payload(senml.security_records(1, dm_uri, 6),
+                              senml.server_records(0, 6, LIFETIME))
+    bs = bootstrap_server_factory(scenario=[], pack=(SENML_CBOR, pack))
+    storage = MemoryStorage()
+    client = make_client("urn:dev:bspack", storage=storage, bootstrap_pack=True,
+                         preferred_format=ContentFormat.SENML_CBOR)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=6)
+    assert bs.pack_requests == [{"query": ["ep=urn:dev:bspack"], "accept": SENML_CBOR}]
+    assert bs.requests == [], "no classic Bootstrap-Request"
+    assert client.servers == {6: {"uri": dm_uri, "lifetime_s": LIFETIME}}
+    assert storage.saves == 1
+
+
+def test_a_server_without_bootstrap_pack_is_asked_the_classic_way(
+        make_client, bootstrap_server_factory, dm_server):
+    """The aiocoap server has no ``/bspack`` (4.04): the client falls back to
+    ``POST /bs?ep=&pct=`` on the same port and bootstraps from the writes."""
+    dm_uri = f"coap://127.0.0.1:{dm_server.port}"
+    ops = [senml_write("/0", senml.security_records(1, dm_uri, 1)),
+           senml_write("/1", senml.server_records(0, 1, LIFETIME)), bss.finish()]
+    bs = bootstrap_server_factory(scenario=ops)
+    client = make_client("urn:dev:bspack-fallback", bootstrap_pack=True)
+    client.provision_bootstrap_server(f"coap://127.0.0.1:{bs.port}")
+    client.start()
+    client.wait_event(EventKind.REGISTERED, TIMEOUT, ssid=1)
+    assert bs.requests[0]["query"] == ["ep=urn:dev:bspack-fallback", "pct=11542"]
+    assert client.servers == {1: {"uri": dm_uri, "lifetime_s": LIFETIME}}

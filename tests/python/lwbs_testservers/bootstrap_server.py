@@ -139,14 +139,18 @@ class BootstrapServer(ServerBase):
     ``ssid``, ``lifetime``, ``security_iid``) parameterise named scenarios. ``request_code``
     is the response to the Bootstrap-Request (e.g. ``Code.FORBIDDEN`` to reject it).
     Inspect :attr:`requests` (one dict per Bootstrap-Request) and :attr:`steps`;
-    :meth:`wait_done` waits until the operation list ran to its end.
+    :meth:`wait_done` waits until the operation list ran to its end. ``pack`` =
+    ``(content_format, payload)`` serves a Bootstrap-Pack (LwM2M 1.2) at ``GET /bspack``
+    (recorded in :attr:`pack_requests`); without it ``/bspack`` is 4.04.
     """
 
     def __init__(self, bind=("127.0.0.1", 0), server_uri: str = "coap://127.0.0.1:5683",
                  scenario="standard", ssid: int = 1, lifetime: int = 300,
                  security_iid: int = 1, request_code=Code.CHANGED,
-                 operation_timeout: float = 60.0, echo: bool = False):
+                 operation_timeout: float = 60.0, echo: bool = False, pack=None):
         super().__init__(bind, echo)
+        self.pack = pack
+        self.pack_requests: list[dict] = []
         if isinstance(scenario, str):
             self.operations = named_scenario(scenario, server_uri, ssid, lifetime,
                                              security_iid)
@@ -174,6 +178,21 @@ class BootstrapServer(ServerBase):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return aiocoap.Message(code=self.request_code)
+
+    def on_pack_request(self, request: aiocoap.Message) -> aiocoap.Message:
+        """``GET /bspack?ep=..``: records it and answers 2.05 with the pack (4.06 when the
+        Accept is not the pack's format, 4.05 for another method)."""
+        if request.code != Code.GET:
+            return aiocoap.Message(code=Code.METHOD_NOT_ALLOWED)
+        content_format, payload = self.pack
+        self.pack_requests.append({"query": list(request.opt.uri_query),
+                                   "accept": request.opt.accept})
+        self.emit(f"BOOTSTRAP-PACK-REQUEST accept={request.opt.accept}")
+        if request.opt.accept is not None and int(request.opt.accept) != content_format:
+            return aiocoap.Message(code=Code.NOT_ACCEPTABLE)
+        self.done = True
+        return aiocoap.Message(code=Code.CONTENT, payload=payload,
+                               content_format=content_format)
 
     def push(self, host: str, port: int) -> None:
         """1.0 server-initiated bootstrap: runs the operations against ``host:port`` (the
@@ -244,6 +263,8 @@ class _BootstrapSite(aiocoap.resource.Resource):
         self.server = server
 
     async def render(self, request):
+        if request.opt.uri_path == ("bspack",) and self.server.pack is not None:
+            return self.server.on_pack_request(request)
         if request.opt.uri_path != ("bs",):
             return aiocoap.Message(code=Code.NOT_FOUND)
         if request.code != Code.POST:
