@@ -413,7 +413,7 @@ mod tests {
 #[cfg(test)]
 mod round_trip {
     use super::*;
-    use crate::model::{Instance, Origin, SECURITY, SERVER};
+    use crate::model::{Instance, Origin, ResourceDefinition, SECURITY, SERVER};
     use proptest::prelude::*;
 
     fn value_of(data_type: DataType) -> BoxedStrategy<Value> {
@@ -426,6 +426,9 @@ mod round_trip {
             DataType::Boolean => any::<bool>().prop_map(Value::Boolean).boxed(),
             DataType::ObjLnk => {
                 (0..65535u16, 0..65535u16).prop_map(|(o, i)| Value::ObjLnk(o, i)).boxed()
+            }
+            DataType::Float => {
+                any::<f64>().prop_filter("finite", |v| v.is_finite()).prop_map(Value::Float).boxed()
             }
             _ => proptest::collection::vec(any::<u8>(), 0..40)
                 .prop_map(|b| Value::opaque(&b))
@@ -453,16 +456,53 @@ mod round_trip {
         })
     }
 
+    const fn res(id: u16, data_type: DataType, multiple: bool) -> ResourceDefinition {
+        ResourceDefinition {
+            id,
+            name: "test",
+            data_type,
+            mandatory: false,
+            multiple,
+            operations: crate::model::Operations::ReadWrite,
+        }
+    }
+
+    /// One resource of every data type (Float with the `float` feature), single and multiple:
+    /// the types /0 and /1 lack (Float, Core Link) too.
+    static ALL_TYPES: ObjectDefinition = ObjectDefinition {
+        id: 42,
+        name: "All types",
+        version: None,
+        resources: &[
+            res(0, DataType::String, false),
+            res(1, DataType::Integer, false),
+            res(2, DataType::Unsigned, false),
+            res(3, if cfg!(feature = "float") { DataType::Float } else { DataType::Time }, false),
+            res(4, DataType::Boolean, false),
+            res(5, DataType::Opaque, false),
+            res(6, DataType::Time, false),
+            res(7, DataType::ObjLnk, false),
+            res(8, DataType::CoreLink, false),
+            res(9, DataType::Integer, true),
+            res(10, DataType::Opaque, true),
+        ],
+    };
+
     proptest! {
-        /// Every value type of /0 and /1 survives SenML JSON, SenML CBOR and LwM2M CBOR:
-        /// encode, parse, decode.
+        /// Every value type survives SenML JSON, SenML CBOR and LwM2M CBOR: encode, parse,
+        /// decode; for /0, /1 and an object of every data type.
         #[test]
         fn senml_round_trips(
-            object in 0u16..2,
+            object in 0u16..3,
             instances in proptest::collection::btree_map(0..65535u16, instance(&SECURITY), 0..3),
             servers in proptest::collection::btree_map(0..65535u16, instance(&SERVER), 0..3),
+            all in proptest::collection::btree_map(0..65535u16, instance(&ALL_TYPES), 0..3),
         ) {
-            let (def, instances) = if object == 0 { (&SECURITY, instances) } else { (&SERVER, servers) };
+            let (def, instances) = match object {
+                0 => (&SECURITY, instances),
+                1 => (&SERVER, servers),
+                _ => (&ALL_TYPES, all),
+            };
             // Instances without resources leave no record: nothing to compare them by.
             let instances: Vec<(u16, Instance)> =
                 instances.into_iter().filter(|(_, i)| !i.resources.is_empty()).collect();
