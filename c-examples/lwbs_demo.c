@@ -8,6 +8,8 @@
  *             [--retry-count N] [--retry-timer SECONDS]
  *             [--seq-retry-count N] [--seq-delay SECONDS]
  *             [--smartcard EF_FILE]
+ *             [--preferred-format tlv|senml-json|senml-cbor|lwm2m-cbor]
+ *             [--bootstrap-pack on|off]
  *             [--exit-after registered|bootstrapped|SECONDS]
  *
  * It bootstraps from the Bootstrap-Server (unless DIR holds a configuration from an earlier
@@ -41,6 +43,10 @@
  * set the registration procedure's defaults (lwbs_config.registration_*: Communication Retry
  * Count and Timer, Sequence Retry Count and Delay Timer, used where a Server instance lacks
  * /1/x/17..20), for example to reach the fallback to bootstrap in seconds in a lab.
+ * --preferred-format sets lwbs_config.preferred_format (the `pct` of the Bootstrap-Request and
+ * the `ct` of Register; a format the library was built without exits 1); every built-in format
+ * is accepted in writes whatever it is. --bootstrap-pack on bootstraps with one
+ * Bootstrap-Pack-Request (LwM2M 1.2, GET /bspack), falling back to the Bootstrap-Request.
  *
  * --smartcard EF_FILE gives the device a (simulated) UICC whose EF LwM2M_Bootstrap holds the
  * raw content of EF_FILE (LwM2M Core 1.1 Appendix G.3.3 format); the library reads it through
@@ -98,6 +104,8 @@ typedef struct demo_args {
     unsigned long seq_delay_s;
     int retry_timer_given;
     int seq_delay_given;
+    unsigned long preferred_format; /* 0 = the library's default (TLV) */
+    int bootstrap_pack;
 } demo_args;
 
 static const char usage_text[] =
@@ -110,6 +118,8 @@ static const char usage_text[] =
     "                 [--seq-retry-count N] [--seq-delay SECONDS]\n"
     "                 (registration retry defaults, e.g. shorter for a lab)\n"
     "                 [--smartcard EF_FILE]\n"
+    "                 [--preferred-format tlv|senml-json|senml-cbor|lwm2m-cbor]\n"
+    "                 [--bootstrap-pack on|off]\n"
     "                 [--exit-after registered|bootstrapped|SECONDS]\n";
 
 static int usage_error(const char *what, const char *value) {
@@ -213,6 +223,20 @@ static int parse_option(const char *name, const char *value, demo_args *args) {
         if (parse_number(value, 0, UINT32_MAX, &args->seq_delay_s) != 0)
             return usage_error("bad --seq-delay", value);
         args->seq_delay_given = 1;
+    } else if (strcmp(name, "--preferred-format") == 0) {
+        static const struct { const char *name; unsigned long format; } formats[] = {
+            {"tlv", 11542}, {"senml-json", 110}, {"senml-cbor", 112}, {"lwm2m-cbor", 11544}};
+        size_t i;
+        args->preferred_format = 0;
+        for (i = 0; i < sizeof formats / sizeof formats[0]; i++)
+            if (strcmp(value, formats[i].name) == 0) args->preferred_format = formats[i].format;
+        if (args->preferred_format == 0)
+            return usage_error("bad --preferred-format (tlv, senml-json, senml-cbor, lwm2m-cbor)",
+                               value);
+    } else if (strcmp(name, "--bootstrap-pack") == 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+            return usage_error("bad --bootstrap-pack (on or off)", value);
+        args->bootstrap_pack = strcmp(value, "on") == 0;
     } else if (strcmp(name, "--exit-after") == 0) {
         if (parse_exit_after(value, args) != 0)
             return usage_error("bad --exit-after", value);
@@ -240,6 +264,7 @@ static const char *const known_options[] = {
     "--endpoint",    "--bootstrap-uri", "--server-uri",  "--psk-identity",    "--smartcard",
     "--state-dir",   "--hold-off",      "--ssid",        "--lifetime",        "--psk-key",
     "--retry-count", "--retry-timer",   "--seq-retry-count", "--seq-delay", "--exit-after",
+    "--preferred-format", "--bootstrap-pack",
 };
 
 static bool known_option(const char *name) {
@@ -455,6 +480,8 @@ static int create_client(demo *d) {
         config.registration_sequence_retry_count = (uint32_t)d->args->seq_retry_count;
     if (d->args->seq_delay_given)
         config.registration_sequence_delay_s = (uint32_t)d->args->seq_delay_s;
+    config.preferred_format = (uint32_t)d->args->preferred_format;
+    config.bootstrap_pack = d->args->bootstrap_pack ? 1u : 0u;
     if (d->args->smartcard != NULL) {
         sim_card_init(&d->card, d->args->smartcard);
         d->platform.card = &d->card;

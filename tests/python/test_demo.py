@@ -182,6 +182,40 @@ def test_bootstraps_registers_and_deregisters(demo, servers, tmp_path):
     assert dm.wait_for("DEREGISTERED") == "DEREGISTERED location=/rd/1"
 
 
+@pytest.mark.parametrize("fmt", ["senml-json", "senml-cbor", "lwm2m-cbor"])
+def test_a_bootstrap_server_writing_only_one_format_bootstraps_the_demo(demo, start_server,
+                                                                        tmp_path, fmt):
+    """The aiocoap Bootstrap-Server writes /0 and /1 only in SenML JSON, SenML CBOR or LwM2M
+    CBOR (issue 14); the demo, preferring that format, announces it and registers."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}",
+                      "--format", fmt)
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--preferred-format", fmt,
+                                         "--exit-after", "registered"))
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_RUN_EVENTS
+    pct = {"senml-json": 110, "senml-cbor": 112, "lwm2m-cbor": 11544}[fmt]
+    assert bs.wait_for("BOOTSTRAP-REQUEST") == f"BOOTSTRAP-REQUEST ep=demo-1 pct={pct}"
+    assert bs.wait_for("FINISH") == "FINISH 2.04"
+    assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=demo-1 location=/rd/1")
+
+
+def test_a_bootstrap_pack_bootstraps_the_demo(demo, start_server, tmp_path):
+    """``--bootstrap-pack on``: one GET /bspack (SenML CBOR), no Bootstrap-Request, then
+    Register; the configuration is stored like a Finish's."""
+    dm = start_server("dm_server")
+    bs = start_server("bootstrap_server", "--server-uri", f"coap://127.0.0.1:{dm.port}",
+                      "--pack")
+    run = run_demo(demo, *bootstrap_args(bs, tmp_path / "state", "--bootstrap-pack", "on",
+                                         "--exit-after", "registered"))
+    assert run.returncode == 0, run.stderr
+    assert events(run.stdout) == FULL_RUN_EVENTS
+    assert bs.wait_for("BOOTSTRAP-PACK-REQUEST") == "BOOTSTRAP-PACK-REQUEST accept=112"
+    assert dm.wait_for("REGISTERED").startswith("REGISTERED ep=demo-1 location=/rd/1")
+    assert (tmp_path / "state" / "slot1.img").read_bytes()[:4] == b"LWBS"
+    assert not any(line.startswith("BOOTSTRAP-REQUEST ") for line in bs.output())
+
+
 def test_restart_registers_from_the_stored_configuration(demo, servers, tmp_path):
     bs, dm = servers
     args = bootstrap_args(bs, tmp_path / "state", "--exit-after", "registered")

@@ -31,7 +31,7 @@ import aiocoap
 import aiocoap.resource
 from aiocoap.numbers.codes import Code
 
-from lwbs_testservers import tlv
+from lwbs_testservers import senml, tlv
 from lwbs_testservers._runner import ServerBase, parse_bind, run_cli
 
 
@@ -98,13 +98,49 @@ class Step:
         return self.operation.path
 
 
+FORMATS = ("tlv", "senml-json", "senml-cbor", "lwm2m-cbor")
+
+
 def standard_writes(server_uri: str, ssid: int = 1, lifetime: int = 300,
-                    security_iid: int = 1) -> list[Operation]:
-    """``PUT /0`` (a NoSec server account at ``security_iid``) and ``PUT /1`` (instance 0)."""
-    return [
-        write("/0", tlv.security_instance(security_iid, server_uri, ssid)),
-        write("/1", tlv.server_instance(0, ssid, lifetime)),
-    ]
+                    security_iid: int = 1, fmt: str = "tlv") -> list[Operation]:
+    """``PUT /0`` (a NoSec server account at ``security_iid``) and ``PUT /1`` (instance 0),
+    in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "tlv":
+        return [
+            write("/0", tlv.security_instance(security_iid, server_uri, ssid)),
+            write("/1", tlv.server_instance(0, ssid, lifetime)),
+        ]
+    content_format, payloads = formatted(server_uri, ssid, lifetime, security_iid, fmt)
+    return [write(path, payload, content_format) for path, payload in payloads]
+
+
+def formatted(server_uri: str, ssid: int, lifetime: int, security_iid: int,
+              fmt: str) -> tuple[int, list[tuple[str, bytes]]]:
+    """The standard /0 and /1 instances as (content format, [(path, payload)]) in a SenML or
+    LwM2M CBOR format."""
+    security = senml.security_records(security_iid, server_uri, ssid)
+    server = senml.server_records(0, ssid, lifetime)
+    if fmt == "senml-json":
+        return senml.CONTENT_FORMAT_SENML_JSON, [("/0", senml.payload(security)),
+                                                 ("/1", senml.payload(server))]
+    if fmt == "senml-cbor":
+        return senml.CONTENT_FORMAT_SENML_CBOR, [("/0", senml.cbor_payload(security)),
+                                                 ("/1", senml.cbor_payload(server))]
+    if fmt == "lwm2m-cbor":
+        sec = senml.security_resources(server_uri, ssid)
+        srv = {0: ssid, 1: lifetime, 6: False, 7: "U"}
+        return senml.CONTENT_FORMAT_LWM2M_CBOR, [
+            ("/0", senml.lwm2m_cbor_payload(0, {security_iid: sec})),
+            ("/1", senml.lwm2m_cbor_payload(1, {0: srv}))]
+    raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+
+
+def standard_pack(server_uri: str, ssid: int = 1, lifetime: int = 300,
+                  security_iid: int = 1) -> tuple[int, bytes]:
+    """The standard /0 and /1 instances as one SenML CBOR Bootstrap-Pack."""
+    return senml.CONTENT_FORMAT_SENML_CBOR, senml.cbor_payload(
+        senml.security_records(security_iid, server_uri, ssid),
+        senml.server_records(0, ssid, lifetime))
 
 
 ACL_INT8 = tlv.acl_instance(0, 3, 0, {0: 31}, 65535)
@@ -113,9 +149,9 @@ SCENARIOS = ("standard", "int0", "int4", "int8", "int9", "no-finish")
 
 
 def named_scenario(name: str, server_uri: str, ssid: int = 1, lifetime: int = 300,
-                   security_iid: int = 1) -> list[Operation]:
-    """The named operation list (see :data:`SCENARIOS`)."""
-    writes = standard_writes(server_uri, ssid, lifetime, security_iid)
+                   security_iid: int = 1, fmt: str = "tlv") -> list[Operation]:
+    """The named operation list (see :data:`SCENARIOS`), its writes in ``fmt``."""
+    writes = standard_writes(server_uri, ssid, lifetime, security_iid, fmt)
     if name == "standard":
         return [discover(), delete("/0"), delete("/1"), *writes, finish()]
     if name == "int0":      # 1.1-int-0: Writes, Discover, Finish
@@ -185,10 +221,10 @@ class BootstrapServer(ServerBase):
         if request.code != Code.GET:
             return aiocoap.Message(code=Code.METHOD_NOT_ALLOWED)
         content_format, payload = self.pack
-        self.pack_requests.append({"query": list(request.opt.uri_query),
-                                   "accept": request.opt.accept})
-        self.emit(f"BOOTSTRAP-PACK-REQUEST accept={request.opt.accept}")
-        if request.opt.accept is not None and int(request.opt.accept) != content_format:
+        accept = None if request.opt.accept is None else int(request.opt.accept)
+        self.pack_requests.append({"query": list(request.opt.uri_query), "accept": accept})
+        self.emit(f"BOOTSTRAP-PACK-REQUEST accept={accept}")
+        if accept is not None and accept != content_format:
             return aiocoap.Message(code=Code.NOT_ACCEPTABLE)
         self.done = True
         return aiocoap.Message(code=Code.CONTENT, payload=payload,
@@ -281,9 +317,16 @@ def main(argv=None) -> int:
     p.add_argument("--lifetime", type=int, default=300)
     p.add_argument("--security-iid", type=int, default=1)
     p.add_argument("--scenario", default="standard", choices=SCENARIOS)
+    p.add_argument("--format", default="tlv", choices=FORMATS,
+                   help="content format of the scenario's writes")
+    p.add_argument("--pack", action="store_true",
+                   help="also serve the standard /0 and /1 as a Bootstrap-Pack (GET /bspack)")
     a = p.parse_args(argv)
-    server = BootstrapServer(parse_bind(a.bind), a.server_uri, a.scenario, a.ssid, a.lifetime,
-                             a.security_iid, echo=True)
+    scenario = named_scenario(a.scenario, a.server_uri, a.ssid, a.lifetime, a.security_iid,
+                              a.format)
+    pack = standard_pack(a.server_uri, a.ssid, a.lifetime, a.security_iid) if a.pack else None
+    server = BootstrapServer(parse_bind(a.bind), a.server_uri, scenario, a.ssid, a.lifetime,
+                             a.security_iid, echo=True, pack=pack)
     return run_cli(server)
 
 
