@@ -60,6 +60,11 @@
 #define LWBS_VERSION_STRING "0.1.0"
 
 /**
+ * `open_secure`'s return value for a mode or material the platform cannot use.
+ */
+#define LWBS_OPEN_REFUSED 1
+
+/**
  * The outcome of a call. `LWBS_OK` is 0; the values are never renumbered (retired values stay
  * reserved), so firmware may store or log them. Functions that take a result code *from* C
  * (`lwbs_result_str`) take a `uint32_t`, so an unknown value is harmless.
@@ -264,8 +269,9 @@ typedef uint32_t lwbs_state_reason;
 #endif // __cplusplus
 
 /**
- * Security Mode of an account (/0/x/2). This build speaks `LWBS_SECURITY_NOSEC` only; the
- * DTLS modes are accepted by the ABI and refused with `LWBS_ERR_INVALID_ACCOUNT`.
+ * Security Mode of an account (/0/x/2). NoSec always; PSK and CERTIFICATE with the built-in
+ * DTLS (feature `dtls`); any mode in `lwbs_platform.secure_modes`. An account of another
+ * mode is refused with `LWBS_ERR_INVALID_ACCOUNT`.
  */
 enum lwbs_security_mode
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -472,6 +478,12 @@ enum lwbs_bootstrap_failure
      * and Finish checks refuse. Nothing of it is kept; retried after the back-off.
      */
     LWBS_BOOTSTRAP_FAILURE_BAD_PACK = 12,
+    /**
+     * The platform, which secures the Bootstrap-Server account's mode itself
+     * (`lwbs_platform.secure_modes`), refused the mode or the material (`open_secure`
+     * returned `LWBS_OPEN_REFUSED`, or `LWBS_SECURITY_FAILURE_REFUSED` was reported).
+     */
+    LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -520,12 +532,59 @@ enum lwbs_registration_failure
      * counted as a failed attempt, retried as the registration procedure says.
      */
     LWBS_REGISTRATION_FAILURE_NO_LOCATION = 7,
+    /**
+     * The platform, which secures the account's mode itself (`lwbs_platform.secure_modes`),
+     * refused the mode or the material; retried as the registration procedure says.
+     */
+    LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum lwbs_registration_failure lwbs_registration_failure;
 #else
 typedef uint32_t lwbs_registration_failure;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why the session of a connection the platform secures failed
+ * (`lwbs_client_conn_security_failed`).
+ */
+enum lwbs_security_failure
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The handshake did not complete in time (a wrong PSK often gives only silence).
+     */
+    LWBS_SECURITY_FAILURE_TIMEOUT = 0,
+    /**
+     * The peer sent a fatal alert (pass its description as `alert`).
+     */
+    LWBS_SECURITY_FAILURE_PEER_ALERT = 1,
+    /**
+     * The server's certificate or raw public key was not accepted (pass the alert sent).
+     */
+    LWBS_SECURITY_FAILURE_VERIFICATION = 2,
+    /**
+     * Our credentials are unusable (malformed key or certificate).
+     */
+    LWBS_SECURITY_FAILURE_CREDENTIALS = 3,
+    /**
+     * The mode or material is not supported (as `LWBS_OPEN_REFUSED` from `open_secure`).
+     */
+    LWBS_SECURITY_FAILURE_REFUSED = 4,
+    /**
+     * Any other error of the platform's TLS stack.
+     */
+    LWBS_SECURITY_FAILURE_OTHER = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum lwbs_security_failure lwbs_security_failure;
+#else
+typedef uint32_t lwbs_security_failure;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -740,6 +799,66 @@ typedef struct lwbs_dm_response {
 } lwbs_dm_response;
 
 /**
+ * What the platform needs for one connection it secures itself (`open_secure`): the
+ * account's Security Mode and the Security resources the session is made of (LwM2M Core
+ * 1.1 Appendix E.1 encodings). Every pointer is valid for the `open_secure` call only; a
+ * buffer absent in the account is (NULL, 0), a string NULL.
+ */
+typedef struct lwbs_security {
+    /**
+     * `sizeof(lwbs_security)` of the library that filled it (fields are only appended).
+     */
+    uint32_t struct_size;
+    /**
+     * An `lwbs_security_mode` value (PSK, RPK, CERTIFICATE; 4 = certificate with EST).
+     */
+    uint32_t mode;
+    /**
+     * True for the Bootstrap-Server account's connection (its own session, keys and cache).
+     */
+    bool bootstrap;
+    /**
+     * /0/x/3: the PSK identity (PSK, UTF-8, not NUL-terminated), own public key as
+     * SubjectPublicKeyInfo DER (RPK, RFC 7250), own X.509 certificate DER (certificates).
+     */
+    const uint8_t *identity;
+    /**
+     * Length of `identity`.
+     */
+    size_t identity_len;
+    /**
+     * /0/x/4: the server's public key as SubjectPublicKeyInfo DER (RPK), its certificate or
+     * trust anchor DER (certificates, by `certificate_usage`); (NULL, 0) for PSK.
+     */
+    const uint8_t *server_key;
+    /**
+     * Length of `server_key`.
+     */
+    size_t server_key_len;
+    /**
+     * /0/x/5: the PSK (PSK), own private key (RPK and certificates: RFC 5958 / PKCS#8 DER, or
+     * SEC1 DER).
+     */
+    const uint8_t *secret_key;
+    /**
+     * Length of `secret_key`.
+     */
+    size_t secret_key_len;
+    /**
+     * /0/x/15 Certificate Usage 0..3 (3, domain-issued certificate, when absent).
+     */
+    uint32_t certificate_usage;
+    /**
+     * /0/x/13 Matching Type 0..3 (0, exact match, when absent).
+     */
+    uint32_t matching_type;
+    /**
+     * /0/x/14 Server Name Indication, NUL-terminated, or NULL when absent.
+     */
+    const char *sni;
+} lwbs_security;
+
+/**
  * The firmware's side of the library: one table of callbacks, each called with `userdata`
  * first. The library copies the table in `lwbs_client_new`; `userdata` must stay valid until
  * `lwbs_client_free`.
@@ -893,6 +1012,36 @@ typedef struct lwbs_platform {
                              uint8_t *response,
                              size_t capacity,
                              size_t *response_len);
+    /**
+     * Optional (0 = none). The Security Modes the platform secures itself, one bit per
+     * `lwbs_security_mode` value: `1u << LWBS_SECURITY_PSK`, `1u << LWBS_SECURITY_RPK`,
+     * `1u << LWBS_SECURITY_CERTIFICATE` (other bits are ignored). An account of such a mode
+     * is usable even when this build has no DTLS (no Mbed TLS linked), and its connections
+     * are opened with `open_secure` instead of `open`: the library's datagrams on them
+     * (`send`) and the platform's (`lwbs_client_recv`) are then plain CoAP, which the
+     * platform carries inside its (D)TLS session. Every session rule stays the library's:
+     * the Bootstrap-Server's connection is never a DM server's; a change of an account's
+     * security material closes its connection (`close`: send close_notify) and opens a new
+     * one before the next Register; the Bootstrap-Server's connection is closed after
+     * Bootstrap-Finish. Modes not set here use this build's own DTLS, if any.
+     */
+    uint32_t secure_modes;
+    /**
+     * Required when `secure_modes` is not 0. Open a (D)TLS association to `uri`
+     * ("coaps://host:port") for `conn` with the mode and credentials in `*security`, which
+     * are borrowed for this call only (copy them; the library wipes its copy when the call
+     * returns, and never logs it). Return 0 when the association is being set up (the
+     * handshake may go on after the call: queue the datagrams `send` gives until it is done);
+     * `LWBS_OPEN_REFUSED` when the mode or the material cannot be used (the account then
+     * fails with `LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED` /
+     * `LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED`; nothing falls back to NoSec); any other
+     * value when nothing could be opened, as for `open`. Report a handshake that fails or a
+     * session that breaks later with `lwbs_client_conn_security_failed`.
+     */
+    int32_t (*open_secure)(void *userdata,
+                           lwbs_conn conn,
+                           const char *uri,
+                           const struct lwbs_security *security);
 } lwbs_platform;
 
 /**
@@ -1178,6 +1327,26 @@ lwbs_result lwbs_client_state_reason(const struct lwbs_client *client, uint32_t 
  * `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
  */
 lwbs_result lwbs_client_conn_error(struct lwbs_client *client, lwbs_conn conn, uint64_t now_ms);
+
+/**
+ * Reports that the (D)TLS session the platform runs for `conn` (opened with `open_secure`)
+ * failed: the handshake timed out or was refused, or an established session broke. `reason`
+ * is an `lwbs_security_failure`; `alert` the TLS alert description received or sent (0..255),
+ * or -1 for none. It counts as a failure of the library's own DTLS would: the bootstrap
+ * fails (`LWBS_BOOTSTRAP_FAILURE_HANDSHAKE`), a Register attempt fails
+ * (`LWBS_REGISTRATION_FAILURE_HANDSHAKE`, the alert kept in /1/x/11), `close` follows for
+ * `conn`, and a retry opens a new connection. `LWBS_SECURITY_FAILURE_REFUSED` fails the
+ * account with `..._SECURITY_REFUSED` instead.
+ *
+ * Returns `LWBS_OK`, `LWBS_ERR_UNKNOWN_CONNECTION` (not a connection the platform secures),
+ * `LWBS_ERR_INVALID_ARGUMENT` (`reason` or `alert` out of range), `LWBS_ERR_STORAGE`,
+ * `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+ */
+lwbs_result lwbs_client_conn_security_failed(struct lwbs_client *client,
+                                             lwbs_conn conn,
+                                             uint64_t now_ms,
+                                             uint32_t reason,
+                                             int32_t alert);
 
 /**
  * Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the

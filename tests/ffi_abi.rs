@@ -298,6 +298,8 @@ fn platform(recorder: *mut Recorder) -> lwbs_platform {
         bootstrap_end: None,
         card_present: None,
         card_transmit: None,
+        secure_modes: 0,
+        open_secure: None,
     }
 }
 

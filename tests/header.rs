@@ -6,7 +6,7 @@ use std::process::Command;
 
 use lwm2m_bootstrap::ffi::{
     lwbs_account, lwbs_config, lwbs_dm_request, lwbs_dm_response, lwbs_event, lwbs_path,
-    lwbs_platform, lwbs_smartcard_config,
+    lwbs_platform, lwbs_security, lwbs_smartcard_config,
 };
 
 #[allow(dead_code)]
@@ -66,6 +66,12 @@ fn header_names_every_contract_symbol() {
         "int32_t (*dm_request)(void *userdata,",
         "int32_t (*card_transmit)(void *userdata,",
         "LWBS_EVENT_SMARTCARD_REMOVED = 23",
+        "uint32_t secure_modes;",
+        "const struct lwbs_security *security);",
+        "LWBS_SECURITY_FAILURE_REFUSED = 4",
+        "#define LWBS_OPEN_REFUSED 1",
+        "LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED = 13",
+        "LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED = 8",
         "LWBS_REASON_SMARTCARD = 20",
         "lwbs_result lwbs_client_set_smartcard(struct lwbs_client *client,",
         "const char *lwbs_result_str(uint32_t result);",
@@ -88,6 +94,7 @@ fn probe_source() -> String {
         ("lwbs_dm_request", std::mem::size_of::<lwbs_dm_request>()),
         ("lwbs_dm_response", std::mem::size_of::<lwbs_dm_response>()),
         ("lwbs_smartcard_config", std::mem::size_of::<lwbs_smartcard_config>()),
+        ("lwbs_security", std::mem::size_of::<lwbs_security>()),
         ("lwbs_result", 4),
         ("lwbs_conn", 4),
     ];

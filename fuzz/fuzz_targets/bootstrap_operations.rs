@@ -88,7 +88,7 @@ fuzz_target!(|data: &[u8]| {
         let bootstrap_accounts = current.security_accounts().filter(|a| a.is_bootstrap()).count();
         assert!(bootstrap_accounts <= 1, "{bootstrap_accounts} Bootstrap-Server accounts");
         for account in current.security_accounts() {
-            let _ = account.target(policy.supports_mode);
+            let _ = account.target(policy.modes);
         }
         if outcome == Outcome::Finished {
             assert_eq!(response.code, Code::CHANGED);

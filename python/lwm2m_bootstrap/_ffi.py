@@ -109,6 +109,7 @@ class BootstrapFailure(IntEnum):
     HANDSHAKE = 10
     STORAGE = 11
     BAD_PACK = 12
+    SECURITY_REFUSED = 13
 
 
 class RegistrationFailure(IntEnum):
@@ -120,6 +121,7 @@ class RegistrationFailure(IntEnum):
     TRANSPORT = 5
     HANDSHAKE = 6
     NO_LOCATION = 7
+    SECURITY_REFUSED = 8
 
 
 class lwbs_event(Structure):
@@ -185,6 +187,19 @@ CARD_TRANSMIT_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t, POIN
                              c_size_t, POINTER(c_size_t))
 
 
+class lwbs_security(Structure):
+    """What open_secure receives (the platform secures the connection itself)."""
+    _fields_ = [("struct_size", c_uint32), ("mode", c_uint32), ("bootstrap", c_bool),
+                ("identity", POINTER(c_uint8)), ("identity_len", c_size_t),
+                ("server_key", POINTER(c_uint8)), ("server_key_len", c_size_t),
+                ("secret_key", POINTER(c_uint8)), ("secret_key_len", c_size_t),
+                ("certificate_usage", c_uint32), ("matching_type", c_uint32),
+                ("sni", c_char_p)]
+
+
+OPEN_SECURE_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, c_char_p, POINTER(lwbs_security))
+
+
 class lwbs_platform(Structure):
     _fields_ = [("struct_size", c_uint32), ("userdata", c_void_p), ("open", OPEN_FN),
                 ("close", CLOSE_FN), ("send", SEND_FN), ("load", LOAD_FN), ("save", SAVE_FN),
@@ -195,7 +210,9 @@ class lwbs_platform(Structure):
                 ("bootstrap_delete", BOOTSTRAP_DELETE_FN),
                 ("bootstrap_validate", BOOTSTRAP_VALIDATE_FN), ("bootstrap_end", BOOTSTRAP_END_FN),
                 # 0.3 (appended): Bootstrap from Smartcard
-                ("card_present", CARD_PRESENT_FN), ("card_transmit", CARD_TRANSMIT_FN)]
+                ("card_present", CARD_PRESENT_FN), ("card_transmit", CARD_TRANSMIT_FN),
+                # 0.4 (appended): security done by the platform (left 0/NULL here)
+                ("secure_modes", c_uint32), ("open_secure", OPEN_SECURE_FN)]
 
 
 class lwbs_smartcard_config(Structure):

@@ -50,6 +50,9 @@ pub enum BootstrapFailure {
     /// object other than /0, /1, /2, a write the Bootstrap-Write rules refuse, or a
     /// configuration the Finish checks refuse. Nothing of it is kept.
     BadPack,
+    /// The platform, which secures the Bootstrap-Server account's mode itself, refused the
+    /// mode or the material (`Client::handle_security_refused`).
+    SecurityRefused,
     /// Bootstrap-Finish was accepted but the new configuration could not be saved (the
     /// firmware reported the storage write failed, or did not report it within the Finish
     /// deadline): the Finish was answered 5.00 and the previous configuration kept.
@@ -81,6 +84,9 @@ impl fmt::Display for BootstrapFailure {
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
             Self::Storage => f.write_str("the new configuration could not be saved"),
             Self::BadPack => f.write_str("the Bootstrap-Pack could not be applied"),
+            Self::SecurityRefused => f.write_str(
+                "the platform refused the Bootstrap-Server account's security mode or credentials",
+            ),
         }
     }
 }

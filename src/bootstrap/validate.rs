@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::model::{
-    security_res as sec, AccountError, DataModel, ObjectDefinition, SecurityAccount, SecurityMode,
+    security_res as sec, AccountError, DataModel, ObjectDefinition, SecurityAccount,
     ACCESS_CONTROL, OBJ_SECURITY, OBJ_SERVER, SECURITY, SERVER,
 };
 
@@ -64,8 +64,9 @@ impl fmt::Display for Inconsistency {
 /// What the validation may assume about this build.
 #[derive(Clone, Copy, Debug)]
 pub struct ValidationPolicy {
-    /// Security modes the engine can use (NoSec always; DTLS modes when a DTLS provider exists).
-    pub supports_mode: fn(SecurityMode) -> bool,
+    /// Security modes the client can use: NoSec always, the built-in DTLS's (feature `dtls`)
+    /// and the platform's own.
+    pub modes: crate::security::ModeSupport,
     /// Require at least one LwM2M Server account (Core §5.2.2); on by default.
     pub require_server_account: bool,
 }
@@ -74,7 +75,7 @@ impl Default for ValidationPolicy {
     fn default() -> Self {
         ValidationPolicy {
             // NoSec, plus PSK and certificates when built with DTLS (feature `dtls`).
-            supports_mode: crate::security::supports_mode,
+            modes: crate::security::ModeSupport::default(),
             require_server_account: true,
         }
     }
@@ -123,7 +124,7 @@ fn check_security(
     if account.uri().is_none() || !account.instance.has(sec::MODE) {
         return;
     }
-    let Err(e) = account.target(policy.supports_mode) else { return };
+    let Err(e) = account.target(policy.modes) else { return };
     found.push(match e {
         AccountError::Uri(_) | AccountError::UriPartTooLong { .. } => Inconsistency::BadUri(iid),
         AccountError::CoapsWithoutSecurity | AccountError::SecureModeWithCoap(_) => {
@@ -234,7 +235,13 @@ mod tests {
         let mut m = consistent();
         m.insert(0, 1, security("coaps://dm", false, 1, Some(1)));
         assert_eq!(validate(&m, &policy), [Inconsistency::UnsupportedMode(1)]);
-        let psk_ok = ValidationPolicy { supports_mode: |_| true, ..policy };
+        let psk_ok = ValidationPolicy {
+            modes: crate::security::ModeSupport {
+                builtin: crate::security::ModeSet::ALL_SECURE,
+                platform: crate::security::ModeSet::NONE,
+            },
+            ..policy
+        };
         assert_eq!(validate(&m, &psk_ok), [Inconsistency::MissingCredentials(1)]);
 
         let mut m = consistent();
@@ -267,7 +274,13 @@ mod tests {
     /// Bootstrap-Server commits is one a connection accepts.
     #[test]
     fn an_account_no_connection_would_accept_is_refused() {
-        let any_mode = ValidationPolicy { supports_mode: |_| true, ..ValidationPolicy::default() };
+        let any_mode = ValidationPolicy {
+            modes: crate::security::ModeSupport {
+                builtin: crate::security::ModeSet::ALL_SECURE,
+                platform: crate::security::ModeSet::NONE,
+            },
+            ..ValidationPolicy::default()
+        };
         let psk = |identity: &[u8], key: &[u8]| {
             let mut m = consistent();
             let dm = security("coaps://dm", false, 0, Some(1))
@@ -294,8 +307,9 @@ mod tests {
         assert_eq!(with("coap://dm", 0), [Inconsistency::SchemeModeMismatch(1)]);
         assert_eq!(with("coaps://dm", 3), [Inconsistency::SchemeModeMismatch(1)]);
         assert_eq!(with("coap://dm", 9), [Inconsistency::UnsupportedMode(1)]);
-        let nosec_only =
-            ValidationPolicy { supports_mode: |m| m == SecurityMode::NoSec, ..any_mode };
+        let none = crate::security::ModeSet::NONE;
+        let modes = crate::security::ModeSupport { builtin: none, platform: none };
+        let nosec_only = ValidationPolicy { modes, ..any_mode };
         let mut m = consistent();
         m.insert(0, 1, security("coaps://dm", false, 2, Some(1)));
         assert_eq!(validate(&m, &nosec_only), [Inconsistency::UnsupportedMode(1)]);

@@ -14,6 +14,7 @@ use crate::bootstrap::{
 use crate::coap::{Code, FailureReason, Message, RequestId};
 use crate::model::{server_res, AccountError, Value, OBJ_SECURITY, OBJ_SERVER};
 use crate::rules::{BootstrapBackoff, StateReason};
+use crate::security::{ChannelFailure, FailureKind};
 
 /// A bootstrap on a connection to the Bootstrap-Server.
 pub(super) struct Running {
@@ -242,7 +243,7 @@ impl Client {
             return;
         };
         let hold_off_ms = account.hold_off_s().saturating_mul(1000);
-        let target = match account.target(self.config.policy.supports_mode) {
+        let target = match account.target(self.config.policy.modes) {
             Ok(target) if hold_off_ms > 0 => target,
             // No hold-off, or an unusable account (the bootstrap reports why).
             _ => return self.start_bootstrap(now, reason),
@@ -270,7 +271,7 @@ impl Client {
         let Some(account) = self.store.committed().bootstrap_account() else {
             return self.bootstrap_not_started(listen, BootstrapFailure::NoBootstrapAccount);
         };
-        let target = match account.target(self.config.policy.supports_mode) {
+        let target = match account.target(self.config.policy.modes) {
             Ok(target) => target,
             Err(e) => return self.bootstrap_not_started(listen, not_startable(e)),
         };
@@ -374,7 +375,7 @@ impl Client {
             // parameter, Core 1.1.1 §6.1.7.1): once more as a 1.0 request.
             let conn = running.conn;
             let account = self.store.committed().bootstrap_account();
-            let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
+            let target = account.and_then(|a| a.target(self.config.policy.modes).ok());
             if let Some(target) = target {
                 let request =
                     bootstrap::bootstrap_request(&target.uri, &self.config.endpoint_name, None);
@@ -400,7 +401,7 @@ impl Client {
         let conn = running.conn;
         if running.session.wants_fallback_from_pack(response.code) {
             let account = self.store.committed().bootstrap_account();
-            let target = account.and_then(|a| a.target(self.config.policy.supports_mode).ok());
+            let target = account.and_then(|a| a.target(self.config.policy.modes).ok());
             let pct = Some(self.config.preferred_format);
             if let Some(target) = target {
                 let request =
@@ -515,11 +516,15 @@ impl Client {
         &mut self,
         now: u64,
         conn: ConnId,
-        alert: Option<u8>,
+        failure: ChannelFailure,
     ) {
         self.bootstrap.drop_listen_conn(conn);
         if self.bootstrap.runs_on(conn) {
-            self.fail_bootstrap(now, BootstrapFailure::Handshake { alert });
+            let reason = match failure.kind {
+                FailureKind::Refused => BootstrapFailure::SecurityRefused,
+                _ => BootstrapFailure::Handshake { alert: failure.alert },
+            };
+            self.fail_bootstrap(now, reason);
         }
     }
 

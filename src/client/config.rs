@@ -25,7 +25,10 @@ pub struct Config {
     pub objects: Vec<ObjectInfo>,
     /// Seed for message IDs, tokens and jitter (the firmware passes entropy here).
     pub seed: u64,
-    /// Bootstrap-Finish validation policy.
+    /// Bootstrap-Finish validation policy, with the Security Modes the client can use:
+    /// `policy.modes.platform` are the modes the platform secures itself (a modem's or the
+    /// firmware's DTLS): their connections come as [`super::Event::ConnectSecure`] and carry
+    /// plain CoAP between the engine and the platform.
     pub policy: ValidationPolicy,
     /// The preferred content format (OMA-TLV by default): `pct=` of a 1.1 Bootstrap-Request
     /// and `ct=` of the Register payload's root link. One this build reads and writes

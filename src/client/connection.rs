@@ -29,8 +29,11 @@ pub(crate) struct Connection {
     pub material: u64,
     /// The secure channel; `None` for NoSec.
     channel: Option<Box<dyn SecureChannel>>,
-    /// A channel that could not even be set up (credentials unusable).
+    /// A channel that could not even be set up (credentials unusable), or the failure the
+    /// platform reported for a connection it secures.
     setup_failure: Option<ChannelFailure>,
+    /// The platform secures this connection itself (no channel here; plain CoAP to it).
+    by_platform: bool,
     /// The engine time of the last input, for the channel calls made from `poll_transmit`.
     now: u64,
 }
@@ -40,7 +43,8 @@ impl Connection {
     /// starts its handshake at once, offering `resume` (a session saved from this account's
     /// previous connection, same material) for an abbreviated handshake. `rng` gives the
     /// endpoint's seed and the session nonce. The target's credentials are wiped when it
-    /// drops, here: the channel holds its own copy.
+    /// drops, here: the channel holds its own copy. `by_platform`: the platform secures the
+    /// connection itself, so there is no channel here.
     pub fn open(
         now: u64,
         target: Target,
@@ -48,6 +52,7 @@ impl Connection {
         config: &Config,
         rng: &mut Rng,
         resume: Option<SavedSession>,
+        by_platform: bool,
     ) -> Connection {
         let seed = rng.next_u64();
         let mut connection = Connection {
@@ -58,8 +63,12 @@ impl Connection {
             material: target.material,
             channel: None,
             setup_failure: None,
+            by_platform,
             now,
         };
+        if by_platform {
+            return connection;
+        }
         match secure_channel(now, &target, config, rng, resume.as_ref()) {
             Ok(channel) => connection.channel = channel,
             Err(failure) => connection.setup_failure = Some(failure),
@@ -121,15 +130,26 @@ impl Connection {
         })
     }
 
+    /// The platform reported that the session it runs for this connection failed (handshake
+    /// timeout, alert, refused credentials): reported like a failure of our own channel.
+    /// False (nothing changes) when the platform does not secure this connection.
+    pub fn platform_failed(&mut self, failure: ChannelFailure) -> bool {
+        if !self.by_platform {
+            return false;
+        }
+        self.setup_failure.get_or_insert(failure);
+        true
+    }
+
     /// The session to resume in this account's next connection (see
     /// [`SecureChannel::saved_session`]).
     pub fn saved_session(&self) -> Option<SavedSession> {
         self.channel.as_ref()?.saved_session()
     }
 
-    /// True for a DTLS connection.
+    /// True for a DTLS connection (ours or the platform's).
     pub fn is_secure(&self) -> bool {
-        self.channel.is_some()
+        self.channel.is_some() || self.by_platform
     }
 
     /// False when requests cannot go through any more (channel closed or failed).

@@ -3,6 +3,7 @@
 //! abbreviated handshake on its next connection).
 
 use crate::model::VecMap;
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
@@ -71,14 +72,20 @@ impl Connections {
                 .map(|(_, session)| session),
         };
         let uri = target.uri_text.clone();
-        let connection = Connection::open(now, target, role, config, rng, resume);
+        let mut target = target;
+        let platform = target.platform.take();
+        let connection =
+            Connection::open(now, target, role, config, rng, resume, platform.is_some());
         self.open.insert(id, connection);
         debug_assert_eq!(
             self.open.values().filter(|c| c.role == role && !c.closing).count(),
             1,
             "one live session per account"
         );
-        events.push_back(Event::Connect { conn: id, uri });
+        events.push_back(match platform {
+            Some(security) => Event::ConnectSecure { conn: id, uri, security: Box::new(security) },
+            None => Event::Connect { conn: id, uri },
+        });
         id
     }
 
@@ -103,6 +110,12 @@ impl Connections {
                 }
             }
         }
+    }
+
+    /// Marks the channel of `conn`, secured by the platform, failed (see
+    /// [`Connection::platform_failed`]); false when `conn` is unknown or not the platform's.
+    pub fn platform_failed(&mut self, conn: ConnId, failure: ChannelFailure) -> bool {
+        self.open.get_mut(&conn).is_some_and(|c| c.platform_failed(failure))
     }
 
     /// Forgets `conn` at once (its `open` failed: nothing of it is sent).

@@ -33,6 +33,21 @@ pub enum Event {
         /// Server URI (/0/x/0).
         uri: String,
     },
+    /// Open a transport association to `uri` that the platform secures itself (its mode is
+    /// in `Config::policy.modes.platform`): run the (D)TLS handshake with `security`, then
+    /// carry the datagrams for `conn`, which are plain CoAP, inside the session. Copy what you
+    /// need: the key material is wiped when the event drops. A handshake that fails or a
+    /// session that breaks is reported with [`crate::client::Client::handle_security_failure`];
+    /// a mode or material the platform cannot use with
+    /// [`crate::client::Client::handle_security_refused`] (never fall back to NoSec).
+    ConnectSecure {
+        /// The connection.
+        conn: ConnId,
+        /// Server URI (/0/x/0), `coaps://`.
+        uri: String,
+        /// The session's mode and credentials.
+        security: alloc::boxed::Box<crate::security::PlatformSecurity>,
+    },
     /// Close the connection; every datagram for it was already handed out.
     Disconnect {
         /// The connection.

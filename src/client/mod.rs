@@ -295,7 +295,7 @@ impl Client {
             return Err(ClientError::AlreadyStarted);
         }
         SecurityAccount { instance_id: 0, instance: security }
-            .target(self.config.policy.supports_mode)
+            .target(self.config.policy.modes)
             .map_err(ClientError::InvalidAccount)?;
         Ok(())
     }
@@ -457,6 +457,40 @@ impl Client {
         Ok(())
     }
 
+    /// The platform, which secures `conn` itself ([`Event::ConnectSecure`]), reports that its
+    /// session failed: the handshake timed out, an alert came or was sent (`failure.alert`,
+    /// kept in /1/x/11 for a server), the server's certificate or key was not accepted. It
+    /// counts as the failure of our own DTLS would: the bootstrap fails with
+    /// [`BootstrapFailure::Handshake`], a Register attempt with
+    /// [`RegistrationFailure::Handshake`]; the connection is closed (`Disconnect`) and a retry
+    /// opens a new one. Use [`FailureKind::Refused`](crate::security::FailureKind) (or
+    /// [`Client::handle_security_refused`]) when the platform cannot use the mode or material.
+    /// [`ClientError::UnknownConnection`] for a connection that is not the platform's.
+    pub fn handle_security_failure(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        failure: crate::security::ChannelFailure,
+    ) -> Result<(), ClientError> {
+        if !self.connections.platform_failed(conn, failure) {
+            return Err(ClientError::UnknownConnection);
+        }
+        self.check_channels(now);
+        Ok(())
+    }
+
+    /// The platform cannot secure `conn` with its account's mode or material (for example
+    /// RPK on a modem that only does PSK): the account fails with
+    /// [`BootstrapFailure::SecurityRefused`] / [`RegistrationFailure::SecurityRefused`]; the
+    /// connection is closed. Nothing falls back to NoSec.
+    pub fn handle_security_refused(&mut self, now: u64, conn: ConnId) -> Result<(), ClientError> {
+        let refused = crate::security::ChannelFailure {
+            kind: crate::security::FailureKind::Refused,
+            alert: None,
+        };
+        self.handle_security_failure(now, conn, refused)
+    }
+
     /// Time passed: retransmissions, the Finish deadline, Updates, the hold-off, the
     /// registration retry timers, the bootstrap back-off, the Bootstrap-Server account purge.
     pub fn handle_timeout(&mut self, now: u64) {
@@ -537,10 +571,11 @@ impl Client {
     /// queued) and a retry opens a new one, with a new handshake.
     fn check_channels(&mut self, now: u64) {
         for (conn, role, failure) in self.connections.take_failed(&mut self.events) {
-            let alert = failure.alert;
             match role {
-                Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, alert),
-                Role::Server(ssid) => self.on_registration_channel_failure(now, conn, ssid, alert),
+                Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, failure),
+                Role::Server(ssid) => {
+                    self.on_registration_channel_failure(now, conn, ssid, failure)
+                }
             }
         }
     }

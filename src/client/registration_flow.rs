@@ -15,7 +15,7 @@ use crate::registration::{
     self, Registration, RegistrationFailure, RegistrationState, ResponseOutcome,
 };
 use crate::rules::{AttemptFailure, RegistrationPlan, RetryParams, StateReason, Verdict};
-use crate::security::session_material;
+use crate::security::{session_material, ChannelFailure, FailureKind};
 
 /// The client's registration side: every server's registration on its connection, the 1.1
 /// procedure that decides when to try, and why the client registers.
@@ -237,7 +237,7 @@ impl Client {
         else {
             return false;
         };
-        let Ok(target) = security.target(self.config.policy.supports_mode) else {
+        let Ok(target) = security.target(self.config.policy.modes) else {
             return false;
         };
         let lifetime = server.lifetime_s();
@@ -338,8 +338,9 @@ impl Client {
         now: u64,
         conn: ConnId,
         ssid: u16,
-        alert: Option<u8>,
+        failure: ChannelFailure,
     ) {
+        let alert = failure.alert;
         if let Some(alert) = alert {
             self.keep_alert_code(ssid, alert);
         }
@@ -347,7 +348,10 @@ impl Client {
         if *c != conn {
             return;
         }
-        let reason = RegistrationFailure::Handshake { alert };
+        let reason = match failure.kind {
+            FailureKind::Refused => RegistrationFailure::SecurityRefused,
+            _ => RegistrationFailure::Handshake { alert },
+        };
         match reg.pending() {
             Some(id) => self.on_registration_response(now, ssid, id, Err(reason)),
             None => {

@@ -14,8 +14,9 @@ use crate::client::{
     BOOTSTRAP_BACKOFF_CAP_MS, DEFAULT_LIFETIME_S,
 };
 
-/// Security Mode of an account (/0/x/2). This build speaks `LWBS_SECURITY_NOSEC` only; the
-/// DTLS modes are accepted by the ABI and refused with `LWBS_ERR_INVALID_ACCOUNT`.
+/// Security Mode of an account (/0/x/2). NoSec always; PSK and CERTIFICATE with the built-in
+/// DTLS (feature `dtls`); any mode in `lwbs_platform.secure_modes`. An account of another
+/// mode is refused with `LWBS_ERR_INVALID_ACCOUNT`.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -207,6 +207,10 @@ pub enum lwbs_bootstrap_failure {
     /// records of an object other than /0, /1, /2, or a configuration the Bootstrap-Write
     /// and Finish checks refuse. Nothing of it is kept; retried after the back-off.
     LWBS_BOOTSTRAP_FAILURE_BAD_PACK = 12,
+    /// The platform, which secures the Bootstrap-Server account's mode itself
+    /// (`lwbs_platform.secure_modes`), refused the mode or the material (`open_secure`
+    /// returned `LWBS_OPEN_REFUSED`, or `LWBS_SECURITY_FAILURE_REFUSED` was reported).
+    LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED = 13,
 }
 
 /// Why a registration attempt failed (`lwbs_event.reason` of
@@ -231,6 +235,9 @@ pub enum lwbs_registration_failure {
     /// The server answered 2.01 without the Location-Path it MUST send (Core 1.1 §6.2.1):
     /// counted as a failed attempt, retried as the registration procedure says.
     LWBS_REGISTRATION_FAILURE_NO_LOCATION = 7,
+    /// The platform, which secures the account's mode itself (`lwbs_platform.secure_modes`),
+    /// refused the mode or the material; retried as the registration procedure says.
+    LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED = 8,
 }
 
 impl From<RegistrationFailure> for lwbs_registration_failure {
@@ -246,6 +253,7 @@ impl From<RegistrationFailure> for lwbs_registration_failure {
             }
             RegistrationFailure::Handshake { .. } => LWBS_REGISTRATION_FAILURE_HANDSHAKE,
             RegistrationFailure::NoLocation => LWBS_REGISTRATION_FAILURE_NO_LOCATION,
+            RegistrationFailure::SecurityRefused => LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED,
         }
     }
 }
@@ -269,6 +277,7 @@ impl From<BootstrapFailure> for lwbs_bootstrap_failure {
             BootstrapFailure::Handshake { .. } => LWBS_BOOTSTRAP_FAILURE_HANDSHAKE,
             BootstrapFailure::Storage => LWBS_BOOTSTRAP_FAILURE_STORAGE,
             BootstrapFailure::BadPack => LWBS_BOOTSTRAP_FAILURE_BAD_PACK,
+            BootstrapFailure::SecurityRefused => LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED,
         }
     }
 }
@@ -311,6 +320,8 @@ pub(crate) struct OwnedEvent {
 pub(crate) enum Route<'a> {
     /// `open(conn, uri)`.
     Open(ConnId, &'a str),
+    /// `open_secure(conn, uri, security)`.
+    OpenSecure(ConnId, &'a str, &'a crate::security::PlatformSecurity),
     /// `close(conn)`.
     Close(ConnId),
     /// `save(slot, image)`, then the outcome back to the engine.
@@ -338,6 +349,9 @@ impl<'a> From<&'a Event> for Route<'a> {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         match event {
             Event::Connect { conn, uri } => return Route::Open(*conn, uri),
+            Event::ConnectSecure { conn, uri, security } => {
+                return Route::OpenSecure(*conn, uri, security)
+            }
             Event::Disconnect { conn } => return Route::Close(*conn),
             Event::StorageWrite(write) => return Route::Save(write),
             Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,

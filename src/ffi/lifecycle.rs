@@ -92,6 +92,7 @@ pub unsafe extern "C" fn lwbs_client_new(
                     (Err(refusal), Err(_)) => return Err(refusal.code),
                 };
                 let platform = platform?;
+                engine_config.policy.modes.platform = platform.secure_modes();
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
                 // On the heap at once, set up there: the handle is the library's largest
@@ -364,6 +365,49 @@ pub unsafe extern "C" fn lwbs_client_conn_error(
 ) -> lwbs_result {
     // SAFETY: forwarded to the caller.
     unsafe { command(client, now_ms, |c| c.handle_transport_error(now_ms, ConnId(conn))) }
+}
+
+/// Reports that the (D)TLS session the platform runs for `conn` (opened with `open_secure`)
+/// failed: the handshake timed out or was refused, or an established session broke. `reason`
+/// is an `lwbs_security_failure`; `alert` the TLS alert description received or sent (0..255),
+/// or -1 for none. It counts as a failure of the library's own DTLS would: the bootstrap
+/// fails (`LWBS_BOOTSTRAP_FAILURE_HANDSHAKE`), a Register attempt fails
+/// (`LWBS_REGISTRATION_FAILURE_HANDSHAKE`, the alert kept in /1/x/11), `close` follows for
+/// `conn`, and a retry opens a new connection. `LWBS_SECURITY_FAILURE_REFUSED` fails the
+/// account with `..._SECURITY_REFUSED` instead.
+///
+/// Returns `LWBS_OK`, `LWBS_ERR_UNKNOWN_CONNECTION` (not a connection the platform secures),
+/// `LWBS_ERR_INVALID_ARGUMENT` (`reason` or `alert` out of range), `LWBS_ERR_STORAGE`,
+/// `LWBS_ERR_NULL`, `LWBS_ERR_BUSY`, `LWBS_ERR_PANIC`.
+#[no_mangle]
+pub unsafe extern "C" fn lwbs_client_conn_security_failed(
+    client: *mut lwbs_client,
+    conn: lwbs_conn,
+    now_ms: u64,
+    reason: u32,
+    alert: i32,
+) -> lwbs_result {
+    use super::platform::lwbs_security_failure::*;
+    use crate::security::{ChannelFailure, FailureKind};
+    let kind = match reason {
+        r if r == LWBS_SECURITY_FAILURE_TIMEOUT as u32 => FailureKind::Timeout,
+        r if r == LWBS_SECURITY_FAILURE_PEER_ALERT as u32 => FailureKind::PeerAlert,
+        r if r == LWBS_SECURITY_FAILURE_VERIFICATION as u32 => FailureKind::Verification,
+        r if r == LWBS_SECURITY_FAILURE_CREDENTIALS as u32 => FailureKind::Credentials,
+        r if r == LWBS_SECURITY_FAILURE_REFUSED as u32 => FailureKind::Refused,
+        r if r == LWBS_SECURITY_FAILURE_OTHER as u32 => FailureKind::Local(0),
+        _ => return LWBS_ERR_INVALID_ARGUMENT,
+    };
+    let alert = match alert {
+        -1 => None,
+        a => match u8::try_from(a) {
+            Ok(a) => Some(a),
+            Err(_) => return LWBS_ERR_INVALID_ARGUMENT,
+        },
+    };
+    let failure = ChannelFailure { kind, alert };
+    // SAFETY: forwarded to the caller.
+    unsafe { command(client, now_ms, |c| c.handle_security_failure(now_ms, ConnId(conn), failure)) }
 }
 
 /// Tells the library the wall-clock time: `unix_s` (seconds since 1970-01-01 UTC) is the

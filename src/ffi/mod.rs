@@ -82,12 +82,14 @@ pub use getters::{
 };
 pub use handle::lwbs_client;
 pub use lifecycle::{
-    lwbs_client_conn_error, lwbs_client_free, lwbs_client_new,
+    lwbs_client_conn_error, lwbs_client_conn_security_failed, lwbs_client_free, lwbs_client_new,
     lwbs_client_provision_bootstrap_server, lwbs_client_provision_server, lwbs_client_recv,
     lwbs_client_set_time, lwbs_client_start, lwbs_client_state, lwbs_client_state_reason,
     lwbs_client_stop, lwbs_client_tick, lwbs_client_trigger_bootstrap,
 };
-pub use platform::{lwbs_conn, lwbs_platform};
+pub use platform::{
+    lwbs_conn, lwbs_platform, lwbs_security, lwbs_security_failure, LWBS_OPEN_REFUSED,
+};
 pub use result::{lwbs_result, lwbs_result_str};
 pub use smartcard::{lwbs_client_set_smartcard, lwbs_smartcard_config, lwbs_smartcard_config_init};
 

@@ -13,6 +13,7 @@ use super::dm::{lwbs_dm_request, lwbs_dm_response, lwbs_path};
 use super::event::lwbs_event;
 use super::result::lwbs_result::{self, *};
 use crate::client::Entropy;
+use crate::security::{ModeSet, PlatformSecurity};
 
 /// A connection: one transport association with one server, chosen by the library, never 0.
 #[allow(non_camel_case_types)]
@@ -173,6 +174,97 @@ pub struct lwbs_platform {
             response_len: *mut usize,
         ) -> i32,
     >,
+    // ----- 0.4: appended (security done by the platform: a modem's or the firmware's DTLS). --
+    /// Optional (0 = none). The Security Modes the platform secures itself, one bit per
+    /// `lwbs_security_mode` value: `1u << LWBS_SECURITY_PSK`, `1u << LWBS_SECURITY_RPK`,
+    /// `1u << LWBS_SECURITY_CERTIFICATE` (other bits are ignored). An account of such a mode
+    /// is usable even when this build has no DTLS (no Mbed TLS linked), and its connections
+    /// are opened with `open_secure` instead of `open`: the library's datagrams on them
+    /// (`send`) and the platform's (`lwbs_client_recv`) are then plain CoAP, which the
+    /// platform carries inside its (D)TLS session. Every session rule stays the library's:
+    /// the Bootstrap-Server's connection is never a DM server's; a change of an account's
+    /// security material closes its connection (`close`: send close_notify) and opens a new
+    /// one before the next Register; the Bootstrap-Server's connection is closed after
+    /// Bootstrap-Finish. Modes not set here use this build's own DTLS, if any.
+    pub secure_modes: u32,
+    /// Required when `secure_modes` is not 0. Open a (D)TLS association to `uri`
+    /// ("coaps://host:port") for `conn` with the mode and credentials in `*security`, which
+    /// are borrowed for this call only (copy them; the library wipes its copy when the call
+    /// returns, and never logs it). Return 0 when the association is being set up (the
+    /// handshake may go on after the call: queue the datagrams `send` gives until it is done);
+    /// `LWBS_OPEN_REFUSED` when the mode or the material cannot be used (the account then
+    /// fails with `LWBS_BOOTSTRAP_FAILURE_SECURITY_REFUSED` /
+    /// `LWBS_REGISTRATION_FAILURE_SECURITY_REFUSED`; nothing falls back to NoSec); any other
+    /// value when nothing could be opened, as for `open`. Report a handshake that fails or a
+    /// session that breaks later with `lwbs_client_conn_security_failed`.
+    pub open_secure: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            conn: lwbs_conn,
+            uri: *const c_char,
+            security: *const lwbs_security,
+        ) -> i32,
+    >,
+}
+
+/// `open_secure`'s return value for a mode or material the platform cannot use.
+pub const LWBS_OPEN_REFUSED: i32 = 1;
+
+/// What the platform needs for one connection it secures itself (`open_secure`): the
+/// account's Security Mode and the Security resources the session is made of (LwM2M Core
+/// 1.1 Appendix E.1 encodings). Every pointer is valid for the `open_secure` call only; a
+/// buffer absent in the account is (NULL, 0), a string NULL.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct lwbs_security {
+    /// `sizeof(lwbs_security)` of the library that filled it (fields are only appended).
+    pub struct_size: u32,
+    /// An `lwbs_security_mode` value (PSK, RPK, CERTIFICATE; 4 = certificate with EST).
+    pub mode: u32,
+    /// True for the Bootstrap-Server account's connection (its own session, keys and cache).
+    pub bootstrap: bool,
+    /// /0/x/3: the PSK identity (PSK, UTF-8, not NUL-terminated), own public key as
+    /// SubjectPublicKeyInfo DER (RPK, RFC 7250), own X.509 certificate DER (certificates).
+    pub identity: *const u8,
+    /// Length of `identity`.
+    pub identity_len: usize,
+    /// /0/x/4: the server's public key as SubjectPublicKeyInfo DER (RPK), its certificate or
+    /// trust anchor DER (certificates, by `certificate_usage`); (NULL, 0) for PSK.
+    pub server_key: *const u8,
+    /// Length of `server_key`.
+    pub server_key_len: usize,
+    /// /0/x/5: the PSK (PSK), own private key (RPK and certificates: RFC 5958 / PKCS#8 DER, or
+    /// SEC1 DER).
+    pub secret_key: *const u8,
+    /// Length of `secret_key`.
+    pub secret_key_len: usize,
+    /// /0/x/15 Certificate Usage 0..3 (3, domain-issued certificate, when absent).
+    pub certificate_usage: u32,
+    /// /0/x/13 Matching Type 0..3 (0, exact match, when absent).
+    pub matching_type: u32,
+    /// /0/x/14 Server Name Indication, NUL-terminated, or NULL when absent.
+    pub sni: *const c_char,
+}
+
+/// Why the session of a connection the platform secures failed
+/// (`lwbs_client_conn_security_failed`).
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum lwbs_security_failure {
+    /// The handshake did not complete in time (a wrong PSK often gives only silence).
+    LWBS_SECURITY_FAILURE_TIMEOUT = 0,
+    /// The peer sent a fatal alert (pass its description as `alert`).
+    LWBS_SECURITY_FAILURE_PEER_ALERT = 1,
+    /// The server's certificate or raw public key was not accepted (pass the alert sent).
+    LWBS_SECURITY_FAILURE_VERIFICATION = 2,
+    /// Our credentials are unusable (malformed key or certificate).
+    LWBS_SECURITY_FAILURE_CREDENTIALS = 3,
+    /// The mode or material is not supported (as `LWBS_OPEN_REFUSED` from `open_secure`).
+    LWBS_SECURITY_FAILURE_REFUSED = 4,
+    /// Any other error of the platform's TLS stack.
+    LWBS_SECURITY_FAILURE_OTHER = 5,
 }
 
 /// The size of the first published (0.1) `lwbs_platform`: the smallest `struct_size` accepted.
@@ -198,6 +290,8 @@ pub(crate) const NO_PLATFORM: lwbs_platform = lwbs_platform {
     bootstrap_end: None,
     card_present: None,
     card_transmit: None,
+    secure_modes: 0,
+    open_secure: None,
 };
 
 /// Log levels of the `log` callback.
@@ -213,6 +307,20 @@ pub(crate) enum Level {
 /// The response buffer handed to `card_transmit`: 256 data bytes, SW1 SW2, and room to spare.
 #[cfg(feature = "smartcard")]
 const CARD_RESPONSE_CAPACITY: usize = 261;
+
+/// The bits of `secure_modes` that name a secure mode (PSK, RPK, certificate, EST).
+const SECURE_MODE_BITS: u32 = 0b1_0111;
+
+/// What came of `open_secure`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpenOutcome {
+    /// Being set up.
+    Opened,
+    /// The platform cannot use the mode or material.
+    Refused,
+    /// Nothing was opened.
+    Failed,
+}
 
 /// The size of the first buffer handed to `load`.
 const LOAD_FIRST_CAPACITY: usize = 4096;
@@ -254,10 +362,15 @@ impl Platform {
                 bootstrap_validate,
                 bootstrap_end,
                 card_present,
-                card_transmit
+                card_transmit,
+                secure_modes,
+                open_secure
             ]
         );
         if p.open.is_none() || p.close.is_none() || p.send.is_none() {
+            return Err(LWBS_ERR_PLATFORM);
+        }
+        if p.secure_modes & SECURE_MODE_BITS != 0 && p.open_secure.is_none() {
             return Err(LWBS_ERR_PLATFORM);
         }
         Ok(Platform { table: p })
@@ -337,6 +450,66 @@ impl Platform {
             self.log(Level::Debug, &alloc::format!("connection {conn} opened to {uri}"));
         }
         rc == 0
+    }
+
+    /// The Security Modes the platform secures itself (`secure_modes`).
+    pub(crate) fn secure_modes(&self) -> ModeSet {
+        ModeSet::from_bits(self.table.secure_modes)
+    }
+
+    /// `open_secure(conn, uri, security)`: the key material is lent for the call only (the
+    /// caller's copy is wiped when it drops).
+    pub(crate) fn open_secure(
+        &self,
+        conn: lwbs_conn,
+        uri: &str,
+        security: &PlatformSecurity,
+    ) -> OpenOutcome {
+        let (Ok(text), Ok(sni)) =
+            (CString::new(uri), security.sni.clone().map(CString::new).transpose())
+        else {
+            self.log(Level::Error, "server URI or SNI contains NUL; connection not opened");
+            return OpenOutcome::Failed;
+        };
+        let Some(open_secure) = self.table.open_secure else { return OpenOutcome::Failed };
+        let buffer = |b: &[u8]| if b.is_empty() { core::ptr::null() } else { b.as_ptr() };
+        let c = lwbs_security {
+            struct_size: core::mem::size_of::<lwbs_security>() as u32,
+            mode: security.mode.as_i64() as u32,
+            bootstrap: security.bootstrap,
+            identity: buffer(&security.identity),
+            identity_len: security.identity.len(),
+            server_key: buffer(&security.server_key),
+            server_key_len: security.server_key.len(),
+            secret_key: buffer(&security.secret_key),
+            secret_key_len: security.secret_key.len(),
+            certificate_usage: u32::from(security.certificate_usage),
+            matching_type: u32::from(security.matching_type),
+            sni: sni.as_ref().map_or(core::ptr::null(), |s| s.as_ptr()),
+        };
+        // SAFETY: the callback contract of `lwbs_platform::open_secure`; `c`, `text` and the
+        // buffers it points into outlive the call.
+        let rc = unsafe { open_secure(self.table.userdata, conn, text.as_ptr(), &c) };
+        match rc {
+            0 => {
+                self.log(Level::Debug, &alloc::format!("secure connection {conn} opened to {uri}"));
+                OpenOutcome::Opened
+            }
+            LWBS_OPEN_REFUSED => {
+                self.log(
+                    Level::Error,
+                    &alloc::format!("open_secure of connection {conn} to {uri} refused the mode"),
+                );
+                OpenOutcome::Refused
+            }
+            rc => {
+                self.log(
+                    Level::Error,
+                    &alloc::format!("open_secure of connection {conn} to {uri} failed ({rc})"),
+                );
+                OpenOutcome::Failed
+            }
+        }
     }
 
     /// Whether the firmware gave an `entropy` callback.

@@ -3,11 +3,11 @@
 
 use super::event::Route;
 use super::handle::Handle;
-use super::platform::Level;
+use super::platform::{Level, OpenOutcome};
 use super::result::lwbs_result::*;
 use super::result::Status;
 
-/// Hands everything the engine produced to the platform: events (Connect → `open`,
+/// Hands everything the engine produced to the platform: events (Connect → `open`, ConnectSecure → `open_secure`,
 /// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
@@ -53,6 +53,18 @@ fn dispatch(handle: &mut Handle, route: Route<'_>, now: u64) -> Status {
                 // Nothing was opened (name resolution, no socket): what waits on the
                 // connection fails now, not after its retransmissions.
                 let _ = handle.client.handle_open_failure(now, conn);
+            }
+            Ok(())
+        }
+        Route::OpenSecure(conn, uri, security) => {
+            match platform.open_secure(conn.0, uri, security) {
+                OpenOutcome::Opened => {}
+                OpenOutcome::Refused => {
+                    let _ = handle.client.handle_security_refused(now, conn);
+                }
+                OpenOutcome::Failed => {
+                    let _ = handle.client.handle_open_failure(now, conn);
+                }
             }
             Ok(())
         }

@@ -31,6 +31,9 @@ pub enum RegistrationFailure {
     /// The server answered Register 2.01 without a (well-formed) Location-Path, which it
     /// MUST send (Core 1.1 §6.2.1): no Update or De-register could be addressed.
     NoLocation,
+    /// The platform, which secures this account's mode itself, refused the mode or the
+    /// material (`Client::handle_security_refused`).
+    SecurityRefused,
 }
 
 impl fmt::Display for RegistrationFailure {
@@ -47,6 +50,9 @@ impl fmt::Display for RegistrationFailure {
             Self::Handshake { alert: None } => f.write_str("DTLS handshake failed"),
             Self::Handshake { alert: Some(a) } => write!(f, "DTLS handshake failed (alert {a})"),
             Self::NoLocation => f.write_str("registered without a Location-Path"),
+            Self::SecurityRefused => {
+                f.write_str("the platform refused the account's security mode or credentials")
+            }
         }
     }
 }

@@ -20,6 +20,10 @@ pub enum FailureKind {
     Credentials,
     /// Any other local error of the TLS stack (its error code).
     Local(i32),
+    /// The platform, which secures this connection itself, cannot use the account's mode
+    /// or material (`Event::ConnectSecure` refused): the account fails, never falls back
+    /// to NoSec.
+    Refused,
 }
 
 /// A failed handshake or a broken session.
@@ -39,6 +43,7 @@ impl fmt::Display for ChannelFailure {
             FailureKind::Verification => f.write_str("server certificate not accepted")?,
             FailureKind::Credentials => f.write_str("credentials unusable")?,
             FailureKind::Local(code) => write!(f, "TLS error -0x{:04x}", code.unsigned_abs())?,
+            FailureKind::Refused => f.write_str("security mode refused by the platform")?,
         }
         match self.alert {
             Some(alert) => write!(f, " (alert {alert})"),

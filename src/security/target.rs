@@ -29,17 +29,20 @@ pub struct Target {
     /// for NoSec.
     #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
     pub credentials: Option<super::Credentials>,
+    /// What the platform needs when it secures this account's mode itself (then there are
+    /// no `credentials`: the built-in stack is not used).
+    pub platform: Option<super::PlatformSecurity>,
 }
 
 impl SecurityAccount<'_> {
     /// The connection target of this account, or the first reason it cannot be used by a
-    /// build that supports the modes `supports_mode` accepts. In order: the URI is present,
+    /// client that supports the modes of `modes` (this build's stack and the platform's). In order: the URI is present,
     /// parses (`coap://` or `coaps://`, host, port) and each part fits its CoAP option
     /// (RFC 7252 §5.10); the Security Mode is present and matches the scheme (`coaps` for the
     /// DTLS modes, LwM2M Transport 1.1 §5.2.8); the mode is supported; PSK identity at most
     /// 128 and key at most 64 bytes (Transport §5.2.8.1); the credentials the mode needs are
     /// present (PSK: identity and key; certificates: all three; EST: the server key).
-    pub fn target(&self, supports_mode: fn(SecurityMode) -> bool) -> Result<Target, AccountError> {
+    pub fn target(&self, modes: super::ModeSupport) -> Result<Target, AccountError> {
         let uri_text = self.uri().ok_or(AccountError::MissingResource(sec::URI))?;
         let uri = ServerUri::parse(uri_text).map_err(AccountError::Uri)?;
         check_uri_lengths(&uri)?;
@@ -51,7 +54,7 @@ impl SecurityAccount<'_> {
         if !secure && mode != SecurityMode::NoSec {
             return Err(AccountError::SecureModeWithCoap(mode));
         }
-        if !supports_mode(mode) {
+        if !modes.supports(mode) {
             return Err(AccountError::UnsupportedMode(mode));
         }
         let len = |rid| self.instance.bytes(rid).map_or(0, <[u8]>::len);
@@ -77,13 +80,15 @@ impl SecurityAccount<'_> {
         if !complete {
             return Err(AccountError::Credentials(mode));
         }
+        let by_platform = modes.by_platform(mode);
         Ok(Target {
             uri_text: String::from(uri_text),
             uri,
             mode,
             material: session_material(Some(*self)),
             #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
-            credentials: credentials(self, mode)?,
+            credentials: if by_platform { None } else { credentials(self, mode)? },
+            platform: by_platform.then(|| super::PlatformSecurity::from_account(self, mode)),
         })
     }
 }
@@ -158,13 +163,10 @@ mod tests {
     use crate::model::{Instance, Origin};
     use alloc::string::ToString;
 
-    fn all(_: SecurityMode) -> bool {
-        true
-    }
+    use crate::security::{ModeSet, ModeSupport};
 
-    fn nosec_only(mode: SecurityMode) -> bool {
-        mode == SecurityMode::NoSec
-    }
+    const ALL: ModeSupport = ModeSupport { builtin: ModeSet::ALL_SECURE, platform: ModeSet::NONE };
+    const NOSEC_ONLY: ModeSupport = ModeSupport { builtin: ModeSet::NONE, platform: ModeSet::NONE };
 
     fn instance(uri: &str, mode: SecurityMode, id: &[u8], server: &[u8], key: &[u8]) -> Instance {
         Instance::new(Origin::Factory)
@@ -177,7 +179,7 @@ mod tests {
 
     fn check(
         i: &Instance,
-        supports: fn(SecurityMode) -> bool,
+        supports: ModeSupport,
     ) -> Result<Target, (AccountError, alloc::string::String)> {
         SecurityAccount { instance_id: 0, instance: i }
             .target(supports)
@@ -189,7 +191,7 @@ mod tests {
         mode: SecurityMode,
         id: &[u8],
         key: &[u8],
-        supports: fn(SecurityMode) -> bool,
+        supports: ModeSupport,
     ) -> (AccountError, alloc::string::String) {
         check(&instance(uri, mode, id, &[], key), supports).unwrap_err()
     }
@@ -199,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_usable_account_gives_its_target() {
-        let t = check(&instance("coap://h:5690/rd?x=1", NOSEC, b"", b"", b""), all).unwrap();
+        let t = check(&instance("coap://h:5690/rd?x=1", NOSEC, b"", b"", b""), ALL).unwrap();
         assert_eq!(
             (t.uri_text.as_str(), t.uri.port, t.mode),
             ("coap://h:5690/rd?x=1", 5690, NOSEC)
@@ -207,87 +209,87 @@ mod tests {
         assert_eq!((t.uri.path.len(), t.uri.query.len()), (1, 1));
         assert_ne!(t.material, 0);
         let psk = instance("coaps://h", PSK, &[b'i'; 128], b"", &[7; 64]);
-        assert_eq!(check(&psk, all).unwrap().uri.port, 5684, "128-byte identity, 64-byte key fit");
+        assert_eq!(check(&psk, ALL).unwrap().uri.port, 5684, "128-byte identity, 64-byte key fit");
     }
 
     #[test]
     fn the_uri_must_be_present() {
         let i = Instance::new(Origin::Factory).with(sec::MODE, Value::Integer(3));
-        assert_eq!(check(&i, all).unwrap_err().0, AccountError::MissingResource(sec::URI));
+        assert_eq!(check(&i, ALL).unwrap_err().0, AccountError::MissingResource(sec::URI));
     }
 
     #[test]
     fn the_uri_must_parse() {
-        assert!(err("http://h", NOSEC, b"", b"", all).1.starts_with("unknown URI scheme"));
-        assert!(err("coap://", NOSEC, b"", b"", all).1.starts_with("missing or malformed host"));
-        assert!(err("coap://h:0", NOSEC, b"", b"", all).1.starts_with("bad port"));
+        assert!(err("http://h", NOSEC, b"", b"", ALL).1.starts_with("unknown URI scheme"));
+        assert!(err("coap://", NOSEC, b"", b"", ALL).1.starts_with("missing or malformed host"));
+        assert!(err("coap://h:0", NOSEC, b"", b"", ALL).1.starts_with("bad port"));
     }
 
     #[test]
     fn each_uri_part_fits_its_option() {
         let host = alloc::format!("coap://{}", "h".repeat(256));
         assert_eq!(
-            err(&host, NOSEC, b"", b"", all).1,
+            err(&host, NOSEC, b"", b"", ALL).1,
             "URI host of 256 bytes exceeds the 255-byte Uri-Host option"
         );
         let segment = alloc::format!("coap://h/{}", "p".repeat(256));
-        assert!(err(&segment, NOSEC, b"", b"", all).1.starts_with("URI path segment of 256 bytes"));
+        assert!(err(&segment, NOSEC, b"", b"", ALL).1.starts_with("URI path segment of 256 bytes"));
         let query = alloc::format!("coap://h?{}", "q".repeat(256));
-        assert!(err(&query, NOSEC, b"", b"", all)
+        assert!(err(&query, NOSEC, b"", b"", ALL)
             .1
             .starts_with("URI query parameter of 256 bytes"));
         let fits =
             alloc::format!("coap://{}/{}?{}", "h".repeat(255), "p".repeat(255), "q".repeat(255));
-        assert!(check(&instance(&fits, NOSEC, b"", b"", b""), all).is_ok(), "255 bytes each fit");
+        assert!(check(&instance(&fits, NOSEC, b"", b"", b""), ALL).is_ok(), "255 bytes each fit");
     }
 
     #[test]
     fn the_mode_must_be_present_and_in_range() {
         let i = Instance::new(Origin::Factory).with(sec::URI, Value::String("coap://h".into()));
-        assert_eq!(check(&i, all).unwrap_err().0, AccountError::MissingResource(sec::MODE));
+        assert_eq!(check(&i, ALL).unwrap_err().0, AccountError::MissingResource(sec::MODE));
         let i = i.with(sec::MODE, Value::Integer(9));
-        assert_eq!(check(&i, all).unwrap_err().0, AccountError::MissingResource(sec::MODE));
+        assert_eq!(check(&i, ALL).unwrap_err().0, AccountError::MissingResource(sec::MODE));
     }
 
     #[test]
     fn the_scheme_matches_the_mode() {
-        assert!(err("coaps://h", NOSEC, b"", b"", all)
+        assert!(err("coaps://h", NOSEC, b"", b"", ALL)
             .1
             .starts_with("coaps:// URI with Security Mode NoSec"));
         assert_eq!(
-            err("coap://h", PSK, b"id", b"k", all).1,
+            err("coap://h", PSK, b"id", b"k", ALL).1,
             "Security Mode PSK needs a coaps:// URI, not coap://"
         );
     }
 
     #[test]
     fn the_mode_is_supported_by_this_build() {
-        assert!(err("coaps://h", PSK, b"id", b"k", nosec_only)
+        assert!(err("coaps://h", PSK, b"id", b"k", NOSEC_ONLY)
             .1
             .contains("needs DTLS, which this build lacks"));
         assert_eq!(
-            err("coaps://h", SecurityMode::Rpk, b"id", b"k", super::super::supports_mode).1,
+            err("coaps://h", SecurityMode::Rpk, b"id", b"k", ModeSupport::default()).1,
             "Security Mode RPK is not supported"
         );
     }
 
     #[test]
     fn psk_identity_and_key_are_bounded() {
-        let (e, text) = err("coaps://h", PSK, &[b'i'; 129], b"k", all);
+        let (e, text) = err("coaps://h", PSK, &[b'i'; 129], b"k", ALL);
         assert!(e.is_length());
         assert_eq!(text, "PSK identity of 129 bytes is longer than 128 bytes");
         assert_eq!(
-            err("coaps://h", PSK, b"i", &[7; 65], all).1,
+            err("coaps://h", PSK, b"i", &[7; 65], ALL).1,
             "PSK of 65 bytes is longer than 64 bytes"
         );
     }
 
     #[test]
     fn the_credentials_of_the_mode_are_present() {
-        assert!(err("coaps://h", PSK, b"id", b"", all).1.starts_with("PSK credentials missing"));
-        assert!(err("coaps://h", PSK, b"", b"key", all).1.starts_with("PSK credentials missing"));
+        assert!(err("coaps://h", PSK, b"id", b"", ALL).1.starts_with("PSK credentials missing"));
+        assert!(err("coaps://h", PSK, b"", b"key", ALL).1.starts_with("PSK credentials missing"));
         let cert = SecurityMode::Certificate;
-        assert_eq!(err("coaps://h", cert, b"own", b"key", all).0, AccountError::Credentials(cert));
+        assert_eq!(err("coaps://h", cert, b"own", b"key", ALL).0, AccountError::Credentials(cert));
     }
 
     #[test]
