@@ -128,7 +128,7 @@ impl Harness {
             while let Some(ev) = self.client.poll_event() {
                 progressed = true;
                 match &ev {
-                    Event::Connect { conn, uri } => {
+                    Event::Connect { conn, uri } | Event::ConnectSecure { conn, uri, .. } => {
                         self.conns.insert(*conn, uri.clone());
                     }
                     Event::Disconnect { conn } => {
