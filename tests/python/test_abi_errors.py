@@ -137,6 +137,7 @@ C_TO_CTYPES = {
     "struct lwbs_dm_response *": ctypes.POINTER(_ffi.lwbs_dm_response),
     "uint8_t": ctypes.c_uint8, "uint16_t": ctypes.c_uint16, "bool": ctypes.c_bool,
     "const struct lwbs_path *": ctypes.POINTER(_ffi.lwbs_path),
+    "const struct lwbs_security *": ctypes.POINTER(_ffi.lwbs_security),
 }
 
 
@@ -147,7 +148,10 @@ def test_callback_prototypes_match_header():
                      re.S).group(1)
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
     found = re.findall(r"(\w+) \(\*(\w+)\)\(([^)]*)\);", body)
-    assert [name for _, name, _ in found] == [f for f, _ in _ffi.lwbs_platform._fields_[2:]]
+    callbacks = [f for f, _ in _ffi.lwbs_platform._fields_[2:] if f != "secure_modes"]
+    assert [name for _, name, _ in found] == callbacks
+    assert re.search(r"\buint32_t secure_modes;", body), "secure_modes is a uint32_t"
+    assert dict(_ffi.lwbs_platform._fields_)["secure_modes"] is c_uint32
     for ret, name, params in found:
         fn = dict(_ffi.lwbs_platform._fields_)[name]
         types = [re.sub(r"\s*\b\w+$", "", p.strip()).replace("*", " *").replace("  ", " ")
