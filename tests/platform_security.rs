@@ -41,6 +41,27 @@ fn rpk_account(ssid: u16, secret: &[u8]) -> ServerAccountConfig {
     }
 }
 
+/// A client whose platform secures PSK, with a factory PSK Bootstrap-Server account.
+fn psk_bootstrap_by_platform(identity: &[u8], key: &[u8]) -> Harness {
+    let mut config = rpk_platform_config();
+    config.policy.modes.platform = ModeSet::NONE.with(SecurityMode::Psk);
+    let mut h = Harness::new(config);
+    h.client
+        .provision_bootstrap_account(&lwm2m_bootstrap::client::BootstrapAccountConfig {
+            security: SecurityConfig {
+                uri: "coaps://127.0.0.1:5784".into(),
+                mode: SecurityMode::Psk,
+                identity: Secret::new(identity),
+                server_key: Secret::default(),
+                secret_key: Secret::new(key),
+            },
+            hold_off_s: 0,
+            account_timeout_s: 0,
+        })
+        .unwrap();
+    h
+}
+
 /// The security handed out with each `ConnectSecure`, in order.
 fn secure_connects(h: &Harness) -> Vec<(ConnId, PlatformSecurity)> {
     h.events
@@ -125,22 +146,7 @@ fn a_bootstrapped_rpk_account_gets_its_own_session_and_finish_closes_the_bootstr
 
 #[test]
 fn a_bootstrap_server_account_the_platform_secures_is_flagged_bootstrap() {
-    let mut config = rpk_platform_config();
-    config.policy.modes.platform = ModeSet::NONE.with(SecurityMode::Psk);
-    let mut h = Harness::new(config);
-    h.client
-        .provision_bootstrap_account(&lwm2m_bootstrap::client::BootstrapAccountConfig {
-            security: SecurityConfig {
-                uri: "coaps://127.0.0.1:5784".into(),
-                mode: SecurityMode::Psk,
-                identity: Secret::new(b"bs-identity"),
-                server_key: Secret::default(),
-                secret_key: Secret::new(b"bs-psk"),
-            },
-            hold_off_s: 0,
-            account_timeout_s: 0,
-        })
-        .unwrap();
+    let mut h = psk_bootstrap_by_platform(b"bs-identity", b"bs-psk");
     h.start();
     let connects = secure_connects(&h);
     assert_eq!(connects.len(), 1);
@@ -235,22 +241,7 @@ fn a_mode_the_platform_refuses_fails_the_account_and_never_falls_back_to_nosec()
 
 #[test]
 fn a_refused_bootstrap_server_session_fails_the_bootstrap_with_that_reason() {
-    let mut config = rpk_platform_config();
-    config.policy.modes.platform = ModeSet::NONE.with(SecurityMode::Psk);
-    let mut h = Harness::new(config);
-    h.client
-        .provision_bootstrap_account(&lwm2m_bootstrap::client::BootstrapAccountConfig {
-            security: SecurityConfig {
-                uri: "coaps://127.0.0.1:5784".into(),
-                mode: SecurityMode::Psk,
-                identity: Secret::new(b"bs"),
-                server_key: Secret::default(),
-                secret_key: Secret::new(b"k"),
-            },
-            hold_off_s: 0,
-            account_timeout_s: 0,
-        })
-        .unwrap();
+    let mut h = psk_bootstrap_by_platform(b"bs", b"k");
     h.start();
     let (conn, _) = secure_connects(&h)[0].clone();
     h.client.handle_security_refused(h.now, conn).unwrap();

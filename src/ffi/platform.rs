@@ -308,9 +308,6 @@ pub(crate) enum Level {
 #[cfg(feature = "smartcard")]
 const CARD_RESPONSE_CAPACITY: usize = 261;
 
-/// The bits of `secure_modes` that name a secure mode (PSK, RPK, certificate, EST).
-const SECURE_MODE_BITS: u32 = 0b1_0111;
-
 /// What came of `open_secure`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OpenOutcome {
@@ -370,7 +367,7 @@ impl Platform {
         if p.open.is_none() || p.close.is_none() || p.send.is_none() {
             return Err(LWBS_ERR_PLATFORM);
         }
-        if p.secure_modes & SECURE_MODE_BITS != 0 && p.open_secure.is_none() {
+        if ModeSet::from_bits(p.secure_modes) != ModeSet::NONE && p.open_secure.is_none() {
             return Err(LWBS_ERR_PLATFORM);
         }
         Ok(Platform { table: p })
