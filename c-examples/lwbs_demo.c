@@ -4,6 +4,8 @@
  *             [--bootstrap-uri URI [--hold-off SECONDS]]
  *             [--server-uri URI --ssid N [--lifetime SECONDS]]
  *             [--psk-identity ID --psk-key HEX]
+ *             [--platform-tls] [--platform-tls-modes psk,rpk,cert]
+ *             [--platform-tls-timeout SECONDS]
  *             [--state-dir DIR]                  (default ./lwbs-state)
  *             [--retry-count N] [--retry-timer SECONDS]
  *             [--seq-retry-count N] [--seq-delay SECONDS]
@@ -48,6 +50,19 @@
  * is accepted in writes whatever it is. --bootstrap-pack on bootstraps with one
  * Bootstrap-Pack-Request (LwM2M 1.2, GET /bspack), falling back to the Bootstrap-Request.
  *
+ * --platform-tls: the platform, not the library, does DTLS (lwbs_platform.secure_modes and
+ * open_secure; posix_platform.c over gnutls_security.c, built when CMake finds GnuTLS,
+ * option LWBS_EXAMPLES_GNUTLS): every PSK, RPK and certificate account, from the command
+ * line (--psk-identity/--psk-key with coaps:// URIs) or written by a Bootstrap-Server, is
+ * secured by a GnuTLS DTLS 1.2 session the demo runs on its UDP socket; the library hands it
+ * the credentials and its plain CoAP datagrams. --platform-tls-modes psk,rpk,cert (any
+ * subset, implies --platform-tls) names the modes GnuTLS takes; the others stay the
+ * library's (PSK and certificates with its Mbed TLS; RPK has no other way). A handshake that
+ * times out (--platform-tls-timeout SECONDS, default 63 as the library's own: 1 s doubling)
+ * or fails is reported with lwbs_client_conn_security_failed from the main loop; credentials
+ * GnuTLS cannot parse refuse the account (LWBS_OPEN_REFUSED), never a NoSec fallback. Without
+ * GnuTLS in the build these options exit 1. Key bytes are never printed.
+ *
  * --smartcard EF_FILE gives the device a (simulated) UICC whose EF LwM2M_Bootstrap holds the
  * raw content of EF_FILE (LwM2M Core 1.1 Appendix G.3.3 format); the library reads it through
  * the PKCS#15 APDU walk (sim_card.c). A valid card's servers are used instead of the factory or
@@ -78,6 +93,8 @@
 #define MAX_PSK_KEY 64
 #define STOP_TIMEOUT_MS 10000u /* bound on the Deregister exchange when stopping */
 #define MAX_DATAGRAM 2048      /* larger than any CoAP message the library accepts */
+#define TLS_ALL_MODES                                                                   \
+    ((1u << LWBS_SECURITY_PSK) | (1u << LWBS_SECURITY_RPK) | (1u << LWBS_SECURITY_CERTIFICATE))
 
 /* ---- command line ------------------------------------------------------------------------ */
 
@@ -106,6 +123,8 @@ typedef struct demo_args {
     int seq_delay_given;
     unsigned long preferred_format; /* 0 = the library's default (TLV) */
     int bootstrap_pack;
+    uint32_t platform_tls_modes; /* 0 = the library's own DTLS */
+    unsigned long platform_tls_timeout_s;
 } demo_args;
 
 static const char usage_text[] =
@@ -113,6 +132,10 @@ static const char usage_text[] =
     "                 [--bootstrap-uri URI [--hold-off SECONDS]]\n"
     "                 [--server-uri URI --ssid N [--lifetime SECONDS]]\n"
     "                 [--psk-identity ID --psk-key HEX]\n"
+    "                 [--platform-tls] [--platform-tls-modes psk,rpk,cert]\n"
+    "                 [--platform-tls-timeout SECONDS]   (default 63)\n"
+    "                 (DTLS by the platform over GnuTLS instead of the library's Mbed TLS;\n"
+    "                 --platform-tls: all three modes)\n"
     "                 [--state-dir DIR]   (default ./lwbs-state)\n"
     "                 [--retry-count N] [--retry-timer SECONDS]\n"
     "                 [--seq-retry-count N] [--seq-delay SECONDS]\n"
@@ -183,6 +206,28 @@ static int parse_exit_after(const char *text, demo_args *args) {
     return 0;
 }
 
+/* "psk,rpk,cert" (any non-empty subset) → secure_modes bits; 0 for a bad list. */
+static uint32_t parse_tls_modes(const char *text) {
+    static const struct { const char *name; uint32_t bit; } modes[] = {
+        {"psk", 1u << LWBS_SECURITY_PSK},
+        {"rpk", 1u << LWBS_SECURITY_RPK},
+        {"cert", 1u << LWBS_SECURITY_CERTIFICATE}};
+    uint32_t bits = 0;
+    while (*text != '\0') {
+        size_t len = strcspn(text, ",");
+        size_t i;
+        uint32_t bit = 0;
+        for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
+            if (strlen(modes[i].name) == len && strncmp(text, modes[i].name, len) == 0)
+                bit = modes[i].bit;
+        if (bit == 0) return 0;
+        bits |= bit;
+        text += len;
+        if (*text == ',' && *++text == '\0') return 0; /* a trailing comma */
+    }
+    return bits;
+}
+
 /* One option with its value; returns 0, or 2 after printing the usage. */
 static int parse_option(const char *name, const char *value, demo_args *args) {
     if (strcmp(name, "--endpoint") == 0) {
@@ -237,6 +282,14 @@ static int parse_option(const char *name, const char *value, demo_args *args) {
         if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
             return usage_error("bad --bootstrap-pack (on or off)", value);
         args->bootstrap_pack = strcmp(value, "on") == 0;
+    } else if (strcmp(name, "--platform-tls-modes") == 0) {
+        args->platform_tls_modes = parse_tls_modes(value);
+        if (args->platform_tls_modes == 0)
+            return usage_error("bad --platform-tls-modes (psk, rpk, cert, comma-separated)",
+                               value);
+    } else if (strcmp(name, "--platform-tls-timeout") == 0) {
+        if (parse_number(value, 1, 3600, &args->platform_tls_timeout_s) != 0)
+            return usage_error("bad --platform-tls-timeout (1..3600 seconds)", value);
     } else if (strcmp(name, "--exit-after") == 0) {
         if (parse_exit_after(value, args) != 0)
             return usage_error("bad --exit-after", value);
@@ -257,6 +310,8 @@ static int check_args(const demo_args *args) {
         return usage_error("--hold-off needs --bootstrap-uri", NULL);
     if ((args->psk_identity == NULL) != (args->psk_key_len == 0))
         return usage_error("--psk-identity and --psk-key go together", NULL);
+    if (args->platform_tls_timeout_s != 0 && args->platform_tls_modes == 0)
+        return usage_error("--platform-tls-timeout needs --platform-tls", NULL);
     return 0;
 }
 
@@ -264,7 +319,7 @@ static const char *const known_options[] = {
     "--endpoint",    "--bootstrap-uri", "--server-uri",  "--psk-identity",    "--smartcard",
     "--state-dir",   "--hold-off",      "--ssid",        "--lifetime",        "--psk-key",
     "--retry-count", "--retry-timer",   "--seq-retry-count", "--seq-delay", "--exit-after",
-    "--preferred-format", "--bootstrap-pack",
+    "--preferred-format", "--bootstrap-pack", "--platform-tls-modes", "--platform-tls-timeout",
 };
 
 static bool known_option(const char *name) {
@@ -289,6 +344,11 @@ static int parse_args(int argc, char **argv, demo_args *args) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage_text, stdout);
             return -1;
+        }
+        if (strcmp(argv[i], "--platform-tls") == 0) { /* the one option without a value */
+            if (args->platform_tls_modes == 0) args->platform_tls_modes = TLS_ALL_MODES;
+            i--;
+            continue;
         }
         if (!known_option(argv[i])) {
             return usage_error("unknown option", argv[i]);
@@ -492,6 +552,18 @@ static int create_client(demo *d) {
                     d->args->smartcard, strerror(errno));
         }
     }
+    if (d->args->platform_tls_modes != 0) {
+        /* 63 s by default: the library's own DTLS, 1 s doubling up to 32 s. */
+        unsigned long timeout_s = d->args->platform_tls_timeout_s != 0
+                                      ? d->args->platform_tls_timeout_s
+                                      : 63;
+        if (posix_platform_set_tls(&d->platform, d->args->platform_tls_modes,
+                                   (unsigned)(timeout_s * 1000u)) != 0) {
+            fprintf(stderr, "lwbs-demo: --platform-tls: this lwbs-demo was built without GnuTLS "
+                            "(CMake: libgnutls28-dev not found or LWBS_EXAMPLES_GNUTLS=OFF)\n");
+            return 1;
+        }
+    }
     posix_platform_table(&d->platform, &table);
     r = lwbs_client_new(&config, &table, &d->client);
     if (r != LWBS_OK) {
@@ -639,19 +711,46 @@ static void receive_datagrams(demo *d, const struct pollfd *fds, const lwbs_conn
     }
 }
 
+/* The platform's DTLS sessions (--platform-tls): handshakes whose retransmission timer ran
+ * out go on, and every session that failed is reported to the library here, in the main loop
+ * (a callback must not call into the client). */
+static void report_tls_failures(demo *d) {
+    posix_tls_failure failures[POSIX_MAX_CONNS];
+    size_t n = posix_platform_service(&d->platform, failures, POSIX_MAX_CONNS);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        lwbs_result r = failures[i].transport_error
+                            ? lwbs_client_conn_error(d->client, failures[i].conn, posix_now_ms())
+                            : lwbs_client_conn_security_failed(d->client, failures[i].conn,
+                                                               posix_now_ms(), failures[i].reason,
+                                                               failures[i].alert);
+        if (r != LWBS_OK && r != LWBS_ERR_UNKNOWN_CONNECTION) {
+            fprintf(stderr, "lwbs-demo[warning] %s: %s\n",
+                    failures[i].transport_error ? "conn_error" : "conn_security_failed",
+                    lwbs_result_str(r));
+        }
+    }
+}
+
 static int wait_and_receive(demo *d, uint64_t now, uint64_t deadline) {
     struct pollfd fds[POSIX_MAX_CONNS + 1];
     lwbs_conn ids[POSIX_MAX_CONNS + 1];
     size_t n = posix_platform_pollfds(&d->platform, fds, ids, POSIX_MAX_CONNS);
+    int timeout = poll_timeout_ms(d, now, deadline);
+    long tls_timeout = posix_platform_tls_timeout_ms(&d->platform); /* DTLS retransmission */
+    if (tls_timeout >= 0 && (timeout < 0 || tls_timeout < timeout)) {
+        timeout = (int)tls_timeout;
+    }
     fds[n].fd = signal_pipe[0];
     fds[n].events = POLLIN;
     fds[n].revents = 0;
-    if (poll(fds, n + 1, poll_timeout_ms(d, now, deadline)) < 0 && errno != EINTR) {
+    if (poll(fds, n + 1, timeout) < 0 && errno != EINTR) {
         fprintf(stderr, "lwbs-demo: poll: %s\n", strerror(errno));
         return 1;
     }
     drain_signal_pipe();
     receive_datagrams(d, fds, ids, n);
+    report_tls_failures(d);
     return -1;
 }
 

@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef LWBS_WITH_GNUTLS
+#include "gnutls_security.h"
+#endif
+
 #define SLOT_FILE_MAX sizeof "/slot0.img"
 
 /* ---- logging ------------------------------------------------------------------------------ */
@@ -141,29 +145,51 @@ static posix_conn *find_conn(posix_platform *p, lwbs_conn id) {
     return NULL;
 }
 
-static int32_t cb_open(void *userdata, lwbs_conn conn, const char *uri) {
-    posix_platform *p = userdata;
+/* A free slot with a UDP socket connected to uri's host and port, or NULL. */
+static posix_conn *open_slot(posix_platform *p, const char *uri) {
     posix_conn *slot = find_conn(p, 0);
     char host[256];
     char port[8];
-    int fd;
 
     if (slot == NULL) {
         plog(p, 1, "no free connection slot for %s", uri);
-        return -1;
+        return NULL;
     }
     if (split_uri(uri, host, sizeof host, port, sizeof port) != 0) {
         plog(p, 1, "cannot parse server URI %s", uri);
-        return -1;
+        return NULL;
     }
-    fd = connect_udp(p, host, port);
-    if (fd < 0) {
+    slot->fd = connect_udp(p, host, port);
+    return slot->fd < 0 ? NULL : slot;
+}
+
+static int32_t cb_open(void *userdata, lwbs_conn conn, const char *uri) {
+    posix_platform *p = userdata;
+    posix_conn *slot = open_slot(p, uri);
+    if (slot == NULL) {
         return -1;
     }
     slot->id = conn;
-    slot->fd = fd;
     plog(p, 4, "conn %u open: %s", (unsigned)conn, uri);
     return 0;
+}
+
+/* close_notify: end a secure session with close_notify (the library's close); not when the
+ * whole platform is torn down. */
+static void close_slot(posix_platform *p, posix_conn *slot, int close_notify) {
+#ifdef LWBS_WITH_GNUTLS
+    if (slot->tls != NULL) {
+        gtls_close(slot->tls, close_notify); /* wipes the session's copies of the keys */
+        slot->tls = NULL;
+    }
+#else
+    (void)close_notify;
+#endif
+    plog(p, 4, "conn %u closed", (unsigned)slot->id);
+    close(slot->fd);
+    slot->id = 0;
+    slot->fd = -1;
+    slot->failure_reported = 0;
 }
 
 static void cb_close(void *userdata, lwbs_conn conn) {
@@ -172,11 +198,45 @@ static void cb_close(void *userdata, lwbs_conn conn) {
     if (slot == NULL || conn == 0) {
         return;
     }
-    close(slot->fd);
-    slot->id = 0;
-    slot->fd = -1;
-    plog(p, 4, "conn %u closed", (unsigned)conn);
+    close_slot(p, slot, 1);
 }
+
+#ifdef LWBS_WITH_GNUTLS
+static void tls_log(void *context, unsigned level, const char *message) {
+    plog(context, level, "%s", message);
+}
+
+/* The library's account of a mode in secure_modes: a connected socket and a GnuTLS session
+ * on it. The credentials are copied by gtls_open (and GnuTLS) during this call. */
+static int32_t cb_open_secure(void *userdata, lwbs_conn conn, const char *uri,
+                              const lwbs_security *security) {
+    posix_platform *p = userdata;
+    posix_conn *slot;
+    int rc;
+    if (strncmp(uri, "coaps://", 8) != 0) {
+        plog(p, 1, "secure connection %u to %s: not a coaps:// URI", (unsigned)conn, uri);
+        return LWBS_OPEN_REFUSED;
+    }
+    slot = open_slot(p, uri);
+    if (slot == NULL) {
+        return -1;
+    }
+    rc = gtls_open(&slot->tls, slot->fd, security, p->tls_retrans_ms, p->tls_handshake_ms,
+                   tls_log, p);
+    if (rc != 0) {
+        plog(p, rc == LWBS_OPEN_REFUSED ? 2 : 1, "conn %u: GnuTLS %s %s", (unsigned)conn,
+             rc == LWBS_OPEN_REFUSED ? "refuses the account's credentials for" : "cannot open",
+             uri);
+        close(slot->fd);
+        slot->fd = -1;
+        return rc == LWBS_OPEN_REFUSED ? LWBS_OPEN_REFUSED : -1;
+    }
+    slot->id = conn;
+    plog(p, 4, "conn %u open over GnuTLS DTLS: %s%s", (unsigned)conn, uri,
+         security->bootstrap ? " (Bootstrap-Server)" : "");
+    return 0;
+}
+#endif
 
 static int32_t cb_send(void *userdata, lwbs_conn conn, const uint8_t *data, size_t len) {
     posix_platform *p = userdata;
@@ -185,6 +245,11 @@ static int32_t cb_send(void *userdata, lwbs_conn conn, const uint8_t *data, size
         plog(p, 2, "send on unknown conn %u", (unsigned)conn);
         return -1;
     }
+#ifdef LWBS_WITH_GNUTLS
+    if (slot->tls != NULL) { /* plain CoAP into the DTLS session (queued while handshaking) */
+        return gtls_send(slot->tls, data, len) == 0 ? 0 : -1;
+    }
+#endif
     /* A lost datagram is the library's business: CoAP retransmits CON messages. */
     if (send(slot->fd, data, len, 0) < 0) {
         plog(p, 2, "send on conn %u: %s", (unsigned)conn, strerror(errno));
@@ -332,6 +397,18 @@ static unsigned log_level_from_env(void) {
     return level < 0 ? 0u : (unsigned)level;
 }
 
+int posix_platform_set_tls(posix_platform *p, uint32_t modes, unsigned handshake_timeout_ms) {
+#ifdef LWBS_WITH_GNUTLS
+    p->secure_modes = modes;
+    p->tls_retrans_ms = 1000; /* as the library's Mbed TLS: 1 s, doubling */
+    p->tls_handshake_ms = handshake_timeout_ms;
+    return 0;
+#else
+    (void)p, (void)modes, (void)handshake_timeout_ms;
+    return -1;
+#endif
+}
+
 int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn on_event,
                         void *event_context) {
     struct stat st;
@@ -392,13 +469,19 @@ void posix_platform_table(posix_platform *p, lwbs_platform *table) {
         table->card_present = cb_card_present;
         table->card_transmit = cb_card_transmit;
     }
+#ifdef LWBS_WITH_GNUTLS
+    if (p->secure_modes != 0) {
+        table->secure_modes = p->secure_modes;
+        table->open_secure = cb_open_secure;
+    }
+#endif
 }
 
 void posix_platform_close_all(posix_platform *p) {
     size_t i;
     for (i = 0; i < POSIX_MAX_CONNS; i++) {
         if (p->conns[i].id != 0) {
-            cb_close(p, p->conns[i].id);
+            close_slot(p, &p->conns[i], 0);
         }
     }
 }
@@ -425,6 +508,21 @@ long posix_platform_recv(posix_platform *p, lwbs_conn conn, uint8_t *buf, size_t
     if (slot == NULL || conn == 0) {
         return -1;
     }
+#ifdef LWBS_WITH_GNUTLS
+    if (slot->tls != NULL) {
+        uint32_t reason;
+        int32_t alert;
+        long len;
+        if (gtls_failed(slot->tls, &reason, &alert)) {
+            while (recv(slot->fd, buf, capacity, 0) >= 0) {
+                /* a failed session: its datagrams are dropped until the library closes it */
+            }
+            return -1;
+        }
+        len = gtls_recv(slot->tls, buf, capacity);
+        return len == GTLS_TRANSPORT_ERROR ? POSIX_RECV_TRANSPORT_ERROR : len < 0 ? -1 : len;
+    }
+#endif
     n = recv(slot->fd, buf, capacity, 0);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         /* e.g. ECONNREFUSED: an ICMP "port unreachable" for an earlier datagram. Reading it
@@ -436,6 +534,52 @@ long posix_platform_recv(posix_platform *p, lwbs_conn conn, uint8_t *buf, size_t
         }
     }
     return n < 0 ? -1 : (long)n;
+}
+
+size_t posix_platform_service(posix_platform *p, posix_tls_failure *out, size_t capacity) {
+    size_t n = 0;
+#ifdef LWBS_WITH_GNUTLS
+    size_t i;
+    for (i = 0; i < POSIX_MAX_CONNS && n < capacity; i++) {
+        posix_conn *slot = &p->conns[i];
+        if (slot->id == 0 || slot->tls == NULL || slot->failure_reported) {
+            continue;
+        }
+        gtls_tick(slot->tls);
+        out[n].conn = slot->id;
+        out[n].transport_error = 0;
+        if (gtls_failed(slot->tls, &out[n].reason, &out[n].alert)) {
+            slot->failure_reported = 1;
+            n++;
+        } else if (gtls_take_transport_error(slot->tls)) {
+            out[n].transport_error = 1;
+            n++;
+        }
+    }
+#else
+    (void)p, (void)out, (void)capacity;
+#endif
+    return n;
+}
+
+long posix_platform_tls_timeout_ms(const posix_platform *p) {
+    long soonest = -1;
+#ifdef LWBS_WITH_GNUTLS
+    size_t i;
+    for (i = 0; i < POSIX_MAX_CONNS; i++) {
+        long t;
+        if (p->conns[i].id == 0 || p->conns[i].tls == NULL) {
+            continue;
+        }
+        t = gtls_timeout_ms(p->conns[i].tls);
+        if (t >= 0 && (soonest < 0 || t < soonest)) {
+            soonest = t;
+        }
+    }
+#else
+    (void)p;
+#endif
+    return soonest;
 }
 
 uint64_t posix_now_ms(void) {

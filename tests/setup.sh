@@ -22,11 +22,21 @@ command -v autoreconf >/dev/null 2>&1 || need_apt+=(autoconf automake libtool)
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_apt+=(gcc-arm-none-eabi)
 dpkg -s libnewlib-arm-none-eabi >/dev/null 2>&1 || need_apt+=(libnewlib-arm-none-eabi)
 command -v qemu-system-arm >/dev/null 2>&1 || need_apt+=(qemu-system-arm)
+# lwbs-demo --platform-tls (c-examples/gnutls_security.c, built when CMake finds GnuTLS) and
+# tests/python/test_platform_tls.py, which makes its keys with the openssl CLI.
+dpkg -s libgnutls28-dev >/dev/null 2>&1 || need_apt+=(libgnutls28-dev)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# Without GnuTLS the demo would silently lose --platform-tls and test_platform_tls.py fail.
+if ! pkg-config --exists 'gnutls >= 3.6.13'; then
+  echo "tests/setup.sh: GnuTLS >= 3.6.13 not found by pkg-config (Debian libgnutls28-dev);" \
+       "lwbs-demo --platform-tls and tests/python/test_platform_tls.py need it" >&2
+  exit 1
 fi
 
 if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then

@@ -13,6 +13,16 @@ Command line (see /tmp/lwbs/api-contract.md)::
 
     bootstrap_server.py --bind 127.0.0.1:0 --server-uri coap://127.0.0.1:5683
                         [--ssid 1] [--lifetime 300] [--security-iid 1] [--scenario standard]
+                        [--security-mode nosec|psk|rpk|cert [--identity TEXT | --identity-file F]
+                         [--server-key-file F] [--secret-key-file F | --secret-key-hex HEX]
+                         [--certificate-usage N] [--matching-type N]]
+
+``--security-mode`` makes the written DM account (TLV writes only) a PSK (identity, key), RPK
+(/0/x/3 own SubjectPublicKeyInfo DER, /0/x/4 the server's SubjectPublicKeyInfo DER, /0/x/5 own
+PKCS#8 DER) or certificate account (/0/x/3 own certificate DER, /0/x/4 the server's certificate
+or trust anchor DER, /0/x/5 own PKCS#8 DER, /0/x/15 Certificate Usage and /0/x/13 Matching
+Type when given); the default
+is the NoSec account with empty key resources.
 """
 
 from __future__ import annotations
@@ -102,14 +112,19 @@ FORMATS = ("tlv", "senml-json", "senml-cbor", "lwm2m-cbor")
 
 
 def standard_writes(server_uri: str, ssid: int = 1, lifetime: int = 300,
-                    security_iid: int = 1, fmt: str = "tlv") -> list[Operation]:
-    """``PUT /0`` (a NoSec server account at ``security_iid``) and ``PUT /1`` (instance 0),
-    in ``fmt`` (one of :data:`FORMATS`)."""
+                    security_iid: int = 1, fmt: str = "tlv",
+                    security: dict | None = None) -> list[Operation]:
+    """``PUT /0`` (a NoSec server account at ``security_iid``, or the one ``security``
+    describes: keyword arguments of :func:`tlv.security_instance`, TLV only) and ``PUT /1``
+    (instance 0), in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "tlv":
         return [
-            write("/0", tlv.security_instance(security_iid, server_uri, ssid)),
+            write("/0", tlv.security_instance(security_iid, server_uri, ssid,
+                                              **(security or {}))),
             write("/1", tlv.server_instance(0, ssid, lifetime)),
         ]
+    if security:
+        raise ValueError("a secured account is written in TLV only")
     content_format, payloads = formatted(server_uri, ssid, lifetime, security_iid, fmt)
     return [write(path, payload, content_format) for path, payload in payloads]
 
@@ -149,9 +164,11 @@ SCENARIOS = ("standard", "int0", "int4", "int8", "int9", "no-finish")
 
 
 def named_scenario(name: str, server_uri: str, ssid: int = 1, lifetime: int = 300,
-                   security_iid: int = 1, fmt: str = "tlv") -> list[Operation]:
-    """The named operation list (see :data:`SCENARIOS`), its writes in ``fmt``."""
-    writes = standard_writes(server_uri, ssid, lifetime, security_iid, fmt)
+                   security_iid: int = 1, fmt: str = "tlv",
+                   security: dict | None = None) -> list[Operation]:
+    """The named operation list (see :data:`SCENARIOS`), its writes in ``fmt`` (with the
+    account ``security`` describes, see :func:`standard_writes`)."""
+    writes = standard_writes(server_uri, ssid, lifetime, security_iid, fmt, security)
     if name == "standard":
         return [discover(), delete("/0"), delete("/1"), *writes, finish()]
     if name == "int0":      # 1.1-int-0: Writes, Discover, Finish
@@ -308,6 +325,34 @@ class _BootstrapSite(aiocoap.resource.Resource):
         return self.server.on_bootstrap_request(request)
 
 
+def _read(path: str | None) -> bytes:
+    if path is None:
+        return b""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def security_from_args(parser: argparse.ArgumentParser, a) -> dict | None:
+    """The keyword arguments of :func:`tlv.security_instance` the options describe; None for
+    the default NoSec account."""
+    if a.identity is not None and a.identity_file is not None:
+        parser.error("--identity and --identity-file exclude each other")
+    if a.secret_key_hex is not None and a.secret_key_file is not None:
+        parser.error("--secret-key-hex and --secret-key-file exclude each other")
+    if a.security_mode == "nosec":
+        if any(v is not None for v in (a.identity, a.identity_file, a.server_key_file,
+                                        a.secret_key_file, a.secret_key_hex,
+                                        a.certificate_usage, a.matching_type)):
+            parser.error("key options need --security-mode psk, rpk or cert")
+        return None
+    identity = a.identity.encode() if a.identity is not None else _read(a.identity_file)
+    secret = (bytes.fromhex(a.secret_key_hex) if a.secret_key_hex is not None
+              else _read(a.secret_key_file))
+    return {"mode": tlv.SECURITY_MODES[a.security_mode], "identity": identity,
+            "server_key": _read(a.server_key_file), "secret_key": secret,
+            "certificate_usage": a.certificate_usage, "matching_type": a.matching_type}
+
+
 def main(argv=None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -321,9 +366,23 @@ def main(argv=None) -> int:
                    help="content format of the scenario's writes")
     p.add_argument("--pack", action="store_true",
                    help="also serve the standard /0 and /1 as a Bootstrap-Pack (GET /bspack)")
+    p.add_argument("--security-mode", default="nosec", choices=tuple(tlv.SECURITY_MODES),
+                   help="Security Mode of the written account (/0/x/2; TLV writes only)")
+    p.add_argument("--identity", help="/0/x/3 as UTF-8 text (a PSK identity)")
+    p.add_argument("--identity-file", help="/0/x/3 from a file (raw bytes, e.g. DER)")
+    p.add_argument("--server-key-file", help="/0/x/4 from a file (DER)")
+    p.add_argument("--secret-key-file", help="/0/x/5 from a file (raw bytes, e.g. PKCS#8 DER)")
+    p.add_argument("--secret-key-hex", help="/0/x/5 as hex (a PSK)")
+    p.add_argument("--certificate-usage", type=int, choices=(0, 1, 2, 3),
+                   help="/0/x/15 Certificate Usage (absent unless given)")
+    p.add_argument("--matching-type", type=int, choices=(0, 1, 2, 3),
+                   help="/0/x/13 Matching Type (absent unless given): /0/x/4 in full or hashed")
     a = p.parse_args(argv)
+    security = security_from_args(p, a)
+    if security and a.format != "tlv":
+        p.error("--security-mode other than nosec needs --format tlv")
     scenario = named_scenario(a.scenario, a.server_uri, a.ssid, a.lifetime, a.security_iid,
-                              a.format)
+                              a.format, security)
     pack = standard_pack(a.server_uri, a.ssid, a.lifetime, a.security_iid) if a.pack else None
     server = BootstrapServer(parse_bind(a.bind), a.server_uri, scenario, a.ssid, a.lifetime,
                              a.security_iid, echo=True, pack=pack)

@@ -177,14 +177,26 @@ def int_value(raw: bytes) -> int:
 
 # ----- the LwM2M instances the Bootstrap Server writes ------------------------------------------
 
+SECURITY_MODES = {"psk": 0, "rpk": 1, "cert": 2, "nosec": 3}
+
+
 def security_instance(iid: int, uri: str, ssid: int, *, bootstrap: bool = False,
                       mode: int = 3, identity: bytes = b"", server_key: bytes = b"",
-                      secret_key: bytes = b"") -> bytes:
-    """A Security (/0) instance: URI, Bootstrap-Server flag, mode, keys and (servers) SSID."""
+                      secret_key: bytes = b"", certificate_usage: int | None = None,
+                      matching_type: int | None = None) -> bytes:
+    """A Security (/0) instance: URI, Bootstrap-Server flag, mode (0 PSK, 1 RPK, 2 certificate,
+    3 NoSec), /0/x/3 identity (PSK identity, own SubjectPublicKeyInfo DER, own certificate
+    DER), /0/x/4 server key (server SubjectPublicKeyInfo or certificate / trust anchor DER),
+    /0/x/5 secret key (PSK, own PKCS#8 DER), (servers) SSID and, when given, /0/x/13 Matching
+    Type and /0/x/15 Certificate Usage."""
     res: dict[int, object] = {0: uri, 1: bootstrap, 2: mode, 3: identity, 4: server_key,
                               5: secret_key}
     if not bootstrap:
         res[10] = ssid
+    if matching_type is not None:
+        res[13] = matching_type
+    if certificate_usage is not None:
+        res[15] = certificate_usage
     return instance(iid, res)
 
 
