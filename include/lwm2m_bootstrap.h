@@ -1042,6 +1042,30 @@ typedef struct lwbs_platform {
                            lwbs_conn conn,
                            const char *uri,
                            const struct lwbs_security *security);
+    /**
+     * Optional (NULL = DTLS sessions live in RAM only). Read the session record that
+     * `save_sessions` last wrote, with the same contract as `load` (copy into `buf`, set
+     * `*out_len`; 0 bytes or an erased area: none; a positive return asks once for a
+     * bigger buffer; a negative one counts as none). Called once by `lwbs_client_new`, after
+     * the configuration was restored. The record is validated (magic, format, length,
+     * CRC-32): a torn or corrupt one is logged and ignored (a full handshake follows).
+     */
+    int32_t (*load_sessions)(void *userdata, uint8_t *buf, size_t capacity, size_t *out_len);
+    /**
+     * Optional (NULL = DTLS sessions live in RAM only). Replace the stored session record
+     * with these `len` bytes (`len` 0: erase it). One record, written in place: a write cut
+     * off by a power loss only costs one full handshake. It holds the saved DTLS sessions
+     * of the library's own DTLS (never the Bootstrap-Server's; a platform that secures a
+     * connection itself keeps its own sessions), each bound to the security material of its
+     * account: a restart then resumes with an abbreviated handshake. Written after a
+     * handshake made a new session, when a bootstrap changed an account's security, when a
+     * resumption was refused, and with `len` 0 when the restored configuration was empty
+     * (factory state: storage erased). The record holds session master secrets: keep it
+     * where the configuration's keys are kept. Encrypting it is the platform's choice: the
+     * library reads back exactly the bytes it wrote. Return 0 when stored; a failure is
+     * logged and changes nothing else.
+     */
+    int32_t (*save_sessions)(void *userdata, const uint8_t *data, size_t len);
 } lwbs_platform;
 
 /**

@@ -33,8 +33,9 @@ use lwm2m_bootstrap::client::{
 };
 use lwm2m_bootstrap::coap::{content_format, Code, Message, MessageType};
 use lwm2m_bootstrap::model::{server_res, SecurityMode, Value, OBJ_SERVER};
+use lwm2m_bootstrap::persist::{decode_sessions, SessionRestore};
 use lwm2m_bootstrap::registration::RegistrationFailure;
-use lwm2m_bootstrap::security::DtlsParams;
+use lwm2m_bootstrap::security::{session_material, DtlsParams};
 
 const EP: &str = "urn:dev:lwbs-dtls";
 const BS_KEY: &[u8] = b"bs-key-0123456789";
@@ -46,6 +47,7 @@ fn config() -> Config {
     let mut config = Config::new(EP);
     config.dtls = DtlsParams { handshake_min_ms: 300, handshake_max_ms: 1200, ..config.dtls };
     config.entropy.0 = [0x42; 32];
+    config.persist_sessions = true;
     config
 }
 
@@ -367,6 +369,19 @@ fn a_bootstrap_rewriting_the_psk_closes_the_session_and_registers_over_a_new_han
     // bootstrap, whose session must be new.
     assert_eq!(dm.dtls.resumed(), 0, "{:?}", dm.dtls.handshake_stats);
     assert_eq!(bs.dtls.resumed(), 0, "{:?}", bs.dtls.handshake_stats);
+    // In storage: the first session, then (at the commit of the new key) no session, then
+    // the new session with the new key's fingerprint.
+    let records: Vec<Vec<(u16, u64)>> = net
+        .session_records
+        .iter()
+        .map(|r| decode_sessions(r).unwrap().iter().map(|e| (e.ssid, e.material)).collect())
+        .collect();
+    let new_material = session_material(net.client.configuration().security_for_ssid(1));
+    assert_eq!(records.len(), 3, "{records:?}");
+    assert_eq!(records[0].len(), 1);
+    assert_ne!(records[0][0].1, new_material);
+    assert_eq!(records[1], []);
+    assert_eq!(records[2], [(1, new_material)]);
 }
 
 #[test]
@@ -459,6 +474,80 @@ fn a_session_closed_with_unchanged_security_is_resumed_with_an_abbreviated_hands
     assert_eq!(dm.registers(), 2);
     assert_eq!(bs.dtls.resumed(), 0);
     assert_eq!(net.client.state(), State::Registered);
+}
+
+/// A client restarted from what the previous one stored (configuration slots and session
+/// record), as after a power cut: the same storage, a new `Client`.
+fn restarted(net: &Net) -> (Net, SessionRestore) {
+    let mut client = Client::new(config());
+    client.restore([net.slots[0].as_deref(), net.slots[1].as_deref()]).unwrap();
+    let report = client.restore_sessions(&net.stored_sessions).unwrap();
+    let mut next = Net::new(client);
+    next.slots = net.slots.clone();
+    next.stored_sessions = net.stored_sessions.clone();
+    (next, report)
+}
+
+#[test]
+fn a_restart_from_storage_resumes_the_dm_session_with_an_abbreviated_handshake() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let net = bootstrap_and_register(&mut bs, &mut dm);
+    let saved = decode_sessions(&net.stored_sessions[..]).unwrap();
+    let ssids: Vec<u16> = saved.iter().map(|e| e.ssid).collect();
+    assert_eq!(ssids, [1], "the DM server's session, never the Bootstrap-Server's");
+    assert_eq!(
+        saved[0].material,
+        session_material(net.client.configuration().security_for_ssid(1))
+    );
+    // Power cut: no De-register, no close_notify; a new client from the same storage.
+    let (mut net, report) = restarted(&net);
+    assert_eq!(report, SessionRestore { restored: 1, discarded: 0, ignored: None });
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered after the restart: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    let stats = &dm.dtls.handshake_stats;
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    assert!(!stats[0].resumed && stats[1].resumed, "{stats:?}");
+    assert!(stats[1].sent < stats[0].sent, "{stats:?}");
+    eprintln!(
+        "DM handshake datagrams (received, sent): before the restart {:?}, after {:?}",
+        (stats[0].received, stats[0].sent),
+        (stats[1].received, stats[1].sent)
+    );
+    assert_eq!(bs.dtls.handshakes(), 1, "no bootstrap after the restart");
+    assert_eq!(dm.registers(), 2);
+}
+
+#[test]
+fn a_resumption_the_server_no_longer_holds_is_replaced_by_the_new_session() {
+    let mut bs = BootstrapServer::new();
+    let mut dm = DmServer::new(DM_KEY);
+    let net = bootstrap_and_register(&mut bs, &mut dm);
+    let first = &net.stored_sessions[..].to_vec();
+    // The server restarted meanwhile (a new ticket key): the ticket offered is not
+    // accepted, a full handshake follows, and its session replaces the saved one.
+    dm.dtls.forget_sessions(EP, DM_KEY);
+    let (mut net, report) = restarted(&net);
+    assert_eq!(report.restored, 1);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}\nDM {:?}", net.events, dm.dtls.seen);
+    assert_eq!(dm.dtls.resumed(), 0, "{:?}", dm.dtls.handshake_stats);
+    assert_eq!(net.session_records.len(), 1, "one write: the new session");
+    assert_ne!(&net.stored_sessions[..], &first[..]);
+    // The new session is the one a further restart resumes.
+    let (mut net, report) = restarted(&net);
+    assert_eq!(report.restored, 1);
+    net.client.start(net.now()).unwrap();
+    let ok = run(&mut net, &mut bs, &mut dm, LIMIT, |net| registered_count(net) == 1);
+    assert!(ok, "not registered: {:?}", net.events);
+    assert_eq!(dm.dtls.resumed(), 1, "{:?}", dm.dtls.handshake_stats);
+    // The server renews its ticket in the abbreviated handshake (RFC 5077 §3.3): the renewed
+    // session is written once, so the next restart can still resume when the old ticket
+    // expired.
+    assert_eq!(net.session_records.len(), 1, "one write per handshake, no more");
+    assert_eq!(decode_sessions(&net.stored_sessions).unwrap().len(), 1);
 }
 
 /// A certificate-mode Security instance (mode 2): client certificate (3), server certificate

@@ -300,6 +300,8 @@ fn platform(recorder: *mut Recorder) -> lwbs_platform {
         card_transmit: None,
         secure_modes: 0,
         open_secure: None,
+        load_sessions: None,
+        save_sessions: None,
     }
 }
 

@@ -185,6 +185,12 @@ fn changed_security_material_closes_the_session_and_opens_a_new_one_before_the_n
     let connects = secure_connects(&h);
     let last = connects.last().unwrap();
     assert_ne!(last.0, first);
+    // The platform closes the old session (its close_notify) before it opens the new one
+    // (its ClientHello): the Disconnect comes first.
+    let at = |wanted: &dyn Fn(&Event) -> bool| h.events.iter().position(wanted).unwrap();
+    let closed_at = at(&|e| *e == Event::Disconnect { conn: first });
+    let opened_at = at(&|e| matches!(e, Event::ConnectSecure { conn, .. } if *conn == last.0));
+    assert!(closed_at < opened_at, "{:?}", h.events);
     assert_eq!(&last.1.secret_key[..], b"a-new-private-key");
     let (conn, register) = h.accept_register(&["rd", "y"]);
     assert_eq!(conn, last.0, "the next Register goes through the new session");

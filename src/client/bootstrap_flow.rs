@@ -594,6 +594,7 @@ impl Client {
             (timeout_s > 0).then(|| now.saturating_add(timeout_s.saturating_mul(1000)));
         let accounts = self.store.committed().server_account_pairs().count();
         self.events.push_back(Event::BootstrapFinished { accounts });
+        self.connections.prune_sessions(self.store.committed());
         self.events.push_back(Event::ConfigurationChanged);
         // The Finish response and the bootstrap session's close_notify go out before any
         // Register or Update that follows.

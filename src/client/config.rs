@@ -51,6 +51,11 @@ pub struct Config {
     /// session adds a nonce from the generator seeded with `seed`). Leave it all-zero only
     /// in tests: the sessions' randomness then rests on `seed` alone.
     pub entropy: Entropy,
+    /// Hand out the saved DTLS sessions of LwM2M Server accounts as
+    /// [`super::Event::SessionsWrite`] whenever they change, for
+    /// [`super::Client::restore_sessions`] after a restart (an abbreviated handshake instead
+    /// of a full one). Off by default: sessions then live in RAM only.
+    pub persist_sessions: bool,
 }
 
 impl Config {
@@ -84,6 +89,7 @@ impl Config {
             bootstrap_backoff_cap_ms: backoff::DEFAULT_CAP_MS,
             dtls: DtlsParams::default(),
             entropy: Entropy::default(),
+            persist_sessions: false,
         }
     }
 }

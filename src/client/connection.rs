@@ -24,6 +24,11 @@ pub(crate) struct Connection {
     pub endpoint: Endpoint,
     /// Released once its queued datagrams were handed out.
     pub closing: bool,
+    /// Its `Connect` / `ConnectSecure` event went out: until then (while the same account's
+    /// previous connection is still being closed) nothing of it is sent.
+    pub announced: bool,
+    /// Its established session was offered to the session cache (once per handshake).
+    pub session_noted: bool,
     /// Fingerprint of the session material of the account this connection was opened for
     /// ([`Target::material`]): a committed bootstrap that changes it replaces the session.
     pub material: u64,
@@ -60,6 +65,8 @@ impl Connection {
             role,
             endpoint: Endpoint::new(config.transmission.clone(), seed),
             closing: false,
+            announced: true,
+            session_noted: false,
             material: target.material,
             channel: None,
             setup_failure: None,
@@ -145,6 +152,16 @@ impl Connection {
     /// [`SecureChannel::saved_session`]).
     pub fn saved_session(&self) -> Option<SavedSession> {
         self.channel.as_ref()?.saved_session()
+    }
+
+    /// True when our own secure channel completed its handshake and carries data.
+    pub fn established(&self) -> bool {
+        self.channel.as_ref().is_some_and(|c| c.state() == ChannelState::Established)
+    }
+
+    /// True when our own secure channel runs this connection (not NoSec, not the platform's).
+    pub fn has_channel(&self) -> bool {
+        self.channel.is_some()
     }
 
     /// True for a DTLS connection (ours or the platform's).

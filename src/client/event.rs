@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::bootstrap::BootstrapFailure;
-use crate::persist::{Rejection, StorageWrite};
+use crate::persist::{Rejection, SessionRecord, StorageWrite};
 use crate::registration::RegistrationFailure;
 #[cfg(feature = "smartcard")]
 use crate::rules::SmartcardRejection;
@@ -80,6 +80,11 @@ pub enum Event {
     StorageWrite(StorageWrite),
     /// The committed configuration changed; its [`Event::StorageWrite`] came just before.
     ConfigurationChanged,
+    /// Write the session record (saved DTLS sessions of LwM2M Server accounts, see
+    /// [`crate::persist::sessions`]) over the previous one; empty: erase it. Only with
+    /// [`crate::client::Config::persist_sessions`]. Nothing waits on the outcome: a record
+    /// that is lost or torn costs one full handshake. Holds master secrets.
+    SessionsWrite(SessionRecord),
     /// A [`Event::StorageWrite`] was reported failed (or, for a Bootstrap-Finish, not reported
     /// within the Finish deadline, or given up by a stop): the firmware abandons a write still
     /// in progress; the slot may be torn, the other slot still holds the

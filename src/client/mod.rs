@@ -523,9 +523,19 @@ impl Client {
         self.connections.poll_transmit(&mut self.events)
     }
 
-    /// The next event.
+    /// The next event. Once the queue is empty, a change of the saved DTLS sessions comes
+    /// out as [`Event::SessionsWrite`] (with [`Config::persist_sessions`]).
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let changed = self.connections.take_sessions_changed();
+        (changed && self.config.persist_sessions).then(|| {
+            let entries = self.connections.session_entries();
+            Event::SessionsWrite(crate::persist::SessionRecord(crate::persist::encode_sessions(
+                &entries,
+            )))
+        })
     }
 
     /// When [`Client::handle_timeout`] must be called next: the earliest of
@@ -570,6 +580,7 @@ impl Client {
     /// as bootstrap or registration failures; the connection is dropped (after any alert we
     /// queued) and a retry opens a new one, with a new handshake.
     fn check_channels(&mut self, now: u64) {
+        self.connections.note_established();
         for (conn, role, failure) in self.connections.take_failed(&mut self.events) {
             match role {
                 Role::Bootstrap => self.on_bootstrap_channel_failure(now, conn, failure),

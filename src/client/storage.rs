@@ -98,6 +98,42 @@ impl Client {
         }
     }
 
+    /// Restores the saved DTLS sessions from the session record the firmware read (`record`;
+    /// empty: none), after [`Client::restore`] and only while stopped. A session is kept
+    /// when its LwM2M Server account in the restored configuration still has the security
+    /// material the session was made from; the others are left out. With no configuration
+    /// image restored (factory state: storage erased, a factory reset) every session is
+    /// discarded. A record that fails its checks (torn, corrupt, foreign) is ignored as a
+    /// whole. Whatever was left out, the record is written again
+    /// ([`Event::SessionsWrite`], with [`super::Config::persist_sessions`]).
+    pub fn restore_sessions(
+        &mut self,
+        record: &[u8],
+    ) -> Result<crate::persist::SessionRestore, ClientError> {
+        use crate::persist::{decode_sessions, SessionRestore};
+        if self.run != Run::Stopped {
+            return Err(ClientError::AlreadyStarted);
+        }
+        let mut report = SessionRestore::default();
+        let entries = match decode_sessions(record) {
+            Ok(entries) => entries,
+            Err(e) => {
+                report.ignored = Some(e);
+                alloc::vec::Vec::new()
+            }
+        };
+        let total = entries.len();
+        let factory_state = self.slots.generation() == 0;
+        let entries = if factory_state { alloc::vec::Vec::new() } else { entries };
+        self.connections.restore_sessions(entries, self.store.committed());
+        report.restored = self.connections.saved_session_count();
+        report.discarded = total - report.restored;
+        if report.discarded > 0 || report.ignored.is_some() {
+            self.connections.mark_sessions_changed();
+        }
+        Ok(report)
+    }
+
     /// The generation counter of the last image handed out or restored (0: none).
     pub fn storage_generation(&self) -> u32 {
         self.slots.generation()
@@ -118,6 +154,7 @@ impl Client {
         if !self.smartcard_applied() {
             self.hand_out_write();
         }
+        self.connections.prune_sessions(self.store.committed());
         self.events.push_back(Event::ConfigurationChanged);
     }
 

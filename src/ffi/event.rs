@@ -326,6 +326,8 @@ pub(crate) enum Route<'a> {
     Close(ConnId),
     /// `save(slot, image)`, then the outcome back to the engine.
     Save(&'a StorageWrite),
+    /// `save_sessions(record)`.
+    SaveSessions(&'a [u8]),
     /// `event(...)`, after the WARNING to log first, if any (a storage slot ignored).
     Report(OwnedEvent, Option<alloc::string::String>),
 }
@@ -354,6 +356,7 @@ impl<'a> From<&'a Event> for Route<'a> {
             }
             Event::Disconnect { conn } => return Route::Close(*conn),
             Event::StorageWrite(write) => return Route::Save(write),
+            Event::SessionsWrite(record) => return Route::SaveSessions(&record.0),
             Event::BootstrapStarted => out.kind = LWBS_EVENT_BOOTSTRAP_STARTED,
             Event::BootstrapFinished { accounts } => {
                 out.kind = LWBS_EVENT_BOOTSTRAP_FINISHED;

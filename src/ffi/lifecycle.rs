@@ -48,8 +48,40 @@ fn restore(handle: &mut Handle) -> Status {
         ),
         None => platform.log(Level::Info, "no stored configuration"),
     }
+    restore_sessions(handle)?;
     // Idle: nothing here waits for time.
     drain(handle, 0)
+}
+
+/// Restores the saved DTLS sessions from `load_sessions`, if the firmware persists them.
+fn restore_sessions(handle: &mut Handle) -> Status {
+    let platform = &handle.platform;
+    if !platform.persists_sessions() {
+        return Ok(());
+    }
+    let mut record = match platform.load_sessions() {
+        Ok(record) => record.unwrap_or_default(),
+        Err(why) => {
+            platform
+                .log(Level::Warning, &alloc::format!("session record: {why}: treated as empty"));
+            alloc::vec::Vec::new()
+        }
+    };
+    let report = handle.client.restore_sessions(&record);
+    record.zeroize();
+    let report = report?;
+    if let Some(why) = report.ignored {
+        platform.log(Level::Warning, &alloc::format!("session record ignored: {why}"));
+    }
+    platform.log(
+        Level::Info,
+        &alloc::format!(
+            "DTLS sessions restored: {}, discarded: {}",
+            report.restored,
+            report.discarded
+        ),
+    );
+    Ok(())
 }
 
 /// Creates a client (Core 1.1 §5.2.3.1 Factory Bootstrap begins here): copies `*config` and
@@ -93,6 +125,7 @@ pub unsafe extern "C" fn lwbs_client_new(
                 };
                 let platform = platform?;
                 engine_config.policy.modes.platform = platform.secure_modes();
+                engine_config.persist_sessions = platform.persists_sessions();
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
                 // On the heap at once, set up there: the handle is the library's largest

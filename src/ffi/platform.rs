@@ -205,6 +205,35 @@ pub struct lwbs_platform {
             security: *const lwbs_security,
         ) -> i32,
     >,
+    // ----- 0.5: appended (DTLS sessions that survive a restart). -----------------------------
+    /// Optional (NULL = DTLS sessions live in RAM only). Read the session record that
+    /// `save_sessions` last wrote, with the same contract as `load` (copy into `buf`, set
+    /// `*out_len`; 0 bytes or an erased area: none; a positive return asks once for a
+    /// bigger buffer; a negative one counts as none). Called once by `lwbs_client_new`, after
+    /// the configuration was restored. The record is validated (magic, format, length,
+    /// CRC-32): a torn or corrupt one is logged and ignored (a full handshake follows).
+    pub load_sessions: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            buf: *mut u8,
+            capacity: usize,
+            out_len: *mut usize,
+        ) -> i32,
+    >,
+    /// Optional (NULL = DTLS sessions live in RAM only). Replace the stored session record
+    /// with these `len` bytes (`len` 0: erase it). One record, written in place: a write cut
+    /// off by a power loss only costs one full handshake. It holds the saved DTLS sessions
+    /// of the library's own DTLS (never the Bootstrap-Server's; a platform that secures a
+    /// connection itself keeps its own sessions), each bound to the security material of its
+    /// account: a restart then resumes with an abbreviated handshake. Written after a
+    /// handshake made a new session, when a bootstrap changed an account's security, when a
+    /// resumption was refused, and with `len` 0 when the restored configuration was empty
+    /// (factory state: storage erased). The record holds session master secrets: keep it
+    /// where the configuration's keys are kept. Encrypting it is the platform's choice: the
+    /// library reads back exactly the bytes it wrote. Return 0 when stored; a failure is
+    /// logged and changes nothing else.
+    pub save_sessions:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32>,
 }
 
 /// `open_secure`'s return value for a mode or material the platform cannot use.
@@ -292,6 +321,8 @@ pub(crate) const NO_PLATFORM: lwbs_platform = lwbs_platform {
     card_transmit: None,
     secure_modes: 0,
     open_secure: None,
+    load_sessions: None,
+    save_sessions: None,
 };
 
 /// Log levels of the `log` callback.
@@ -361,7 +392,9 @@ impl Platform {
                 card_present,
                 card_transmit,
                 secure_modes,
-                open_secure
+                open_secure,
+                load_sessions,
+                save_sessions
             ]
         );
         if p.open.is_none() || p.close.is_none() || p.send.is_none() {
@@ -538,29 +571,44 @@ impl Platform {
     /// stored, `Err` with a reason when reading failed.
     pub(crate) fn load(&self, slot: u8) -> Result<Option<Vec<u8>>, &'static str> {
         let Some(load) = self.table.load else { return Ok(None) };
-        let mut buf = vec![0u8; LOAD_FIRST_CAPACITY];
-        for _ in 0..2 {
-            let mut len = 0usize;
-            // SAFETY: the callback contract of `lwbs_platform::load`; `buf` and `len` outlive
-            // the call.
-            let rc = unsafe {
-                load(self.table.userdata, u32::from(slot), buf.as_mut_ptr(), buf.len(), &mut len)
-            };
-            match rc {
-                0 if len == 0 => return Ok(None),
-                0 if len <= buf.len() => {
-                    buf.truncate(len);
-                    return Ok(Some(buf));
-                }
-                0 => return Err("load reported more bytes than the buffer holds"),
-                rc if rc > 0 && len > buf.len() && len <= LOAD_MAX_CAPACITY => {
-                    buf = vec![0u8; len];
-                }
-                rc if rc > 0 => return Err("load asked for an unusable buffer size"),
-                _ => return Err("load failed"),
-            }
+        let userdata = self.table.userdata;
+        read_growing(|buf, capacity, len| {
+            // SAFETY: the callback contract of `lwbs_platform::load`; `read_growing` passes a
+            // buffer of `capacity` bytes and a length slot that outlive the call.
+            unsafe { load(userdata, u32::from(slot), buf, capacity, len) }
+        })
+    }
+
+    /// Whether the firmware persists DTLS sessions (`save_sessions`).
+    pub(crate) fn persists_sessions(&self) -> bool {
+        self.table.save_sessions.is_some()
+    }
+
+    /// The session record from `load_sessions` (`None`: no callback or nothing stored), or
+    /// why it could not be read.
+    pub(crate) fn load_sessions(&self) -> Result<Option<Vec<u8>>, &'static str> {
+        let Some(load) = self.table.load_sessions else { return Ok(None) };
+        let userdata = self.table.userdata;
+        read_growing(|buf, capacity, len| {
+            // SAFETY: the callback contract of `lwbs_platform::load_sessions`; as in `load`.
+            unsafe { load(userdata, buf, capacity, len) }
+        })
+    }
+
+    /// Writes the session record with `save_sessions` (logged when it fails).
+    pub(crate) fn save_sessions(&self, record: &[u8]) {
+        let Some(save) = self.table.save_sessions else { return };
+        // SAFETY: the callback contract of `lwbs_platform::save_sessions`; `record` outlives
+        // the call.
+        let rc = unsafe { save(self.table.userdata, record.as_ptr(), record.len()) };
+        if rc != 0 {
+            self.log(Level::Warning, &alloc::format!("save_sessions failed ({rc})"));
+        } else {
+            self.log(
+                Level::Debug,
+                &alloc::format!("session record saved ({} bytes)", record.len()),
+            );
         }
-        Err("load asked for a bigger buffer twice")
     }
 
     /// Writes `image` into slot `slot` with `save`; true when stored (or when there is no
@@ -618,4 +666,30 @@ impl Platform {
     pub(crate) fn userdata(&self) -> *mut c_void {
         self.table.userdata
     }
+}
+
+/// Reads through a `load`-style callback (`read(buf, capacity, out_len)`): one call with
+/// [`LOAD_FIRST_CAPACITY`] bytes and, when it asks for more, once more with that size.
+fn read_growing(
+    mut read: impl FnMut(*mut u8, usize, &mut usize) -> i32,
+) -> Result<Option<Vec<u8>>, &'static str> {
+    let mut buf = vec![0u8; LOAD_FIRST_CAPACITY];
+    for _ in 0..2 {
+        let mut len = 0usize;
+        let rc = read(buf.as_mut_ptr(), buf.len(), &mut len);
+        match rc {
+            0 if len == 0 => return Ok(None),
+            0 if len <= buf.len() => {
+                buf.truncate(len);
+                return Ok(Some(buf));
+            }
+            0 => return Err("load reported more bytes than the buffer holds"),
+            rc if rc > 0 && len > buf.len() && len <= LOAD_MAX_CAPACITY => {
+                buf = vec![0u8; len];
+            }
+            rc if rc > 0 => return Err("load asked for an unusable buffer size"),
+            _ => return Err("load failed"),
+        }
+    }
+    Err("load asked for a bigger buffer twice")
 }

@@ -8,7 +8,7 @@ use super::result::lwbs_result::*;
 use super::result::Status;
 
 /// Hands everything the engine produced to the platform: events (Connect → `open`, ConnectSecure → `open_secure`,
-/// Disconnect → `close`, StorageWrite → `save`, the rest → `event`) and
+/// Disconnect → `close`, StorageWrite → `save`, SessionsWrite → `save_sessions`, the rest → `event`) and
 /// datagrams (→ `send`), until both queues are empty. `LWBS_ERR_STORAGE` when a save failed
 /// (everything is drained all the same).
 ///
@@ -87,6 +87,10 @@ fn dispatch(handle: &mut Handle, route: Route<'_>, now: u64) -> Status {
             }
             handle.client.storage_write_failed(now);
             Err(LWBS_ERR_STORAGE)
+        }
+        Route::SaveSessions(record) => {
+            platform.save_sessions(record);
+            Ok(())
         }
         Route::Report(event, warning) => {
             if let Some(warning) = warning {

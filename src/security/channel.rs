@@ -67,9 +67,9 @@ pub enum ChannelState {
 
 /// A session saved from an established channel for resuming it later (RFC 5246 §7.3
 /// abbreviated handshake): the TLS stack's serialised session, secret material (it holds the
-/// master secret). Opaque; wiped on drop; never persisted or shown.
-// Only DTLS builds read the bytes; a NoSec build still names the type in the trait.
-#[cfg_attr(not(any(feature = "dtls", feature = "dtls-nostd")), allow(dead_code))]
+/// master secret). Opaque; wiped on drop; never shown; persisted only through the session
+/// record ([`crate::persist::sessions`]).
+#[derive(Clone, PartialEq, Eq)]
 pub struct SavedSession(pub(crate) zeroize::Zeroizing<Vec<u8>>);
 
 impl fmt::Debug for SavedSession {

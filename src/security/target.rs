@@ -126,9 +126,10 @@ pub const SESSION_RESOURCES: [u16; 10] = [
 ];
 
 /// A 64-bit FNV-1a fingerprint of the account's [`SESSION_RESOURCES`] (id, then a tagged,
-/// length-prefixed value; absent resources count too). Only compared, never stored or
-/// shown; 0 without an account. It stands in for a copy of the keys, which would be one more
-/// place holding secrets.
+/// length-prefixed value; absent resources count too); 0 without an account. It stands in
+/// for a copy of the keys, which would be one more place holding secrets: never shown,
+/// stored only in the session record beside the session it binds to its account
+/// ([`crate::persist::sessions`]), where storage also holds the keys themselves.
 pub fn session_material(account: Option<SecurityAccount<'_>>) -> u64 {
     let Some(account) = account else { return 0 };
     let mut h = Fnv64::new();

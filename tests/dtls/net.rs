@@ -14,6 +14,12 @@ pub struct Net {
     pub sockets: BTreeMap<ConnId, UdpSocket>,
     pub events: Vec<Event>,
     pub sent: Vec<Vec<u8>>,
+    /// The storage: the image last written to each slot.
+    pub slots: [Option<Vec<u8>>; 2],
+    /// Every session record this client wrote (`Event::SessionsWrite`), in order.
+    pub session_records: Vec<Vec<u8>>,
+    /// The session record in storage (empty: none).
+    pub stored_sessions: Vec<u8>,
 }
 
 impl Net {
@@ -24,6 +30,9 @@ impl Net {
             sockets: BTreeMap::new(),
             events: Vec::new(),
             sent: Vec::new(),
+            slots: [None, None],
+            session_records: Vec::new(),
+            stored_sessions: Vec::new(),
         }
     }
 
@@ -47,10 +56,15 @@ impl Net {
                     Event::Disconnect { conn } => {
                         self.sockets.remove(conn);
                     }
-                    // No storage here: every write counts as durable.
-                    Event::StorageWrite(_) => {
+                    // Storage in RAM: every write is durable at once.
+                    Event::StorageWrite(write) => {
+                        self.slots[usize::from(write.slot)] = Some(write.image.clone());
                         let now = self.now();
                         self.client.storage_write_done(now);
+                    }
+                    Event::SessionsWrite(record) => {
+                        self.session_records.push(record.0.to_vec());
+                        self.stored_sessions = record.0.to_vec();
                     }
                     _ => {}
                 }

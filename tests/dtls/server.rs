@@ -86,8 +86,12 @@ pub struct DtlsServer {
 }
 
 fn tickets() -> Arc<TicketContext> {
+    tickets_keyed(0x5a)
+}
+
+fn tickets_keyed(seed: u8) -> Arc<TicketContext> {
     let md: Option<mbedtls::hash::MdInfo> = mbedtls::hash::Type::Sha256.into();
-    let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &[0x5a; 48]).unwrap());
+    let rng = Arc::new(HmacDrbg::from_buf(md.unwrap(), &[seed; 48]).unwrap());
     Arc::new(TicketContext::new(rng, CipherType::Aes128Gcm, 3600).unwrap())
 }
 
@@ -176,6 +180,13 @@ impl DtlsServer {
     /// New sessions use this PSK from now on (sessions already established keep theirs),
     /// as a server re-provisioned together with the client.
     pub fn set_psk(&mut self, identity: &str, key: &[u8]) {
+        self.config = psk_config(identity, key, &self.tickets);
+    }
+
+    /// Forgets every session it issued (a new ticket key, as a restarted server): a
+    /// resumption offered to it falls back to a full handshake.
+    pub fn forget_sessions(&mut self, identity: &str, key: &[u8]) {
+        self.tickets = tickets_keyed(0xa5);
         self.config = psk_config(identity, key, &self.tickets);
     }
 
