@@ -20,7 +20,7 @@
 #include "gnutls_security.h"
 #endif
 
-#define SLOT_FILE_MAX sizeof "/slot0.img"
+#define SLOT_FILE_MAX sizeof "/sessions.bin"
 
 /* ---- logging ------------------------------------------------------------------------------ */
 
@@ -260,18 +260,16 @@ static int32_t cb_send(void *userdata, lwbs_conn conn, const uint8_t *data, size
 
 /* ---- storage ------------------------------------------------------------------------------ */
 
-static int32_t cb_load(void *userdata, uint32_t slot, uint8_t *buf, size_t capacity,
-                       size_t *out_len) {
-    posix_platform *p = userdata;
+/* Reads the file at `path` with the library's load contract (0 bytes when absent; a positive
+ * return with *out_len set when `capacity` is too small). */
+static int32_t read_file(posix_platform *p, const char *path, uint8_t *buf, size_t capacity,
+                         size_t *out_len) {
     struct stat st;
     size_t got = 0;
     int fd;
 
     *out_len = 0;
-    if (slot > 1) {
-        return -1;
-    }
-    fd = open(p->slot_paths[slot], O_RDONLY);
+    fd = open(path, O_RDONLY);
     if (fd < 0) {
         return errno == ENOENT ? 0 : -1; /* nothing stored yet is not an error */
     }
@@ -294,8 +292,18 @@ static int32_t cb_load(void *userdata, uint32_t slot, uint8_t *buf, size_t capac
     }
     close(fd);
     *out_len = got;
-    plog(p, 4, "loaded %lu bytes from %s", (unsigned long)got, p->slot_paths[slot]);
+    plog(p, 4, "loaded %lu bytes from %s", (unsigned long)got, path);
     return 0;
+}
+
+static int32_t cb_load(void *userdata, uint32_t slot, uint8_t *buf, size_t capacity,
+                       size_t *out_len) {
+    posix_platform *p = userdata;
+    *out_len = 0;
+    if (slot > 1) {
+        return -1;
+    }
+    return read_file(p, p->slot_paths[slot], buf, capacity, out_len);
 }
 
 static int write_all(int fd, const uint8_t *data, size_t len) {
@@ -326,15 +334,8 @@ static void sync_dir(const char *dir) {
  * writes the slot that holds the last complete image, so a cut-off write only tears this one.
  * The file is then cut to the image's length (no stale bytes of an older, longer image stay
  * behind) and fsync'ed before returning. */
-static int32_t cb_save(void *userdata, uint32_t slot, const uint8_t *data, size_t len) {
-    posix_platform *p = userdata;
-    const char *path;
-    int fd;
-    if (slot > 1) {
-        return -1;
-    }
-    path = p->slot_paths[slot];
-    fd = open(path, O_WRONLY | O_CREAT, 0600);
+static int32_t write_file(posix_platform *p, const char *path, const uint8_t *data, size_t len) {
+    int fd = open(path, O_WRONLY | O_CREAT, 0600);
     if (fd < 0) {
         plog(p, 1, "cannot write %s: %s", path, strerror(errno));
         return -1;
@@ -348,6 +349,37 @@ static int32_t cb_save(void *userdata, uint32_t slot, const uint8_t *data, size_
     sync_dir(p->state_dir);
     plog(p, 4, "saved %lu bytes to %s", (unsigned long)len, path);
     return 0;
+}
+
+static int32_t cb_save(void *userdata, uint32_t slot, const uint8_t *data, size_t len) {
+    posix_platform *p = userdata;
+    if (slot > 1) {
+        return -1;
+    }
+    return write_file(p, p->slot_paths[slot], data, len);
+}
+
+/* The session record (saved DTLS sessions of the library's own DTLS) in one file,
+ * <state_dir>/sessions.bin, 0600 like the slots (it holds master secrets; this example keeps
+ * it unencrypted, as it keeps the PSKs in the slots). Written in place: a torn record is
+ * detected by the library and costs one full handshake. An empty record removes the file. */
+static int32_t cb_load_sessions(void *userdata, uint8_t *buf, size_t capacity, size_t *out_len) {
+    posix_platform *p = userdata;
+    return read_file(p, p->sessions_path, buf, capacity, out_len);
+}
+
+static int32_t cb_save_sessions(void *userdata, const uint8_t *data, size_t len) {
+    posix_platform *p = userdata;
+    if (len == 0) {
+        if (unlink(p->sessions_path) != 0 && errno != ENOENT) {
+            plog(p, 1, "cannot remove %s: %s", p->sessions_path, strerror(errno));
+            return -1;
+        }
+        sync_dir(p->state_dir);
+        plog(p, 4, "removed %s", p->sessions_path);
+        return 0;
+    }
+    return write_file(p, p->sessions_path, data, len);
 }
 
 /* ---- entropy ------------------------------------------------------------------------------ */
@@ -429,6 +461,7 @@ int posix_platform_init(posix_platform *p, const char *state_dir, posix_event_fn
         snprintf(p->slot_paths[i], sizeof p->slot_paths[i], "%s/slot%u.img", state_dir,
                  (unsigned)i);
     }
+    snprintf(p->sessions_path, sizeof p->sessions_path, "%s/sessions.bin", state_dir);
     if (stat(state_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "lwbs-demo: --state-dir %s is not a directory\n", state_dir);
         return -1;
@@ -461,6 +494,8 @@ void posix_platform_table(posix_platform *p, lwbs_platform *table) {
     table->send = cb_send;
     table->load = cb_load;
     table->save = cb_save;
+    table->load_sessions = cb_load_sessions;
+    table->save_sessions = cb_save_sessions;
     table->log = cb_log;
     table->event = cb_event;
     table->entropy = cb_entropy;

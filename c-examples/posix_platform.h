@@ -5,6 +5,8 @@
  *              each written in place and fsync'ed. The library alternates the slots and
  *              checks each image's CRC, so a power cut during a write leaves a torn image it
  *              ignores next to the intact previous one: no temp file or rename is needed;
+ *              the saved DTLS sessions (the library's own DTLS) in <state_dir>/sessions.bin,
+ *              so a restart resumes a DM server's session with an abbreviated handshake;
  * - entropy:   /dev/urandom;
  * - smartcard: optional, a simulated UICC (sim_card.h) behind card_present / card_transmit;
  * - logs:      stderr, up to the level in the environment variable LWBS_LOG_LEVEL
@@ -47,6 +49,7 @@ typedef struct posix_conn {
 typedef struct posix_platform {
     posix_conn conns[POSIX_MAX_CONNS];
     char slot_paths[2][POSIX_PATH_MAX];
+    char sessions_path[POSIX_PATH_MAX]; /* <state_dir>/sessions.bin: the DTLS session record */
     char state_dir[POSIX_PATH_MAX];
     unsigned log_level;
     posix_event_fn on_event;

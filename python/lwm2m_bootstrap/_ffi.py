@@ -198,6 +198,8 @@ class lwbs_security(Structure):
 
 
 OPEN_SECURE_FN = CFUNCTYPE(c_int32, c_void_p, c_uint32, c_char_p, POINTER(lwbs_security))
+LOAD_SESSIONS_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
+SAVE_SESSIONS_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)
 
 
 class lwbs_platform(Structure):
@@ -212,7 +214,8 @@ class lwbs_platform(Structure):
                 # 0.3 (appended): Bootstrap from Smartcard
                 ("card_present", CARD_PRESENT_FN), ("card_transmit", CARD_TRANSMIT_FN),
                 # 0.4 (appended): security done by the platform (left 0/NULL here)
-                ("secure_modes", c_uint32), ("open_secure", OPEN_SECURE_FN)]
+                ("secure_modes", c_uint32), ("open_secure", OPEN_SECURE_FN),
+                ("load_sessions", LOAD_SESSIONS_FN), ("save_sessions", SAVE_SESSIONS_FN)]
 
 
 class lwbs_smartcard_config(Structure):

@@ -507,7 +507,8 @@ def test_d_bad_platform_tls_arguments_exit_2(gnutls_demo, tmp_path, args, messag
 class DtlsRelay:
     """Forwards datagrams between one client and 127.0.0.1:target, parsing DTLS records on
     the way: ``records`` is a list of (direction "c2s"/"s2c", content type, epoch, handshake
-    type or None, handshake body or None)."""
+    type or None, handshake body or None); ``datagrams`` a list of (direction, the records'
+    (content type, epoch) pairs, raw bytes)."""
 
     def __init__(self, target: int):
         self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -518,11 +519,13 @@ class DtlsRelay:
         self.target = target
         self.client = None
         self.records: list[tuple] = []
+        self.datagrams: list[tuple] = []
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _parse(self, direction: str, data: bytes) -> None:
+        kinds = []
         pos = 0
         while pos + 13 <= len(data):
             ctype = data[pos]
@@ -532,7 +535,9 @@ class DtlsRelay:
             hs_type = body[0] if ctype == 22 and epoch == 0 and body else None
             self.records.append((direction, ctype, epoch, hs_type,
                                  bytes(body) if hs_type is not None else None))
+            kinds.append((ctype, epoch))
             pos += 13 + length
+        self.datagrams.append((direction, tuple(kinds), bytes(data)))
 
     def _run(self):
         while self.running:
@@ -543,6 +548,12 @@ class DtlsRelay:
                 except OSError:
                     continue
                 if sock is self.front:
+                    if self.client is not None and peer != self.client:
+                        # A new client (a restarted device has a new port): a new port
+                        # towards the server as well, as through a NAT.
+                        self.back.close()
+                        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        self.back.bind(("127.0.0.1", 0))
                     self.client = peer
                     self._parse("c2s", data)
                     self.back.sendto(data, ("127.0.0.1", self.target))
@@ -570,6 +581,28 @@ class DtlsRelay:
         """Full handshakes started: distinct ClientHello randoms (the cookie exchange keeps
         the random)."""
         return len({r[4][14:46] for r in self.records if r[0] == "c2s" and r[3] == 1})
+
+    def handshake_datagrams(self, direction: str) -> int:
+        """Datagrams of handshake flights (handshake or ChangeCipherSpec records) sent in
+        `direction`, a retransmission (the same bytes again) not counted."""
+        return len({d[2] for d in self.datagrams
+                    if d[0] == direction and any(k[0] in (20, 22) for k in d[1])})
+
+    def handshake_types(self, direction: str) -> list[int]:
+        """The handshake message types in the clear (epoch 0), in order, retransmissions
+        collapsed: 1 ClientHello, 2 ServerHello, 3 HelloVerifyRequest, 14 ServerHelloDone,
+        16 ClientKeyExchange."""
+        out: list[int] = []
+        seen: set = set()
+        for r in self.records:
+            if r[0] == direction and r[3] is not None and r[4] not in seen:
+                seen.add(r[4])
+                out.append(r[3])
+        return out
+
+    def clear(self) -> None:
+        self.records.clear()
+        self.datagrams.clear()
 
     def alerts(self, direction: str = "c2s") -> int:
         """Encrypted alerts (epoch >= 1: after the handshake, i.e. close_notify)."""
