@@ -6,7 +6,8 @@
 #   2. lwbs-minimal, then every demo scenario of the pytest suite (tests/python/test_demo.py,
 #      test_demo_smartcard.py: bootstrap, registration, storage and restart, DTLS-PSK,
 #      smartcard, error paths; test_platform_tls.py: --platform-tls over GnuTLS, PSK, RPK,
-#      certificates, failures) against that demo, with leak detection on; any sanitizer
+#      certificates, failures; test_session_restart.py: DTLS sessions across a restart)
+#      against that demo, with leak detection on; any sanitizer
 #      report makes the demo exit 98 and the scenario fail;
 #   3. Miri (nightly) over the library's unit tests, std + smartcard + float without DTLS (Mbed TLS is C
 #      and cannot run in Miri), property tests cut to 8 cases each (Miri is ~1000x slower).
@@ -35,7 +36,7 @@ if [ "$mode" != --miri-only ]; then
   LWBS_DEMO="$BUILD/c-examples/lwbs-demo" \
     LWBS_LIBRARY="$ROOT/target/debug/liblwm2m_bootstrap.so" \
     .venv/bin/pytest tests/python/test_demo.py tests/python/test_demo_smartcard.py \
-    tests/python/test_platform_tls.py -q \
+    tests/python/test_platform_tls.py tests/python/test_session_restart.py -q \
     -p no:cacheprovider \
     --deselect tests/python/test_demo.py::test_full_run_under_valgrind_is_clean
   # (valgrind cannot run an ASan binary; that test runs, against the plain demo, in CI.)
