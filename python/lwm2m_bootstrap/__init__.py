@@ -170,11 +170,16 @@ class MemoryStorage:
     nothing stored). The library alternates the slots (image generation n goes to slot n % 2)
     and checks every image it loads, so a write only ever replaces one slot's content.
     :attr:`writes` lists the slot of every save in order; :attr:`data` is the last image
-    saved (``None`` before the first save)."""
+    saved (``None`` before the first save). :attr:`sessions` is the session record (saved
+    DTLS sessions of the library's own DTLS, for an abbreviated handshake after a restart;
+    ``b""`` = none) and :attr:`session_writes` counts its writes."""
 
-    def __init__(self, slot0: bytes | None = None, slot1: bytes | None = None):
+    def __init__(self, slot0: bytes | None = None, slot1: bytes | None = None,
+                 sessions: bytes = b""):
         self.slots: list[bytes | None] = [slot0, slot1]
         self.writes: list[int] = []
+        self.sessions = bytes(sessions)
+        self.session_writes = 0
 
     @property
     def saves(self) -> int:
@@ -191,6 +196,13 @@ class MemoryStorage:
         self.slots[slot] = bytes(data)
         self.writes.append(slot)
 
+    def load_sessions(self) -> bytes:
+        return self.sessions
+
+    def save_sessions(self, data: bytes) -> None:
+        self.sessions = bytes(data)
+        self.session_writes += 1
+
 
 class FileStorage(MemoryStorage):
     """The two slots as files ``slot0.img`` and ``slot1.img`` in ``directory`` (created if
@@ -201,6 +213,18 @@ class FileStorage(MemoryStorage):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         super().__init__()
+        sessions = self.directory / "sessions.bin"
+        self.sessions = sessions.read_bytes() if sessions.exists() else b""
+
+    def save_sessions(self, data: bytes) -> None:
+        """``sessions.bin``, written in place (a torn record costs one full handshake);
+        an empty record removes it."""
+        path = self.directory / "sessions.bin"
+        if data:
+            path.write_bytes(bytes(data))
+        else:
+            path.unlink(missing_ok=True)
+        super().save_sessions(data)
 
     def path(self, slot: int) -> Path:
         return self.directory / f"slot{slot}.img"
@@ -329,7 +353,8 @@ class Client:
     ``poll(timeout_s)`` (default: a new :class:`UdpTransport`). ``clock`` returns milliseconds
     (default: monotonic; pass a :class:`VirtualClock` to jump time). ``storage`` has
     ``load(slot)``/``save(slot, data)`` for the two slots 0 and 1 (:class:`MemoryStorage`,
-    :class:`FileStorage`) or is ``None``.
+    :class:`FileStorage`) or is ``None``; with ``load_sessions()``/``save_sessions(data)`` as
+    well (both classes have them) DTLS sessions survive a restart.
     ``entropy=False`` passes a NULL entropy callback (fixed seed). ``dm_handler(request)``
     answers DM requests on firmware objects and returns ``(code, content_format, payload)``.
     ``bootstrap_objects`` receives the Bootstrap-Writes/-Deletes of firmware objects inside
@@ -409,6 +434,9 @@ class Client:
         if storage is not None:
             self._callbacks["load"] = _ffi.LOAD_FN(self._cb_load)
             self._callbacks["save"] = _ffi.SAVE_FN(self._cb_save)
+        if hasattr(storage, "save_sessions"):
+            self._callbacks["load_sessions"] = _ffi.LOAD_SESSIONS_FN(self._cb_load_sessions)
+            self._callbacks["save_sessions"] = _ffi.SAVE_SESSIONS_FN(self._cb_save_sessions)
         if entropy:
             self._entropy = os.urandom if entropy is True else entropy
             self._callbacks["entropy"] = _ffi.ENTROPY_FN(self._cb_entropy)
@@ -753,6 +781,20 @@ class Client:
     def _cb_save(self, _userdata, slot, data, length):
         return self._guard(-1, lambda: self.storage.save(slot, ctypes.string_at(data, length))
                            or 0)
+
+    def _cb_load_sessions(self, _userdata, buf, capacity, out_len):
+        def load():
+            data = self.storage.load_sessions() or b""
+            out_len[0] = len(data)
+            if len(data) > capacity:
+                return 1
+            ctypes.memmove(buf, data, len(data))
+            return 0
+        return self._guard(-1, load)
+
+    def _cb_save_sessions(self, _userdata, data, length):
+        return self._guard(-1, lambda: self.storage.save_sessions(
+            ctypes.string_at(data, length) if length else b"") or 0)
 
     def _cb_entropy(self, _userdata, buf, length):
         def fill():

@@ -186,6 +186,7 @@ impl Connections {
         dropped
     }
 
+    #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
     /// The cache as a session record's entries.
     pub fn session_entries(&self) -> Vec<SessionEntry> {
         self.saved_sessions
@@ -198,6 +199,7 @@ impl Connections {
             .collect()
     }
 
+    #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
     /// True (once) when the cache changed since the last call: the session record in
     /// storage is to be written again.
     pub fn take_sessions_changed(&mut self) -> bool {

@@ -529,6 +529,13 @@ impl Client {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
+        self.sessions_write()
+    }
+
+    /// The session record to write when the saved sessions changed (only builds with the
+    /// built-in DTLS have sessions to save).
+    #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
+    fn sessions_write(&mut self) -> Option<Event> {
         let changed = self.connections.take_sessions_changed();
         (changed && self.config.persist_sessions).then(|| {
             let entries = self.connections.session_entries();
@@ -536,6 +543,11 @@ impl Client {
                 &entries,
             )))
         })
+    }
+
+    #[cfg(not(any(feature = "dtls", feature = "dtls-nostd")))]
+    fn sessions_write(&mut self) -> Option<Event> {
+        None
     }
 
     /// When [`Client::handle_timeout`] must be called next: the earliest of

@@ -48,12 +48,15 @@ fn restore(handle: &mut Handle) -> Status {
         ),
         None => platform.log(Level::Info, "no stored configuration"),
     }
+    // Only the built-in DTLS has sessions to save (a NoSec build does not read the record).
+    #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
     restore_sessions(handle)?;
     // Idle: nothing here waits for time.
     drain(handle, 0)
 }
 
 /// Restores the saved DTLS sessions from `load_sessions`, if the firmware persists them.
+#[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
 fn restore_sessions(handle: &mut Handle) -> Status {
     let platform = &handle.platform;
     if !platform.persists_sessions() {
@@ -125,7 +128,9 @@ pub unsafe extern "C" fn lwbs_client_new(
                 };
                 let platform = platform?;
                 engine_config.policy.modes.platform = platform.secure_modes();
-                engine_config.persist_sessions = platform.persists_sessions();
+                engine_config.persist_sessions =
+                    cfg!(any(feature = "dtls", feature = "dtls-nostd"))
+                        && platform.persists_sessions();
                 engine_config.seed = platform.seed()?;
                 engine_config.entropy = platform.dtls_entropy()?;
                 // On the heap at once, set up there: the handle is the library's largest

@@ -584,6 +584,7 @@ impl Platform {
         self.table.save_sessions.is_some()
     }
 
+    #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
     /// The session record from `load_sessions` (`None`: no callback or nothing stored), or
     /// why it could not be read.
     pub(crate) fn load_sessions(&self) -> Result<Option<Vec<u8>>, &'static str> {

@@ -176,3 +176,47 @@ def test_a_failing_save_answers_the_finish_5_00_and_keeps_the_old_configuration(
     assert storage.attempts == [0] and storage.writes == []
     assert storage.slots == [None, old], "the old configuration is intact"
     assert (client.state.name, client.state_reason.name) == ("FAILED", "BOOTSTRAP_FAILED")
+
+
+def session_record(entries: list[tuple[int, int, bytes]]) -> bytes:
+    """magic "LWSS" | format 1 | count | 2 reserved | length | CRC-32 | {ssid u16, material
+    u64, length u16, session} (big-endian; src/persist/sessions.rs)."""
+    payload = b"".join(struct.pack(">HQH", ssid, material, len(s)) + s
+                       for ssid, material, s in entries)
+    head = b"LWSS" + bytes([1, len(entries), 0, 0]) + struct.pack(">I", len(payload))
+    return head + struct.pack(">I", zlib.crc32(head + payload)) + payload
+
+
+def logged(client, text: str) -> bool:
+    return any(text in line for _, line in client.logs)
+
+
+def test_the_session_record_is_read_at_creation_and_a_stale_one_erased(make_client):
+    """load_sessions/save_sessions through ctypes: a garbage record is ignored and erased; a
+    valid record whose session does not match the restored account (other fingerprint) is
+    dropped and the record erased; with no configuration stored (factory state) every
+    session is discarded. The handshakes are in test_session_restart.py."""
+    storage = MemoryStorage(None, dm_image(1, 300), sessions=b"\x00garbage" * 8)
+    client = make_client("urn:dev:sessions", storage=storage)
+    assert logged(client, "session record ignored: not an lwm2m-bootstrap image (bad magic)")
+    assert (storage.sessions, storage.session_writes) == (b"", 1), "erased"
+
+    storage = MemoryStorage(None, dm_image(1, 300), sessions=session_record([(1, 42, b"s")]))
+    client = make_client("urn:dev:sessions", storage=storage)
+    assert logged(client, "DTLS sessions restored: 0, discarded: 1")
+    assert (storage.sessions, storage.session_writes) == (b"", 1)
+
+    torn = session_record([(1, 42, b"session")])[:-2]
+    storage = MemoryStorage(None, dm_image(1, 300), sessions=torn)
+    client = make_client("urn:dev:sessions", storage=storage)
+    assert logged(client, "session record ignored: truncated image")
+
+    storage = MemoryStorage(sessions=session_record([(1, 42, b"s"), (2, 43, b"t")]))
+    client = make_client("urn:dev:sessions", storage=storage)
+    assert logged(client, "DTLS sessions restored: 0, discarded: 2"), client.logs
+    assert (storage.sessions, storage.session_writes) == (b"", 1)
+
+    storage = MemoryStorage(None, dm_image(1, 300))
+    client = make_client("urn:dev:sessions", storage=storage)
+    assert logged(client, "DTLS sessions restored: 0, discarded: 0")
+    assert storage.session_writes == 0, "nothing to write"
