@@ -15,6 +15,9 @@ use crate::model::DataModel;
 use crate::persist::SessionEntry;
 use crate::security::{session_material, ChannelFailure, FailureKind, SavedSession, Target};
 
+/// This build has its own DTLS, the only source of sessions to save.
+const BUILTIN_DTLS: bool = cfg!(any(feature = "dtls", feature = "dtls-nostd"));
+
 /// Open connections, outgoing datagrams and saved sessions.
 pub(crate) struct Connections {
     open: VecMap<ConnId, Connection>,
@@ -121,6 +124,9 @@ impl Connections {
         }
         c.closing = true;
         let Role::Server(ssid) = c.role else { return };
+        if !BUILTIN_DTLS {
+            return; // no session to keep
+        }
         let current = session_material(model.security_for_ssid(ssid));
         let unchanged = current != 0 && current == c.material;
         match c.saved_session() {
@@ -134,6 +140,9 @@ impl Connections {
     /// handshake): a full handshake replaces the saved session (a resume the server refused
     /// ends here too), a resumed one changes nothing unless the stack's session changed.
     pub fn note_established(&mut self) {
+        if !BUILTIN_DTLS {
+            return;
+        }
         let mut fresh = Vec::new();
         for c in self.open.values_mut() {
             if let (Role::Server(ssid), false, false) = (c.role, c.closing, c.session_noted) {
@@ -154,6 +163,9 @@ impl Connections {
     /// longer the one the session was made from (a bootstrap changed it, or deleted the
     /// account).
     pub fn prune_sessions(&mut self, model: &DataModel) {
+        if !BUILTIN_DTLS || self.saved_sessions.is_empty() {
+            return;
+        }
         let stale: Vec<u16> = self
             .saved_sessions
             .iter()
@@ -303,7 +315,7 @@ impl Connections {
             .collect();
         for (conn, role, failure) in &failed {
             let own_channel = self.open.get(conn).is_some_and(Connection::has_channel);
-            if let (Role::Server(ssid), true) = (role, own_channel) {
+            if let (Role::Server(ssid), true, true) = (role, own_channel, BUILTIN_DTLS) {
                 if failure.kind != FailureKind::Timeout {
                     self.drop_session(*ssid);
                 }

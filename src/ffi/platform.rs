@@ -598,6 +598,9 @@ impl Platform {
 
     /// Writes the session record with `save_sessions` (logged when it fails).
     pub(crate) fn save_sessions(&self, record: &[u8]) {
+        if !cfg!(any(feature = "dtls", feature = "dtls-nostd")) {
+            return; // never asked: no built-in DTLS, no session record
+        }
         let Some(save) = self.table.save_sessions else { return };
         // SAFETY: the callback contract of `lwbs_platform::save_sessions`; `record` outlives
         // the call.
