@@ -768,29 +768,27 @@ class Client:
         if self.on_event is not None:
             self._guard(None, self.on_event, event)
 
-    def _cb_load(self, _userdata, slot, buf, capacity, out_len):
+    def _load_into(self, read, buf, capacity, out_len):
+        """The ``load`` contract: copy what ``read()`` returns into ``buf`` (0), or ask for a
+        buffer of its size (1)."""
         def load():
-            data = self.storage.load(slot) or b""
+            data = read() or b""
             out_len[0] = len(data)
             if len(data) > capacity:
                 return 1
             ctypes.memmove(buf, data, len(data))
             return 0
         return self._guard(-1, load)
+
+    def _cb_load(self, _userdata, slot, buf, capacity, out_len):
+        return self._load_into(lambda: self.storage.load(slot), buf, capacity, out_len)
 
     def _cb_save(self, _userdata, slot, data, length):
         return self._guard(-1, lambda: self.storage.save(slot, ctypes.string_at(data, length))
                            or 0)
 
     def _cb_load_sessions(self, _userdata, buf, capacity, out_len):
-        def load():
-            data = self.storage.load_sessions() or b""
-            out_len[0] = len(data)
-            if len(data) > capacity:
-                return 1
-            ctypes.memmove(buf, data, len(data))
-            return 0
-        return self._guard(-1, load)
+        return self._load_into(self.storage.load_sessions, buf, capacity, out_len)
 
     def _cb_save_sessions(self, _userdata, data, length):
         return self._guard(-1, lambda: self.storage.save_sessions(

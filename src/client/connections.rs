@@ -180,22 +180,20 @@ impl Connections {
     }
 
     /// Replaces the cache with the sessions of a restored record, keeping only those whose
-    /// account in `model` still has the material they were made from; true when some were
-    /// left out (the record in storage is then out of date).
-    pub fn restore_sessions(&mut self, entries: Vec<SessionEntry>, model: &DataModel) -> bool {
+    /// account in `model` still has the material they were made from; returns how many were
+    /// kept. Whether the record is to be written again is the caller's call
+    /// ([`Connections::mark_sessions_changed`]).
+    pub fn restore_sessions(&mut self, entries: Vec<SessionEntry>, model: &DataModel) -> usize {
         self.saved_sessions = VecMap::new();
-        let mut dropped = false;
+        self.sessions_changed = false;
         for entry in entries {
             let current = session_material(model.security_for_ssid(entry.ssid));
             if current != 0 && current == entry.material {
                 self.saved_sessions
                     .insert(entry.ssid, (entry.material, SavedSession(entry.session)));
-            } else {
-                dropped = true;
             }
         }
-        self.sessions_changed = dropped;
-        dropped
+        self.saved_sessions.len()
     }
 
     #[cfg(any(feature = "dtls", feature = "dtls-nostd"))]
@@ -221,11 +219,6 @@ impl Connections {
     /// The session record is to be written again (it holds what the cache does not).
     pub fn mark_sessions_changed(&mut self) {
         self.sessions_changed = true;
-    }
-
-    /// The number of saved sessions.
-    pub fn saved_session_count(&self) -> usize {
-        self.saved_sessions.len()
     }
 
     fn cache_session(&mut self, ssid: u16, material: u64, session: SavedSession) {
@@ -314,13 +307,13 @@ impl Connections {
             .filter_map(|(id, c)| c.failure().map(|f| (*id, c.role, f)))
             .collect();
         for (conn, role, failure) in &failed {
-            let own_channel = self.open.get(conn).is_some_and(Connection::has_channel);
+            let (own_channel, announced) =
+                self.open.get(conn).map_or((false, false), |c| (c.has_channel(), c.announced));
             if let (Role::Server(ssid), true, true) = (role, own_channel, BUILTIN_DTLS) {
                 if failure.kind != FailureKind::Timeout {
                     self.drop_session(*ssid);
                 }
             }
-            let announced = self.open.get(conn).is_some_and(|c| c.announced);
             self.flush(*conn);
             self.open.remove(conn);
             self.held_connects.retain(|(id, _)| id != conn);

@@ -125,8 +125,7 @@ impl Client {
         let total = entries.len();
         let factory_state = self.slots.generation() == 0;
         let entries = if factory_state { alloc::vec::Vec::new() } else { entries };
-        self.connections.restore_sessions(entries, self.store.committed());
-        report.restored = self.connections.saved_session_count();
+        report.restored = self.connections.restore_sessions(entries, self.store.committed());
         report.discarded = total - report.restored;
         if report.discarded > 0 || report.ignored.is_some() {
             self.connections.mark_sessions_changed();

@@ -31,7 +31,7 @@ def wait_for_file(path, timeout: float = 10.0) -> bytes:
     raise AssertionError(f"{path} was not written")
 
 
-def registered_through_relay(demos, demo_path, args, relay, tmp_path,  # noqa: F811
+def registered_through_relay(demos, demo_path, args, relay,  # noqa: F811
                              outcome: str = "EVENT registered ssid=1"):
     """Runs the demo until `outcome` (its Register answered), then kills it (power cut);
     returns (the demo, the handshake's datagrams client→server and server→client, the clear
@@ -42,6 +42,21 @@ def registered_through_relay(demos, demo_path, args, relay, tmp_path,  # noqa: F
     d.stop()  # SIGKILL
     figures = (relay.handshake_datagrams("c2s"), relay.handshake_datagrams("s2c"))
     return d, figures, relay.handshake_types("c2s"), relay.handshake_types("s2c")
+
+
+def psk_bootstrap_through_relay(libcoap, start_server, program, *more):  # noqa: F811
+    """`program` (a libcoap OpenSSL server, PSK KEY) behind a :class:`DtlsRelay`, and a
+    Bootstrap-Server that writes a PSK account pointing at the relay: (server, relay, BS)."""
+    port, server = libcoap(program, "-k", KEY.decode(), *more)
+    relay = DtlsRelay(port + 1)
+    try:
+        bs = start_server("bootstrap_server", "--server-uri", f"coaps://127.0.0.1:{relay.port}",
+                          "--security-mode", "psk", "--identity", "demo-resume",
+                          "--secret-key-hex", KEY.hex())
+    except BaseException:
+        relay.stop()
+        raise
+    return server, relay, bs
 
 
 # coap-rd-openssl registers every time; coap-server-openssl -d (the same libcoap DTLS server)
@@ -59,20 +74,15 @@ SERVERS = {
 def test_a_restart_from_storage_resumes_the_dm_session_with_an_abbreviated_handshake(
         demo, libcoap, start_server, demos, tmp_path, program):  # noqa: F811
     more, outcomes = SERVERS[program]
-    port, server = libcoap(program, "-k", KEY.decode(), *more)
-    relay = DtlsRelay(port + 1)
+    server, relay, bs = psk_bootstrap_through_relay(libcoap, start_server, program, *more)
     state = tmp_path / "state"
     try:
-        bs = start_server("bootstrap_server", "--server-uri", f"coaps://127.0.0.1:{relay.port}",
-                          "--security-mode", "psk", "--identity", "demo-resume",
-                          "--secret-key-hex", KEY.hex())
         args = bootstrap_demo_args(bs.port, state)
-        first, full, full_c, full_s = registered_through_relay(demos, demo, args, relay, tmp_path,
-                                                               outcomes[0])
+        _, full, full_c, full_s = registered_through_relay(demos, demo, args, relay, outcomes[0])
         record = wait_for_file(state / "sessions.bin")
         assert record[:4] == b"LWSS" and record[5] == 1, "one session: the DM server's"
         second, resumed, res_c, res_s = registered_through_relay(demos, demo, args, relay,
-                                                                 tmp_path, outcomes[1])
+                                                                 outcomes[1])
     finally:
         relay.stop()
     print(f"{program}: handshake datagrams (client sent, server sent): full {full}, after the restart "
@@ -95,19 +105,14 @@ def test_a_restart_from_storage_resumes_the_dm_session_with_an_abbreviated_hands
 
 def test_a_session_record_torn_by_a_power_cut_costs_one_full_handshake(
         demo, libcoap, start_server, demos, tmp_path):  # noqa: F811
-    port, server = libcoap("coap-rd-openssl", "-k", KEY.decode())
-    relay = DtlsRelay(port + 1)
+    _, relay, bs = psk_bootstrap_through_relay(libcoap, start_server, "coap-rd-openssl")
     state = tmp_path / "state"
     try:
-        bs = start_server("bootstrap_server", "--server-uri", f"coaps://127.0.0.1:{relay.port}",
-                          "--security-mode", "psk", "--identity", "demo-resume",
-                          "--secret-key-hex", KEY.hex())
         args = bootstrap_demo_args(bs.port, state)
-        registered_through_relay(demos, demo, args, relay, tmp_path)
+        registered_through_relay(demos, demo, args, relay)
         record = wait_for_file(state / "sessions.bin")
         (state / "sessions.bin").write_bytes(record[:len(record) // 2])  # torn write
-        second, figures, types_c, _ = registered_through_relay(demos, demo, args, relay,
-                                                               tmp_path)
+        second, figures, types_c, _ = registered_through_relay(demos, demo, args, relay)
     finally:
         relay.stop()
     assert "session record ignored: truncated image" in second.stderr()
